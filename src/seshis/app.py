@@ -1,0 +1,202 @@
+"""One run of seshis: load the source, pick the window, analyse, hand the result to a renderer."""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+
+from . import analysis, dates
+from .errors import DataError, NotBuiltError
+from .settings import ALL_USERS, Settings
+from .sources import demo
+from .sources.files import FileInfo, load_files
+from .status import ExitStatus
+from .store import Store
+
+
+@dataclass
+class Loaded:
+    store: Store
+    site: str
+    location: str | None
+    timezone: str
+    files: list[FileInfo] = field(default_factory=list)
+
+
+@dataclass
+class Timer:
+    """Wall time of each step, for --debug."""
+
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    _t: float = field(default_factory=time.perf_counter)
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps.append((name, now - self._t))
+        self._t = now
+
+
+def load(settings: Settings, now: datetime, err: Console) -> Loaded:
+    """Fill an in-memory store from the chosen source."""
+    if settings.source == "api":
+        raise NotBuiltError(
+            "The PowerFlex API source is not built yet; use --demo, or --source FILE with "
+            "exported session files."
+        )
+    store = Store.memory()
+    files: list[FileInfo] = []
+    busy = err.status("Reading session files…") if err.is_terminal else nullcontext()
+    with busy:
+        if settings.source == "demo":
+            demo.load_demo(store, now)
+        else:
+            files = load_files(store, list(settings.paths))
+        store.finalize()
+    site, location, data_tz = analysis.site_identity(store)
+    if settings.source == "demo":
+        site, location = demo.SITE, demo.LOCATION
+    tz = settings.timezone or data_tz or dates.system_timezone()
+    dates.zone(tz)
+    if site is None:
+        site = Path(settings.paths[0]).stem if settings.paths else "Site"
+    return Loaded(store, site, location, tz, files)
+
+
+def resolve_window(settings: Settings, loaded: Loaded, now: datetime) -> dates.DateRange:
+    kind = settings.range_kind or ("all" if settings.source == "files" else "today")
+    if kind != "all":
+        return dates.window(kind, loaded.timezone, now, settings.start, settings.end)
+    span = analysis.data_span(loaded.store)
+    if span is None:
+        raise DataError("The files hold no valid sessions to analyse.")
+    return dates.DateRange(span[0], span[1] + timedelta(microseconds=1), loaded.timezone, "all")
+
+
+def options(settings: Settings) -> analysis.Options:
+    return analysis.Options(
+        threshold_kwh=settings.threshold_kwh,
+        voltage=settings.voltage,
+        health=settings.health,
+        user=None if settings.user in (None, ALL_USERS) else settings.user,
+    )
+
+
+def export_categories(settings: Settings) -> tuple[str, ...] | None:
+    """--empty/--micro alone export just those sessions; --all and --user export every one."""
+    if settings.all or settings.user is not None:
+        return None
+    return tuple(c for c, on in (("EMPTY", settings.empty), ("MICRO", settings.micro)) if on)
+
+
+def default_export_path(settings: Settings, now: datetime, suffix: str) -> Path:
+    name = now.astimezone().strftime("%Y_%m_%d_%H%M%S") + suffix
+    if settings.output_path is None:
+        return Path(name)
+    path = Path(settings.output_path).expanduser()
+    return path / name if path.is_dir() else path
+
+
+def run(
+    settings: Settings, out: Console, err: Console, stdout: IO[str], now: datetime
+) -> ExitStatus:
+    """Everything after the flags and prompts: returns the exit status."""
+    from .render import terminal
+
+    timer = Timer()
+    loaded = load(settings, now, err)
+    timer.lap("load")
+    window = resolve_window(settings, loaded, now)
+    opts = options(settings)
+    debug = _debug_printer(err) if settings.debug else None
+    if debug:
+        _debug_source(debug, settings, loaded, window)
+
+    if settings.output == "sessions":
+        from .render import jsonout
+
+        jsonout.write_sessions(loaded.store, analysis.sessions_sql(window, opts), stdout)
+        timer.lap("export")
+    elif settings.output == "csv":
+        from .render import csv
+
+        # Raises "user not found" before anything is written.
+        analysis.summarize(loaded.store, window, opts, loaded.site, loaded.location)
+        path = default_export_path(settings, now, ".csv")
+        sql = analysis.sessions_sql(window, opts, export_categories(settings))
+        count = csv.write(loaded.store, sql, path)
+        timer.lap("export")
+        out.print(f"📊 {count} sessions exported to {path}")
+    else:
+        summary = analysis.summarize(loaded.store, window, opts, loaded.site, loaded.location)
+        timer.lap("analysis")
+        if settings.output == "json":
+            from .render import jsonout
+
+            jsonout.write(summary, stdout)
+        else:
+            show_users = settings.all or settings.user is not None
+            cap = None if settings.printsessions else settings.session_cap
+            items = analysis.listings(loaded.store, window, opts, cap) if show_users else ()
+            sections = terminal.Sections(
+                empty=settings.empty or settings.all,
+                micro=settings.micro or settings.all,
+                users=show_users,
+                health=settings.all,
+                debug=settings.debug,
+            )
+            terminal.show(summary, items, out, sections)
+        timer.lap("render")
+        if debug:
+            _debug_quality(debug, summary)
+    if debug:
+        for name, seconds in timer.steps:
+            debug(f"time {name}: {seconds * 1000:.0f} ms")
+    return ExitStatus.OK
+
+
+def _debug_printer(err: Console):
+    def emit(text: str) -> None:
+        err.print(f"🔧 {text}", markup=False, highlight=False, soft_wrap=True)
+
+    return emit
+
+
+def _debug_source(debug, settings: Settings, loaded: Loaded, window: dates.DateRange) -> None:
+    for name in (
+        "source",
+        "paths",
+        "range_kind",
+        "start",
+        "end",
+        "timezone",
+        "threshold_kwh",
+        "voltage",
+        "user",
+        "output",
+        "output_path",
+    ):
+        debug(f"setting {name} = {getattr(settings, name)!r}")
+    debug(f"health thresholds: {settings.health}")
+    debug(f"site: {loaded.site!r}, location: {loaded.location!r}, time zone: {loaded.timezone}")
+    for f in loaded.files:
+        debug(
+            f"file {f.path}: {f.format}, {f.flavour} fields, {f.rows} rows"
+            + (f", {f.rejected} malformed lines" if f.rejected else "")
+        )
+    debug(f"duplicates merged: {loaded.store.duplicates}")
+    debug(f"window: {window.start.isoformat()} to {window.end.isoformat()} ({window.title})")
+
+
+def _debug_quality(debug, summary: analysis.SiteSummary) -> None:
+    q = summary.quality
+    debug(f"invalid rows: {q.invalid}")
+    for row in q.examples:
+        debug(f"invalid row {row.session_id or '(no id)'} from {row.origin}: {row.problem}")
+    if q.invalid > len(q.examples):
+        debug(f"… {q.invalid - len(q.examples)} more invalid rows not listed")

@@ -1,0 +1,201 @@
+"""The colour-coded terminal report, laid out as the seed's sample output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.markup import escape
+
+from .. import definitions as d
+from ..analysis import Counts, Listing, SiteSummary, UserStats
+
+
+@dataclass(frozen=True)
+class Sections:
+    """Which parts of the report to show."""
+
+    empty: bool = False
+    micro: bool = False
+    users: bool = False
+    health: bool = False
+    debug: bool = False
+
+
+def pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def kwh(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} kWh" if text != "-0" else "0 kWh"
+
+
+def duration(seconds: float) -> str:
+    """35.0s, 12.5m, 4.3h: the seed's duration style."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def threshold(value: float) -> str:
+    return f"{value:g}" if value != int(value) else f"{value:.1f}"
+
+
+def show(
+    summary: SiteSummary,
+    listings: tuple[Listing, ...],
+    console: Console,
+    sections: Sections,
+) -> None:
+    _header(summary, console)
+    if sections.empty:
+        _category_section(summary, console, "empty")
+    if sections.micro:
+        _category_section(summary, console, "micro")
+    if sections.empty and sections.micro:
+        _combined(summary, console)
+    if sections.health:
+        _health(summary, console)
+    if sections.users:
+        _users(summary, listings, console)
+    _quality(summary, console, sections.debug)
+
+
+def _header(s: SiteSummary, console: Console) -> None:
+    site = s.site + (f" ({s.location})" if s.location else "")
+    first, last = s.window.local_dates()
+    span = str(first) if first == last else f"{first} → {last}"
+    console.print(f"[bold]🔌 SESHIS — {escape(site)}[/bold]")
+    console.print(f"📅 {s.window.title}: {span} ({s.window.timezone})")
+    if not s.totals.sessions:
+        console.print("\n[yellow]No sessions in this date range.[/yellow]")
+
+
+def _category_section(s: SiteSummary, console: Console, which: str) -> None:
+    t = s.totals
+    if which == "empty":
+        title, name, part = "EMPTY SESSIONS ANALYSIS", "Empty sessions (0 kWh)", t.empty
+    else:
+        thr = threshold(s.threshold_kwh)
+        title, name, part = "MICROSESSION ANALYSIS", f"Microsessions (< {thr} kWh)", t.micro
+    console.print(f"\n[bold]🔍 {title}[/bold]")
+    console.print(f"📊 Total sessions: {t.sessions}")
+    console.print(f"{name}: {part} ({pct(t.pct(part))})")
+    if s.daily:
+        console.print("\n📅 Daily breakdown:")
+    for day in s.daily:
+        n = day.counts.empty if which == "empty" else day.counts.micro
+        console.print(
+            f"- {day.day}: {n} {which} / {day.counts.sessions} total ({pct(day.counts.pct(n))})"
+        )
+
+
+def _combined(s: SiteSummary, console: Console) -> None:
+    t = s.totals
+    thr = threshold(s.threshold_kwh)
+    console.print(f"\n[bold]📋 COMBINED SUMMARY — {escape(s.site)}[/bold]")
+    console.print(f"    Total sessions: {t.sessions}")
+    console.print(f"    Empty sessions (0 kWh): {t.empty} ({pct(t.pct(t.empty))})")
+    console.print(f"    Microsessions (< {thr} kWh): {t.micro} ({pct(t.pct(t.micro))})")
+    problem = t.empty + t.micro
+    console.print(f"    Problem sessions (empty + micro): {problem} ({pct(t.pct(problem))})")
+    console.print(f"    Normal sessions (>= {thr} kWh): {t.normal} ({pct(t.pct(t.normal))})")
+
+
+HEALTH_NAMES = {
+    "empty": "Empty sessions",
+    "micro": "Microsessions",
+    "normal": "Normal sessions",
+    "unclaimed": "Unclaimed sessions",
+}
+
+
+def _health(s: SiteSummary, console: Console) -> None:
+    console.print("\n[bold]🏥 SITE HEALTH[/bold]")
+    for h in s.health:
+        target = f"target {h.comparison} {h.threshold_pct:g}%"
+        name = HEALTH_NAMES[h.metric]
+        if h.ok is None:
+            console.print(f"    ➖ {name:<20} {'n/a':>6}   {target}")
+            continue
+        mark, colour = ("✅", "green") if h.ok else ("❌", "red")
+        verdict = "met" if h.ok else "NOT met"
+        console.print(
+            f"    {mark} {name:<20} [{colour}]{pct(h.value_pct or 0):>6}[/{colour}]   "
+            f"{target} ({verdict})"
+        )
+    t = s.totals
+    if t.normal:
+        n = Counts(sessions=t.normal)
+        console.print(
+            "    ⚡ Normal sessions: "
+            f"[green]HIGH {t.high} ({pct(n.pct(t.high))})[/green] · "
+            f"[dark_orange]MED {t.med} ({pct(n.pct(t.med))})[/dark_orange] · "
+            f"[red]LOW {t.low} ({pct(n.pct(t.low))})[/red]",
+            soft_wrap=True,
+        )
+
+
+def _users(s: SiteSummary, listings: tuple[Listing, ...], console: Console) -> None:
+    by_user = {item.user: item for item in listings}
+    claimed = [u for u in s.users if u.user is not None]
+    console.print("\n[bold]👥 User Session Summary:[/bold]")
+    console.print(f"📊 Total unique users: {len(claimed)}")
+    for stats in s.users:
+        _user(stats, by_user.get(stats.user), s.threshold_kwh, console)
+
+
+def _user(stats: UserStats, listing: Listing | None, thr_kwh: float, console: Console) -> None:
+    c = stats.counts
+    thr = threshold(thr_kwh)
+    head = (
+        f"🔓 UNCLAIMED SESSIONS ({pct(c.normal_pct)} normal sessions)"
+        if stats.user is None
+        else f"User: {escape(stats.user)} ({pct(c.normal_pct)} normal sessions)"
+    )
+    console.print(f"\n[bold]{head}[/bold]")
+    if stats.user is None:
+        console.print(f"    {d.UNCLAIMED_EXPLANATION}")
+    console.print(f"    Total sessions: {c.sessions}")
+    for name, n in (
+        ("Empty sessions (0 kWh)", c.empty),
+        (f"Microsessions (< {thr} kWh)", c.micro),
+        (f"Normal sessions (>= {thr} kWh)", c.normal),
+    ):
+        if n:
+            console.print(f"    {name}: {n} ({pct(c.pct(n))})")
+    if listing is None:
+        return
+    what = "unclaimed sessions" if stats.user is None else "sessions"
+    shown = len(listing.lines)
+    count = f"{shown}" if shown == listing.total else f"{shown} of {listing.total}"
+    console.print(f"\n    Showing {count} {what}:")
+    for line in listing.lines:
+        colour = d.LABEL_COLOURS[line.label]
+        console.print(
+            f"    [{colour}]Session {line.number}: START: {line.start} / END: {line.end} / "
+            f"DURATION: {duration(line.duration_s)} / {kwh(line.kwh)} / "
+            f"{escape(line.session_id)} \\[{line.label}][/{colour}]",
+            soft_wrap=True,
+        )
+    if listing.total > shown:
+        console.print(f"    … {listing.total - shown} more (use --printsessions)")
+
+
+def _quality(s: SiteSummary, console: Console, debug: bool) -> None:
+    q = s.quality
+    if q.duplicates:
+        console.print(
+            f"\nℹ️  {q.duplicates} duplicate rows merged (the same session_id seen twice)."
+        )
+    if not q.invalid:
+        return
+    kinds = ", ".join(f"{name}: {n}" for name, n in q.problems)
+    hint = "" if debug else "; run with --debug to list them"
+    console.print(
+        f"\n[yellow]⚠️  {q.invalid} invalid rows were not analysed ({kinds}){hint}.[/yellow]",
+        soft_wrap=True,
+    )

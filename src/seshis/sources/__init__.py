@@ -1,0 +1,1 @@
+"""Where sessions come from: files, the demo site, and (later) the live APIs."""
