@@ -89,7 +89,8 @@ class Store:
         name = f"src_{len(self.sources)}"
         index = len(self.sources)
         wrapped = (
-            f"SELECT {', '.join(q(c) for c in COLUMNS)}, {problem_sql} AS problem, "
+            f"SELECT {', '.join(f'{q(c)}::{t} AS {q(c)}' for c, t in SCHEMA)}, "
+            f"{problem_sql} AS problem, "
             f"{index} AS _src FROM ({select_sql})"
         )
         kind = "TABLE" if materialize else "VIEW"

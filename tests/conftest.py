@@ -1,0 +1,55 @@
+"""Shared test helpers: run the CLI in-process with injected streams."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from seshis.cli import Environment, main
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Result:
+    out: str
+    err: str
+    code: int
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run_cli(
+    *args: str,
+    stdin: str = "",
+    tty: bool = False,
+    color: bool | None = False,
+    now: datetime | None = None,
+) -> Result:
+    """Run seshis in-process; `tty=True` makes stdin look like a terminal so prompts appear."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(
+        stdin=io.StringIO(stdin),
+        stdout=out,
+        stderr=err,
+        stdin_isatty=tty,
+        color=color,
+        now=now or datetime(2026, 11, 26, 20, 0, tzinfo=UTC),
+    )
+    code = main(list(args), env)
+    return Result(out.getvalue(), err.getvalue(), code)
+
+
+def shared_file(name: str) -> Path:
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is not present (real data lives beside the project)")
+    return path

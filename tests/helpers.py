@@ -1,0 +1,39 @@
+"""Build small stores from Python tuples, for tests that need exact, hand-made sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from seshis.store import Store, lit
+
+T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
+
+
+def session_rows_sql(rows: Iterable[tuple]) -> str:
+    """rows: (session_id, user_id, start, duration_s, kwh[, station_id])."""
+    values = []
+    for row in rows:
+        sid, user, start, seconds, kwh, *rest = row
+        station = rest[0] if rest else "ST-1"
+        end = start + timedelta(seconds=seconds)
+        values.append(
+            f"({lit(sid)}, {lit(user)}, {lit(start.isoformat())}::TIMESTAMPTZ, "
+            f"{lit(end.isoformat())}::TIMESTAMPTZ, {float(kwh)!r}, {lit(station)})"
+        )
+    return (
+        "SELECT sid AS session_id, 'Test Site' AS site, NULL AS acn, NULL AS account, "
+        'station AS station_id, NULL AS space, usr AS user_id, st AS start, en AS "end", '
+        "NULL AS done_charging, k AS kwh, 'America/Los_Angeles' AS timezone, NULL AS status, "
+        "NULL AS evse_type, NULL AS authorization_source, NULL AS vehicle, NULL AS cost, "
+        "'test' AS origin, st AS _raw_start, en AS _raw_end, k AS _raw_kwh "
+        f"FROM (VALUES {', '.join(values)}) v(sid, usr, st, en, k, station)"
+    )
+
+
+def make_store(rows: list[tuple]) -> Store:
+    store = Store.memory()
+    if rows:
+        store.add(session_rows_sql(rows), "test", materialize=True)
+    store.finalize()
+    return store
