@@ -1,24 +1,30 @@
 """seshis: session statistics for EV charging sites.
 
 The library stands without the CLI: load sessions into a Store, pick a window, summarize.
+Names are imported on first use, so `seshis --help` does not pay for DuckDB.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from .analysis import Options, SiteSummary, listings, summarize
-from .dates import DateRange, window
-from .errors import SeshisError
-from .store import Store
+_EXPORTS = {
+    "DateRange": "dates",
+    "window": "dates",
+    "Options": "analysis",
+    "SiteSummary": "analysis",
+    "listings": "analysis",
+    "summarize": "analysis",
+    "SeshisError": "errors",
+    "Store": "store",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "DateRange",
-    "Options",
-    "SeshisError",
-    "SiteSummary",
-    "Store",
-    "listings",
-    "summarize",
-    "window",
-]
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'seshis' has no attribute {name!r}")

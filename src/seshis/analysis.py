@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from . import definitions as d
 from .dates import DateRange
@@ -130,35 +130,45 @@ class Listing:
     total: int
 
 
-def classified_sql(window: DateRange, options: Options) -> str:
-    """Valid sessions in the window, with duration, average current, category, band, unclaimed."""
+def window_sql(window: DateRange) -> str:
+    """The window as an SQL condition on start (none for all the data)."""
+    if window.kind == "all":
+        return "TRUE"
     return (
-        f"SELECT *, {d.classified_columns(options.threshold_kwh, options.voltage)} "
-        f"FROM sessions WHERE problem IS NULL "
-        f"AND start >= {lit(window.start.isoformat())}::TIMESTAMPTZ "
+        f"start >= {lit(window.start.isoformat())}::TIMESTAMPTZ "
         f"AND start < {lit(window.end.isoformat())}::TIMESTAMPTZ"
     )
 
 
-_COUNTS = """count(*) AS sessions,
-    count(*) FILTER (category = 'EMPTY') AS empty,
-    count(*) FILTER (category = 'MICRO') AS micro,
-    count(*) FILTER (category = 'NORMAL') AS normal,
-    count(*) FILTER (band = 'HIGH') AS high,
-    count(*) FILTER (band = 'MED') AS med,
-    count(*) FILTER (band = 'LOW') AS low,
-    coalesce(sum(kwh), 0) AS kwh"""
+def classified_sql(window: DateRange, options: Options) -> str:
+    """Valid sessions in the window, with duration, average current, category, band, unclaimed."""
+    return (
+        f"SELECT *, {d.classified_columns(options.threshold_kwh, options.voltage)} "
+        f"FROM sessions WHERE problem IS NULL AND {window_sql(window)}"
+    )
 
 
-def _counts(row: Iterable) -> Counts:
-    values = list(row)
-    return Counts(*(int(v) for v in values[:7]), float(values[7]))
+def counts_from(classes: dict[int, tuple[int, float]]) -> Counts:
+    """Counts from {class code: (sessions, kWh)}."""
+    n = {code: classes.get(code, (0, 0.0))[0] for code in d.CLASSES}
+    return Counts(
+        sessions=sum(n.values()),
+        empty=n[0],
+        micro=n[1],
+        normal=n[2] + n[3] + n[4],
+        high=n[2],
+        med=n[3],
+        low=n[4],
+        kwh=sum(kwh for _, kwh in classes.values()),
+    )
 
 
-def site_identity(store: Store) -> tuple[str | None, str | None, str | None]:
-    """The most common site name, location and time zone in the data (None when absent)."""
+def site_identity(store: Store, sample: int = 100_000) -> tuple[str | None, str | None, str | None]:
+    """The most common site name, location and time zone among the first rows of the data."""
     row = store.con.execute(
-        "SELECT mode(site), mode(timezone) FROM sessions WHERE problem IS NULL"
+        "SELECT mode(site), mode(timezone) FROM "
+        "(SELECT site, timezone FROM sessions WHERE site IS NOT NULL OR timezone IS NOT NULL "
+        f"LIMIT {int(sample)})"
     ).fetchone()
     site, tz = (row or (None, None))[:2]
     if site in KNOWN_SITES:
@@ -166,12 +176,41 @@ def site_identity(store: Store) -> tuple[str | None, str | None, str | None]:
     return site, None, tz
 
 
-def data_span(store: Store) -> tuple[datetime, datetime] | None:
-    """First and last session start in the data, for the 'all data' window of files."""
-    row = store.con.execute(
-        "SELECT min(start), max(start) FROM sessions WHERE problem IS NULL"
-    ).fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
+# 15-minute buckets of start: every time zone offset is a multiple of 15 minutes, so each bucket
+# lies within one local day and only the buckets, not the rows, are converted to local dates.
+BUCKET_US = 15 * 60 * 1_000_000
+
+
+def _one_pass_sql(window: DateRange, options: Options) -> str:
+    """Per-user classes, per-day classes and problem kinds in one scan of the sessions."""
+    code = d.class_sql(options.threshold_kwh, options.voltage)
+    tz = lit(window.timezone)
+    return f"""
+    WITH rows AS (
+        SELECT user_id, kwh, start,
+            CASE WHEN problem IS NULL THEN {code} END AS cls,
+            epoch_us(start) // {BUCKET_US} AS bucket,
+            CASE WHEN problem IS NOT NULL THEN regexp_replace(problem, ':.*', '') END AS kind
+        FROM sessions
+        WHERE problem IS NOT NULL OR ({window_sql(window)})
+    ),
+    agg AS (
+        SELECT GROUPING(user_id, cls) AS g_user, GROUPING(bucket, cls) AS g_day,
+            user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh,
+            min(start) AS first, max(start) AS last
+        FROM rows
+        GROUP BY GROUPING SETS ((user_id, cls), (bucket, cls), (kind))
+    )
+    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh, first, last
+        FROM agg WHERE g_user = 0 AND cls IS NOT NULL
+    UNION ALL
+    SELECT 'day', NULL, timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ)::DATE,
+        cls, sum(n), sum(kwh), min(first), max(last)
+        FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT 'problem', kind, NULL, NULL, n, NULL, NULL, NULL
+        FROM agg WHERE g_user = 3 AND g_day = 3 AND kind IS NOT NULL
+    """
 
 
 def summarize(
@@ -181,26 +220,28 @@ def summarize(
     site: str = "",
     location: str | None = None,
 ) -> SiteSummary:
-    """Every figure of the reports, from a handful of aggregate queries."""
-    con = store.con
-    con.execute(f"CREATE OR REPLACE TEMP VIEW classified AS {classified_sql(window, options)}")
-    groups = {
-        bool(row[0]): (_counts(row[1:9]), int(row[9]))
-        for row in con.execute(
-            f"SELECT unclaimed, {_COUNTS}, count(DISTINCT user_id) FROM classified "
-            "GROUP BY unclaimed"
-        ).fetchall()
-    }
-    claimed, distinct_users = groups.get(False, (Counts(), 0))
-    unclaimed = groups.get(True, (Counts(), 0))[0]
-    totals = claimed + unclaimed
-    daily = tuple(
-        DayStats(row[0], _counts(row[1:]))
-        for row in con.execute(
-            f"SELECT timezone({lit(window.timezone)}, start)::DATE AS day, {_COUNTS} "
-            "FROM classified GROUP BY day ORDER BY day"
-        ).fetchall()
-    )
+    """Every figure of the reports from one scan of the sessions; the rows it returns are per
+    user, per day and per problem kind, never per session."""
+    rows = store.con.execute(_one_pass_sql(window, options)).fetchall()
+    users: dict[str | None, dict[int, tuple[int, float]]] = {}
+    days: dict[date, dict[int, tuple[int, float]]] = {}
+    problems: list[tuple[str, int]] = []
+    first = last = None
+    for part, key, day, cls, n, kwh, lo, hi in rows:
+        if part == "user":
+            users.setdefault(key, {})[cls] = (int(n), float(kwh or 0))
+        elif part == "day":
+            days.setdefault(day, {})[cls] = (int(n), float(kwh or 0))
+            first = lo if first is None or lo < first else first
+            last = hi if last is None or hi > last else last
+        else:
+            problems.append((key, int(n)))
+    per_user = {user: counts_from(classes) for user, classes in users.items()}
+    unclaimed = per_user.pop(None, Counts())
+    totals = sum(per_user.values(), Counts()) + unclaimed
+    if window.kind == "all" and first is not None:
+        window = replace(window, start=first, end=last + timedelta(microseconds=1))
+    problems.sort(key=lambda p: (-p[1], p[0]))
     return SiteSummary(
         site=site,
         location=location,
@@ -209,45 +250,33 @@ def summarize(
         voltage=options.voltage,
         totals=totals,
         unclaimed=unclaimed,
-        distinct_users=distinct_users,
-        users=user_stats(store, options.user),
-        daily=daily,
+        distinct_users=len(per_user),
+        users=_select_users(per_user, unclaimed, options.user),
+        daily=tuple(DayStats(day, counts_from(days[day])) for day in sorted(days)),
         health=health_checks(totals, unclaimed.sessions, options.health),
-        quality=data_quality(store),
+        quality=data_quality(store, tuple(problems)),
     )
 
 
-def user_stats(store: Store, user: str | None = None) -> tuple[UserStats, ...]:
-    """Claimed users by email (case-insensitive order), then the unclaimed group last.
-
-    With `user`, only that user (matched case-insensitively); an unknown user is an error that
-    names the closest known emails.
-    """
-    where = "NOT unclaimed" + (f" AND lower(user_id) = lower({lit(user)})" if user else "")
-    rows = store.con.execute(
-        f"SELECT user_id, {_COUNTS} FROM classified WHERE {where} "
-        "GROUP BY user_id ORDER BY lower(user_id), user_id"
-    ).fetchall()
-    if user:
-        if not rows:
-            raise DataError(_unknown_user(store, user))
-        return tuple(UserStats(r[0], _counts(r[1:])) for r in rows)
-    stats = [UserStats(r[0], _counts(r[1:])) for r in rows]
-    unclaimed = store.con.execute(f"SELECT {_COUNTS} FROM classified WHERE unclaimed").fetchone()
-    if unclaimed and unclaimed[0]:
-        stats.append(UserStats(None, _counts(unclaimed)))
-    return tuple(stats)
+def _select_users(
+    per_user: dict[str, Counts], unclaimed: Counts, user: str | None
+) -> tuple[UserStats, ...]:
+    """Claimed users by email (case-insensitive order), then the unclaimed group last; or the
+    one user asked for, matched case-insensitively (an unknown user is an error that names the
+    closest known emails)."""
+    ordered = sorted(per_user, key=lambda u: (u.lower(), u))
+    if user is None:
+        stats = [UserStats(u, per_user[u]) for u in ordered]
+        return (*stats, UserStats(None, unclaimed)) if unclaimed.sessions else tuple(stats)
+    chosen = [UserStats(u, per_user[u]) for u in ordered if u.lower() == user.lower()]
+    if not chosen:
+        raise DataError(_unknown_user(ordered, user))
+    return tuple(chosen)
 
 
-def _unknown_user(store: Store, user: str) -> str:
-    known = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT DISTINCT user_id FROM classified WHERE NOT unclaimed"
-        ).fetchall()
-    ]
-    close = difflib.get_close_matches(user.lower(), [k.lower() for k in known], n=3, cutoff=0.5)
+def _unknown_user(known: list[str], user: str) -> str:
     by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(user.lower(), list(by_lower), n=3, cutoff=0.5)
     hint = (
         "; closest known: " + ", ".join(by_lower[c] for c in close)
         if close
@@ -277,22 +306,21 @@ def health_checks(
     )
 
 
-def data_quality(store: Store, examples: int = 50) -> DataQuality:
+def data_quality(
+    store: Store, problems: tuple[tuple[str, int], ...], examples: int = 50
+) -> DataQuality:
     """Invalid rows of everything loaded (not only the window), by problem, with examples."""
-    con = store.con
-    problems = tuple(
-        (str(p), int(n))
-        for p, n in con.execute(
-            "SELECT regexp_replace(problem, ':.*', '') AS kind, count(*) FROM sessions "
-            "WHERE problem IS NOT NULL GROUP BY kind ORDER BY count(*) DESC, kind"
+    invalid = sum(n for _, n in problems)
+    rows = (
+        store.con.execute(
+            "SELECT session_id, origin, problem FROM sessions WHERE problem IS NOT NULL "
+            f"ORDER BY _src, session_id NULLS FIRST LIMIT {int(examples)}"
         ).fetchall()
+        if invalid
+        else []
     )
-    rows = con.execute(
-        "SELECT session_id, origin, problem FROM sessions WHERE problem IS NOT NULL "
-        f"ORDER BY _src, session_id NULLS FIRST LIMIT {int(examples)}"
-    ).fetchall()
     return DataQuality(
-        invalid=sum(n for _, n in problems),
+        invalid=invalid,
         duplicates=store.duplicates,
         problems=problems,
         examples=tuple(InvalidRow(*r) for r in rows),

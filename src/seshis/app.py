@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from rich.console import Console
 
 from . import analysis, dates
-from .errors import DataError, NotBuiltError
+from .errors import NotBuiltError
 from .settings import ALL_USERS, Settings
 from .sources import demo
 from .sources.files import FileInfo, load_files
@@ -72,10 +72,8 @@ def resolve_window(settings: Settings, loaded: Loaded, now: datetime) -> dates.D
     kind = settings.range_kind or ("all" if settings.source == "files" else "today")
     if kind != "all":
         return dates.window(kind, loaded.timezone, now, settings.start, settings.end)
-    span = analysis.data_span(loaded.store)
-    if span is None:
-        raise DataError("The files hold no valid sessions to analyse.")
-    return dates.DateRange(span[0], span[1] + timedelta(microseconds=1), loaded.timezone, "all")
+    # The analysis fills in the span of the data.
+    return dates.DateRange(datetime.min.replace(tzinfo=UTC), now, loaded.timezone, "all")
 
 
 def options(settings: Settings) -> analysis.Options:

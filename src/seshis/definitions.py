@@ -48,27 +48,46 @@ def label(category: str, band: str | None) -> str:
     return f"{NORMAL}-{band}" if category == NORMAL and band else category
 
 
-def classified_columns(threshold_kwh: float, voltage: float) -> str:
-    """SQL select-list items that classify rows of a relation with start, end, kwh, user_id.
+# One small integer per session class: the grouped queries count these, and the category and
+# band strings are derived from them, so there is a single definition of each class.
+CLASSES: dict[int, tuple[str, str | None]] = {
+    0: (EMPTY, None),
+    1: (MICRO, None),
+    2: (NORMAL, HIGH),
+    3: (NORMAL, MED),
+    4: (NORMAL, LOW),
+}
 
-    The average current is rounded to 0.1 A before banding, so the band always matches the
-    number a report shows (15.96 A is shown as 16.0 A and is HIGH).
-    """
-    thr = float(threshold_kwh)
-    volts = float(voltage)
-    duration = 'epoch("end") - epoch(start)'
-    amps = f"round(kwh * 1000.0 / (({duration}) / 3600.0 * {volts}), 1)"
-    category = (
-        f"CASE WHEN kwh = 0 THEN '{EMPTY}' WHEN kwh < {thr} THEN '{MICRO}' ELSE '{NORMAL}' END"
-    )
-    band = (
-        f"CASE WHEN kwh < {thr} THEN NULL "
-        f"WHEN {amps} >= {HIGH_AMPS} THEN '{HIGH}' "
-        f"WHEN {amps} >= {MED_AMPS} THEN '{MED}' ELSE '{LOW}' END"
-    )
+DURATION_SQL = '(epoch_us("end") - epoch_us(start)) / 1e6'
+
+
+def amps_sql(voltage: float) -> str:
+    """Average current, rounded to 0.1 A so the band always matches the number a report shows
+    (15.96 A is shown as 16.0 A and is HIGH)."""
+    return f"round(kwh * 1000.0 / ({DURATION_SQL} / 3600.0 * {float(voltage)}), 1)"
+
+
+def class_sql(threshold_kwh: float, voltage: float) -> str:
+    """The class code (see CLASSES) of a valid row with start, end and kwh."""
+    amps = amps_sql(voltage)
     return (
-        f"{duration} AS duration_s, "
-        f"CASE WHEN {duration} > 0 THEN {amps} END AS avg_current, "
-        f"{category} AS category, {band} AS band, "
-        "(user_id IS NULL OR trim(user_id) = '') AS unclaimed"
+        f"CASE WHEN kwh = 0 THEN 0 WHEN kwh < {float(threshold_kwh)} THEN 1 "
+        f"WHEN {amps} >= {HIGH_AMPS} THEN 2 WHEN {amps} >= {MED_AMPS} THEN 3 ELSE 4 END"
+    )
+
+
+# The store keeps user_id trimmed, with NULL for none: that is what unclaimed means.
+UNCLAIMED_SQL = "user_id IS NULL"
+
+
+def classified_columns(threshold_kwh: float, voltage: float) -> str:
+    """SQL select-list items naming the class of each row: duration, current, category, band."""
+    code = class_sql(threshold_kwh, voltage)
+    category = " ".join(f"WHEN {c} THEN '{cat}'" for c, (cat, _) in CLASSES.items())
+    band = " ".join(f"WHEN {c} THEN '{b}'" for c, (_, b) in CLASSES.items() if b)
+    return (
+        f"{DURATION_SQL} AS duration_s, "
+        f"CASE WHEN {DURATION_SQL} > 0 THEN {amps_sql(voltage)} END AS avg_current, "
+        f"CASE {code} {category} END AS category, CASE {code} {band} END AS band, "
+        f"{UNCLAIMED_SQL} AS unclaimed"
     )

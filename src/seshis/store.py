@@ -51,7 +51,7 @@ def lit(value: object) -> str:
 
 # Why a row cannot be analysed; NULL for a valid row. Needs the _raw_* text columns.
 PROBLEM_SQL = """CASE
-    WHEN session_id IS NULL THEN 'missing session id'
+    WHEN session_id IS NULL OR session_id = '' THEN 'missing session id'
     WHEN start IS NULL AND nullif(trim(_raw_start::VARCHAR), '') IS NULL THEN 'missing start time'
     WHEN start IS NULL THEN 'unparseable start time: ' || _raw_start::VARCHAR
     WHEN "end" IS NULL AND nullif(trim(_raw_end::VARCHAR), '') IS NULL THEN 'missing end time'
@@ -89,7 +89,7 @@ class Store:
         name = f"src_{len(self.sources)}"
         index = len(self.sources)
         wrapped = (
-            f"SELECT {', '.join(f'{q(c)}::{t} AS {q(c)}' for c, t in SCHEMA)}, "
+            f"SELECT {', '.join(_normalized(c, t) for c, t in SCHEMA)}, "
             f"{problem_sql} AS problem, "
             f"{index} AS _src FROM ({select_sql})"
         )
@@ -121,14 +121,17 @@ class Store:
                 "CREATE TABLE dup_hashes AS SELECT hash(session_id) AS h FROM all_rows "
                 "WHERE session_id IS NOT NULL GROUP BY h HAVING count(*) > 1"
             )
-            self.con.execute(
-                "CREATE TABLE dup_ids AS SELECT session_id, count(*) AS n FROM all_rows "
-                "WHERE hash(session_id) IN (SELECT h FROM dup_hashes) "
-                "GROUP BY session_id HAVING count(*) > 1"
-            )
-            row = self.con.execute(
-                "SELECT count(*), coalesce(sum(n - 1), 0) FROM dup_ids"
-            ).fetchone()
+            if self.con.execute("SELECT count(*) FROM dup_hashes").fetchone()[0]:
+                self.con.execute(
+                    "CREATE TABLE dup_ids AS SELECT session_id, count(*) AS n FROM all_rows "
+                    "WHERE hash(session_id) IN (SELECT h FROM dup_hashes) "
+                    "GROUP BY session_id HAVING count(*) > 1"
+                )
+                row = self.con.execute(
+                    "SELECT count(*), coalesce(sum(n - 1), 0) FROM dup_ids"
+                ).fetchone()
+            else:
+                row = (0, 0)
         except duckdb.Error as exc:
             raise DataError(f"The session data could not be read ({first_line(exc)}).") from exc
         self.duplicates = int(row[1]) if row else 0
@@ -148,6 +151,13 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _normalized(column: str, sql_type: str) -> str:
+    """A column cast to its schema type; user_id trimmed, with NULL for none (unclaimed)."""
+    if column == "user_id":
+        return "NULLIF(trim(user_id::VARCHAR), '') AS user_id"
+    return f"{q(column)}::{sql_type} AS {q(column)}"
 
 
 def first_line(exc: BaseException) -> str:

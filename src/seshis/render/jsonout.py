@@ -22,8 +22,8 @@ def to_dict(s: SiteSummary) -> dict[str, Any]:
         "site": s.site,
         "location": s.location,
         "range": {
-            "start": s.window.start.isoformat(),
-            "end": s.window.end.isoformat(),
+            "start": s.window.start.isoformat() if t.sessions or s.window.kind != "all" else None,
+            "end": s.window.end.isoformat() if t.sessions or s.window.kind != "all" else None,
             "timezone": s.window.timezone,
             "kind": s.window.kind,
         },
@@ -63,8 +63,7 @@ def to_dict(s: SiteSummary) -> dict[str, Any]:
 
 
 def write(summary: SiteSummary, stream: IO[str]) -> None:
-    json.dump(to_dict(summary), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json.dumps(to_dict(summary), indent=2, ensure_ascii=False) + "\n")
 
 
 def write_sessions(store: Store, sql: str, stream: IO[str]) -> None:

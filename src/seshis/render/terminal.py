@@ -66,8 +66,11 @@ def show(
 
 def _header(s: SiteSummary, console: Console) -> None:
     site = s.site + (f" ({s.location})" if s.location else "")
-    first, last = s.window.local_dates()
-    span = str(first) if first == last else f"{first} → {last}"
+    if s.window.kind == "all" and not s.totals.sessions:
+        span = "no valid sessions"
+    else:
+        first, last = s.window.local_dates()
+        span = str(first) if first == last else f"{first} → {last}"
     console.print(f"[bold]🔌 SESHIS — {escape(site)}[/bold]")
     console.print(f"📅 {s.window.title}: {span} ({s.window.timezone})")
     if not s.totals.sessions:

@@ -94,7 +94,7 @@ def _load_json(store: Store, path: Path) -> FileInfo:
     select = mapping.select_list(
         fields,
         ref=lambda n: f"(j->>{lit('$.' + _json_key(n))})",
-        type_of=lambda n: "VARCHAR",
+        type_of=lambda n: "TEXT",
         origin=lit(str(path)),
     )
     table = store.add(f"SELECT {select} FROM ({rows})", str(path), materialize=True)
@@ -131,7 +131,7 @@ def _load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
     select = mapping.select_list(
         fields,
         ref=lambda n: q(n) if n in present else None,
-        type_of=lambda n: "VARCHAR",
+        type_of=lambda n: "TEXT",
         origin=lit(str(path)),
     )
     table = store.add(f"SELECT {select} FROM {reader}", str(path), materialize=True)

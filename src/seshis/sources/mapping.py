@@ -124,9 +124,11 @@ def number_sql(ref: str, sql_type: str = "VARCHAR") -> str:
 
 
 def text_sql(ref: str, sql_type: str = "VARCHAR") -> str:
-    return (
-        f"NULLIF(trim({ref}::VARCHAR), '')" if sql_type.upper() == "VARCHAR" else f"{ref}::VARCHAR"
-    )
+    """Text from hand-edited files (JSON and CSV, typed TEXT here) is trimmed, with NULL for
+    blank; typed columns (Parquet) are taken as written, which keeps ten million ids cheap."""
+    if sql_type.upper() == "TEXT":
+        return f"NULLIF(trim({ref}), '')"
+    return f"{ref}::VARCHAR"
 
 
 def select_list(
