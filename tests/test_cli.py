@@ -352,3 +352,29 @@ def test_every_flag_in_help_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = sorted(f for f in flags if f"`{f}" not in readme)
     assert not missing, f"flags missing from README: {missing}"
+
+
+def test_range_accepts_menu_numbers_and_api_flags_are_accepted():
+    by_name = run_cli("--all", "--json", "--demo", "--no-input", "--range", "week").json()
+    by_number = run_cli(
+        "--all",
+        "--json",
+        "--demo",
+        "--no-input",
+        "--range",
+        "2",
+        "--acn",
+        "0021",
+        "--account",
+        "16",
+    ).json()
+    assert by_name["range"] == by_number["range"]
+    assert by_name["range"]["kind"] == "week"
+    assert by_name["totals"] == by_number["totals"]
+
+
+def test_version():
+    done = subprocess.run(
+        [sys.executable, "-m", "seshis", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("seshis ")

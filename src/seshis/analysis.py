@@ -327,6 +327,16 @@ def data_quality(
     )
 
 
+def _selection(options: Options, categories: Iterable[str] | None) -> str:
+    """One user's sessions (case-insensitive) and/or some categories, as an SQL condition."""
+    where = ["TRUE"]
+    if options.user:
+        where.append(f"NOT unclaimed AND lower(user_id) = lower({lit(options.user)})")
+    if categories is not None:
+        where.append("category IN (" + ", ".join(lit(c) for c in categories) + ")")
+    return " AND ".join(where)
+
+
 def listings(
     store: Store,
     window: DateRange,
@@ -338,11 +348,7 @@ def listings(
 
     Only the shown lines leave DuckDB: a window function numbers and cuts them.
     """
-    where = ["TRUE"]
-    if options.user:
-        where.append(f"NOT unclaimed AND lower(user_id) = lower({lit(options.user)})")
-    if categories is not None:
-        where.append("category IN (" + ", ".join(lit(c) for c in categories) + ")")
+    where = _selection(options, categories)
     limit = f"WHERE n <= {int(cap)}" if cap is not None else ""
     tz = lit(window.timezone)
     rows = store.con.execute(
@@ -357,7 +363,7 @@ def listings(
                     AS n,
                 count(*) OVER (PARTITION BY unclaimed, user_id) AS total
             FROM ({classified_sql(window, options)})
-            WHERE {" AND ".join(where)}
+            WHERE {where}
         ) {limit}
         ORDER BY who IS NULL, lower(who), who, n
         """
@@ -382,11 +388,7 @@ def sessions_sql(
 
     Exports stream this through DuckDB (COPY), so no session becomes a Python object.
     """
-    where = ["TRUE"]
-    if options.user:
-        where.append(f"NOT unclaimed AND lower(user_id) = lower({lit(options.user)})")
-    if categories is not None:
-        where.append("category IN (" + ", ".join(lit(c) for c in categories) + ")")
+    where = _selection(options, categories)
     tz = lit(window.timezone)
     return f"""
         SELECT session_id, site, acn, account, station_id, space,
@@ -399,6 +401,6 @@ def sessions_sql(
             '[' || CASE WHEN band IS NULL THEN category ELSE 'NORMAL-' || band END || ']'
                 AS label
         FROM ({classified_sql(window, options)})
-        WHERE {" AND ".join(where)}
+        WHERE {where}
         ORDER BY start, session_id
     """

@@ -26,7 +26,6 @@ _FIRST = (
 ).split()
 _LAST = "chen garcia kim lopez novak okafor patel rossi".split()
 USERS = [f"{f}.{last}@example.com" for last in _LAST[:5] for f in _FIRST]  # 120 users
-STRUGGLING = {u for i, u in enumerate(USERS) if i % 10 == 3}  # low current, more failures
 
 
 def load_demo(store: Store, now: datetime) -> None:
