@@ -17,6 +17,16 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory, monkeypatch):
+    """No test reads the user's config or cache, or a token from the environment."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    for name in ("SESHIS_TOKEN", "EDF_JWT", "ACN_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @dataclass
 class Result:
     out: str

@@ -71,10 +71,12 @@ def test_pdf_and_graph_say_they_are_not_built_yet():
         assert len(r.err.strip().splitlines()) == 1
 
 
-def test_api_source_is_not_built_yet():
+def test_api_without_credentials_names_both_ways(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
     r = run_cli("--all", "--no-input")
     assert r.code == 1
-    assert "PowerFlex API source is not built yet" in r.err and "--demo" in r.err
+    assert "SESHIS_TOKEN" in r.err and "curl_device_manager.sh" in r.err
+    assert len(r.err.strip().splitlines()) == 1
 
 
 def test_debug_shows_the_traceback_on_errors():

@@ -12,7 +12,6 @@ from typing import IO
 from rich.console import Console
 
 from . import analysis, dates
-from .errors import NotBuiltError
 from .settings import ALL_USERS, Settings
 from .sources import demo
 from .sources.files import FileInfo, load_files
@@ -43,12 +42,7 @@ class Timer:
 
 
 def load(settings: Settings, now: datetime, err: Console) -> Loaded:
-    """Fill an in-memory store from the chosen source."""
-    if settings.source == "api":
-        raise NotBuiltError(
-            "The PowerFlex API source is not built yet; use --demo, or --source FILE with "
-            "exported session files."
-        )
+    """Fill an in-memory store from the demo or the files."""
     store = Store.memory()
     files: list[FileInfo] = []
     busy = err.status("Reading session files…") if err.is_terminal else nullcontext()
@@ -107,11 +101,24 @@ def run(
     from .render import terminal
 
     timer = Timer()
-    loaded = load(settings, now, err)
-    timer.lap("load")
-    window = resolve_window(settings, loaded, now)
-    opts = options(settings)
     debug = _debug_printer(err) if settings.debug else None
+    extra: dict = {}
+    if settings.source == "api":
+        from . import live
+
+        result = live.load(settings, now, err, debug)
+        site, location, _ = analysis.site_identity(result.store)
+        label = f"ACN {settings.acn}" if settings.api == "powerflex" else settings.site.title()
+        loaded = Loaded(result.store, site or label, location, result.window.timezone)
+        window = result.window
+        extra["sync"] = _sync_info(result)
+        if result.note:
+            err.print(f"⚠️  {result.note}" if result.report else f"📦 {result.note}")
+    else:
+        loaded = load(settings, now, err)
+        window = resolve_window(settings, loaded, now)
+    timer.lap("load")
+    opts = options(settings)
     if debug:
         _debug_source(debug, settings, loaded, window)
 
@@ -136,7 +143,7 @@ def run(
         if settings.output == "json":
             from .render import jsonout
 
-            jsonout.write(summary, stdout)
+            jsonout.write(summary, stdout, extra)
         else:
             show_users = settings.all or settings.user is not None
             cap = None if settings.printsessions else settings.session_cap
@@ -158,6 +165,24 @@ def run(
     return ExitStatus.OK
 
 
+def _sync_info(result) -> dict:
+    """What the live sync did, for --json."""
+    r = result.report
+    info = {"store": str(result.store.path), "source": result.key, "offline": r is None}
+    if r is not None:
+        info |= {
+            "requests": r.requests,
+            "pages": r.pages,
+            "rows": r.rows,
+            "duplicates": r.duplicates,
+            "api_total": r.api_total,
+            "mismatch": r.mismatch,
+            "windows": [[a.isoformat(), b.isoformat()] for a, b in r.fetched_windows],
+        }
+    info["note"] = result.note
+    return info
+
+
 def _debug_printer(err: Console):
     def emit(text: str) -> None:
         err.print(f"🔧 {text}", markup=False, highlight=False, soft_wrap=True)
@@ -166,9 +191,19 @@ def _debug_printer(err: Console):
 
 
 def _debug_source(debug, settings: Settings, loaded: Loaded, window: dates.DateRange) -> None:
+    origins = dict(settings.origins)
     for name in (
         "source",
         "paths",
+        "api",
+        "site",
+        "acn",
+        "account",
+        "api_url",
+        "auth_command",
+        "page_size",
+        "concurrency",
+        "store_path",
         "range_kind",
         "start",
         "end",
@@ -179,7 +214,9 @@ def _debug_source(debug, settings: Settings, loaded: Loaded, window: dates.DateR
         "output",
         "output_path",
     ):
-        debug(f"setting {name} = {getattr(settings, name)!r}")
+        origin = f" ({origins[name]})" if name in origins else ""
+        debug(f"setting {name} = {getattr(settings, name)!r}{origin}")
+    debug(f"config file: {settings.config_path or 'none'}")
     debug(f"health thresholds: {settings.health}")
     debug(f"site: {loaded.site!r}, location: {loaded.location!r}, time zone: {loaded.timezone}")
     for f in loaded.files:

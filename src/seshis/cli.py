@@ -6,14 +6,20 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
 from . import __version__
+from .config import load as load_config
 from .dates import RANGES, parse_date
+from .definitions import DEFAULT_THRESHOLD_KWH, DEFAULT_VOLTAGE, HealthThresholds
 from .errors import SeshisError, UsageError
+from .prompts import Prompter, ask_range, positive, yes_no
 from .settings import ALL_USERS, Settings
+from .sources.acndata import SITES
 from .status import ExitStatus
 
 ANALYSIS_HINT = "(--empty, --micro, --user or --all)"
@@ -56,8 +62,26 @@ def build_parser() -> Parser:
     s = p.add_argument_group("source")
     s.add_argument("--demo", action="store_true", help="the built-in demo site")
     s.add_argument("--source", nargs="+", metavar="PATH", help="session files (JSON, CSV, Parquet)")
-    s.add_argument("--acn", help="ACN of the site (API only; prompt default 0021)")
-    s.add_argument("--account", help="account number (API only; prompt default 16)")
+    s.add_argument("--api", choices=("powerflex", "acndata"), help="live API (default powerflex)")
+    s.add_argument("--site", choices=SITES, help="ACN-Data site (default caltech)")
+    s.add_argument("--api-url", metavar="URL", help="base URL of the API (proxies, tests)")
+    s.add_argument("--acn", help="ACN of the PowerFlex site (prompt default 0021)")
+    s.add_argument("--account", help="PowerFlex account number (prompt default 16)")
+    s.add_argument("--auth-command", metavar="CMD", help="curl wrapper that adds credentials")
+    s.add_argument("--page-size", type=int, metavar="N", help="sessions per API request")
+    s.add_argument("--concurrency", type=int, metavar="N", help="pages fetched at once (4)")
+    s.add_argument("--timeout", type=float, metavar="S", help="seconds to connect/read (30)")
+    s.add_argument("--retries", type=int, metavar="N", help="attempts per request (5)")
+    s.add_argument("--store", metavar="PATH", help="the DuckDB store of fetched sessions")
+    s.add_argument("--refresh", action="store_true", help="refetch the whole window")
+    s.add_argument("--offline", action="store_true", help="answer from the store alone")
+    s.add_argument("--overlap", type=float, metavar="DAYS", help="refetch before last sync (1)")
+    s.add_argument("--anonymize", action="store_true", default=None, help="ask for hashed users")
+    s.add_argument(
+        "--include-active", action="store_true", default=None, help="include active sessions"
+    )
+    s.add_argument("--sort-by", metavar="FIELD", help="API sort field (session_start_time)")
+    s.add_argument("--sort-order", choices=("ASC", "DESC"), help="API sort order (DESC)")
     w = p.add_argument_group("window and definitions")
     w.add_argument(
         "--range",
@@ -71,7 +95,8 @@ def build_parser() -> Parser:
     w.add_argument("--threshold", type=float, metavar="KWH", help="micro threshold (default 1.0)")
     w.add_argument("--voltage", type=float, metavar="V", help="voltage for average current (208)")
     g = p.add_argument_group("behaviour")
-    g.add_argument("--advanced", action="store_true", help="also ask for voltage and time zone")
+    g.add_argument("--advanced", action="store_true", help="also ask the API and unit options")
+    g.add_argument("--config", metavar="PATH", help="TOML file of defaults")
     g.add_argument("--no-input", action="store_true", help="never prompt; use the defaults")
     g.add_argument("--debug", action="store_true", help="settings, timings, data-quality details")
     g.add_argument("--version", action="version", version=f"seshis {__version__}")
@@ -93,6 +118,21 @@ def check_rules(ns: argparse.Namespace) -> None:
         )
     if ns.demo and ns.source:
         raise UsageError("Use either --demo or --source, not both.")
+    if (ns.demo or ns.source) and (ns.api or ns.offline or ns.refresh):
+        raise UsageError(
+            "--api, --offline and --refresh go with the live APIs, not --demo/--source."
+        )
+    if ns.offline and ns.refresh:
+        raise UsageError("Use either --offline or --refresh, not both.")
+    for name in ("page_size", "concurrency", "retries"):
+        value = getattr(ns, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1.")
+    for name in ("timeout", "overlap"):
+        value = getattr(ns, name)
+        if value is not None and not value >= 0:
+            unit = "seconds" if name == "timeout" else "days"
+            raise UsageError(f"--{name} must be a number of {unit}.")
     if ns.threshold is not None and not ns.threshold > 0:
         raise UsageError("--threshold must be a number of kWh above 0, e.g. 1.0.")
     if ns.voltage is not None and not ns.voltage > 0:
@@ -109,31 +149,148 @@ def check_rules(ns: argparse.Namespace) -> None:
 
 
 @dataclass
-class Prompter:
-    """Asks on the terminal; answers come from the injected stdin."""
+class Picker:
+    """Each setting from the flag, else the prompt, else the config file, else the default;
+    remembers where each came from for --debug."""
 
-    stdin: IO[str]
-    out: IO[str]
-    enabled: bool
+    config: dict[str, Any]
+    config_path: Path | None
+    ask: Prompter
+    origins: dict[str, str] = field(default_factory=dict)
 
-    def ask(self, question: str) -> str:
-        self.out.write(question)
-        self.out.flush()
-        line = self.stdin.readline()
-        if not line:
-            raise UsageError("Input ended before every question was answered; use --no-input.")
-        return line.strip()
+    def __call__(
+        self,
+        name: str,
+        flag: Any,
+        default: Any,
+        key: str | None = None,
+        prompt: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        key = key or name
+        if flag is not None:
+            self.origins[name] = "flag"
+            return flag
+        value, origin = default, "default"
+        if key in self.config:
+            value, origin = self.config[key], f"config {self.config_path}"
+        if prompt is not None and self.ask.enabled:
+            answer = prompt(value)
+            if answer != value:
+                value, origin = answer, "prompt"
+        self.origins[name] = origin
+        return value
 
-    def default(self, question: str, value: str) -> str:
-        return self.ask(question) or value if self.enabled else value
 
-
-def gather(ns: argparse.Namespace, prompter: Prompter) -> Settings:
-    """Flags first, prompts for what is missing (only on a terminal), defaults for the rest."""
+def gather(
+    ns: argparse.Namespace, ask: Prompter, config: dict[str, Any], config_path: Path | None
+) -> Settings:
+    """Flags first, then prompts (only on a terminal), the config file, and the defaults."""
+    if ns.pdf:
+        raise SeshisError("PDF reports are not built yet in this version; use --csv for now.")
+    if ns.graph:
+        raise SeshisError(
+            "Charts (--graph) are not built yet in this version; use --json or --csv."
+        )
+    pick = Picker(config, config_path, ask)
     source = "demo" if ns.demo else "files" if ns.source else "api"
+    api = pick("api", ns.api, "powerflex")
+    if api not in ("powerflex", "acndata"):
+        raise UsageError(f"Unknown api '{api}' in the config; use powerflex or acndata.")
+    live = source == "api"
+    powerflex = live and api == "powerflex"
+    acn = pick("acn", ns.acn, "0021", prompt=_question(ask, "Enter ACN", powerflex))
+    account = pick("account", ns.account, "16", prompt=_question(ask, "Enter account", powerflex))
+
+    kind, start, end = ns.range_kind, ns.start, ns.end
+    if start or end:
+        kind = "custom"
+    if kind is None and source != "files" and ask.enabled:
+        kind = ask_range(ask)
+    if kind == "custom":
+        start = start or (ask.ask("Enter start date (YYYY-MM-DD): ") if ask.enabled else None)
+        end = end or (ask.ask("Enter end date (YYYY-MM-DD): ") if ask.enabled else None)
+        if not start or not end:
+            raise UsageError("A custom range needs both --start and --end (YYYY-MM-DD).")
+    pick.origins["range"] = "flag" if ns.range_kind or ns.start else "prompt" if kind else "default"
+
+    micro_q = "Enter microsession threshold (kWh, e.g., 1.0): "
+    threshold = pick(
+        "threshold_kwh",
+        ns.threshold,
+        DEFAULT_THRESHOLD_KWH,
+        key="threshold",
+        prompt=(lambda d: ask.until(micro_q, positive(), POSITIVE_HINT)) if ns.micro else None,
+    )
+    adv = ns.advanced
+    live_adv = adv and live
+    # The --advanced questions, in the seed's order.
+    advanced = {
+        "anonymize": pick(
+            "anonymize", ns.anonymize, False, prompt=_yes_no(ask, "Anonymize users", live_adv)
+        ),
+        "include_active": pick(
+            "include_active",
+            ns.include_active,
+            False,
+            prompt=_yes_no(ask, "Include active sessions", live_adv),
+        ),
+        "sort_by": pick(
+            "sort_by", ns.sort_by, "session_start_time", prompt=_question(ask, "Sort by", live_adv)
+        ),
+        "sort_order": pick(
+            "sort_order",
+            ns.sort_order,
+            "DESC",
+            prompt=_question(ask, "Sort order (ASC/DESC)", live_adv),
+        ),
+        "api_url": pick(
+            "api_url", ns.api_url, None, prompt=_question(ask, "Enter API URL", live_adv)
+        ),
+        "page_size": pick(
+            "page_size", ns.page_size, None, prompt=_question(ask, "Enter page size", live_adv, int)
+        ),
+        "voltage": float(
+            pick(
+                "voltage",
+                ns.voltage,
+                DEFAULT_VOLTAGE,
+                prompt=_question(ask, "Enter voltage for average current", adv, float),
+            )
+        ),
+        "timezone": pick(
+            "timezone",
+            ns.tz,
+            None,
+            prompt=_question(ask, "Enter site time zone", adv, empty="from the data"),
+        ),
+    }
+    if str(advanced["sort_order"]).upper() not in ("ASC", "DESC"):
+        raise UsageError("The sort order must be ASC or DESC.")
     settings = Settings(
         source=source,
         paths=tuple(ns.source or ()),
+        api=api,
+        site=pick("site", ns.site, "caltech"),
+        acn=str(acn),
+        account=str(account),
+        auth_command=pick("auth_command", ns.auth_command, None),
+        concurrency=pick("concurrency", ns.concurrency, 4),
+        timeout=pick("timeout", ns.timeout, 30.0),
+        retries=pick("retries", ns.retries, 5),
+        store_path=pick("store_path", ns.store, None, key="store"),
+        refresh=ns.refresh,
+        offline=ns.offline,
+        overlap_days=pick("overlap_days", ns.overlap, 1.0),
+        range_kind=kind,
+        start=parse_date(start, "start") if start else None,
+        end=parse_date(end, "end") if end else None,
+        threshold_kwh=float(threshold),
+        health=HealthThresholds(
+            **{
+                name: float(config.get(f"health.{name}", getattr(HealthThresholds(), name)))
+                for name in ("empty_max", "micro_max", "normal_min", "unclaimed_max")
+            }
+        ),
         empty=ns.empty,
         micro=ns.micro,
         user=ns.user,
@@ -142,74 +299,44 @@ def gather(ns: argparse.Namespace, prompter: Prompter) -> Settings:
         output_path=ns.output,
         printsessions=ns.printsessions,
         debug=ns.debug,
-        timezone=ns.tz,
+        config_path=str(config_path) if config_path else None,
+        **advanced,
     )
-    if not settings.analysis and not ns.json and not ns.pdf and not ns.graph:
+    if not settings.analysis and not ns.json:
         settings = replace(settings, output="sessions")
-    if ns.pdf:
-        raise SeshisError("PDF reports are not built yet in this version; use --csv for now.")
-    if ns.graph:
-        raise SeshisError(
-            "Charts (--graph) are not built yet in this version; use --json or --csv."
+    return replace(settings, origins=tuple(sorted(pick.origins.items())))
+
+
+POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
+
+
+def _question(
+    ask: Prompter, label: str, when: bool, kind: type = str, empty: str | None = None
+) -> Callable[[Any], Any] | None:
+    """A prompt "label (default: X): " that keeps the default on an empty answer."""
+    if not when:
+        return None
+
+    def prompt(default: Any) -> Any:
+        question = f"{label} (default: {default if default is not None else empty or 'built-in'}): "
+        if kind is str:
+            return ask.until(question, lambda answer: answer or default, "")
+        number = positive()
+        return ask.until(
+            question, lambda answer: kind(number(answer)) if answer else default, POSITIVE_HINT
         )
-    if source == "api":
-        # The API source checks credentials before asking anything (issue 3).
-        return settings
-    ask = prompter
-    kind, start, end = ns.range_kind, ns.start, ns.end
-    if start or end:
-        kind = "custom"
-    if kind is None and source != "files" and ask.enabled:
-        kind = _ask_range(ask)
-    if kind == "custom":
-        start = start or (ask.ask("Enter start date (YYYY-MM-DD): ") if ask.enabled else None)
-        end = end or (ask.ask("Enter end date (YYYY-MM-DD): ") if ask.enabled else None)
-        if not start or not end:
-            raise UsageError("A custom range needs both --start and --end (YYYY-MM-DD).")
-    threshold = ns.threshold
-    if threshold is None and ns.micro and ask.enabled:
-        threshold = _ask_number(ask, "Enter microsession threshold (kWh, e.g., 1.0): ")
-    voltage, tz = ns.voltage, ns.tz
-    if ns.advanced and ask.enabled:
-        voltage = voltage or _ask_number(
-            ask, "Enter voltage for average current (default: 208): ", 208.0
+
+    return prompt
+
+
+def _yes_no(ask: Prompter, label: str, when: bool) -> Callable[[bool], bool] | None:
+    if not when:
+        return None
+    return lambda default: bool(
+        ask.until(
+            f"{label}? ({'Y/n' if default else 'y/N'}): ", yes_no(default), "Please answer y or n."
         )
-        tz = tz or ask.ask("Enter site time zone (default: from the data): ") or None
-    return replace(
-        settings,
-        range_kind=kind,
-        start=parse_date(start, "start") if start else None,
-        end=parse_date(end, "end") if end else None,
-        threshold_kwh=threshold if threshold is not None else settings.threshold_kwh,
-        voltage=voltage if voltage is not None else settings.voltage,
-        timezone=tz,
     )
-
-
-def _ask_range(ask: Prompter) -> str:
-    ask.out.write(
-        "Date range options:\n1. Today\n2. Last week\n3. Last month\n"
-        "4. Custom (enter dates manually)\n"
-    )
-    while True:
-        answer = ask.ask("Choose date range (1-4, default: 1): ") or "1"
-        if answer in RANGES:
-            return RANGES[answer]
-        ask.out.write("Please enter 1, 2, 3 or 4.\n")
-
-
-def _ask_number(ask: Prompter, question: str, default: float | None = None) -> float:
-    while True:
-        answer = ask.ask(question)
-        if not answer and default is not None:
-            return default
-        try:
-            value = float(answer)
-        except ValueError:
-            value = 0.0
-        if value > 0:
-            return value
-        ask.out.write("Please enter a number above 0, e.g. 1.0.\n")
 
 
 @dataclass
@@ -266,7 +393,8 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
     check_rules(ns)
     interactive = env.stdin_isatty if env.stdin_isatty is not None else env.stdin.isatty()
     prompter = Prompter(env.stdin, env.stdout, enabled=interactive and not ns.no_input)
-    settings = gather(ns, prompter)
+    config, config_path = load_config(Path(ns.config).expanduser() if ns.config else None)
+    settings = gather(ns, prompter, config, config_path)
     out = Console(
         file=env.stdout, force_terminal=env.color, no_color=env.color is False, highlight=False
     )

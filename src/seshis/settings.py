@@ -15,8 +15,24 @@ class Settings:
     # where the sessions come from
     source: str  # demo | files | api
     paths: tuple[str, ...] = ()
+    api: str = "powerflex"  # powerflex | acndata
+    site: str = "caltech"  # ACN-Data site
     acn: str = "0021"
     account: str = "16"
+    api_url: str | None = None  # None: the API's public URL
+    auth_command: str | None = None  # None: curl_device_manager.sh when found
+    page_size: int | None = None  # None: the API's default
+    concurrency: int = 4
+    timeout: float = 30.0
+    retries: int = 5
+    store_path: str | None = None  # None: the user cache folder
+    refresh: bool = False
+    offline: bool = False
+    overlap_days: float = 1.0
+    anonymize: bool = False
+    include_active: bool = False
+    sort_by: str = "session_start_time"
+    sort_order: str = "DESC"
     # which sessions
     range_kind: str | None = None  # today | week | month | custom | None (the source's default)
     start: date | None = None
@@ -36,6 +52,8 @@ class Settings:
     printsessions: bool = False
     session_cap: int = 20
     debug: bool = False
+    config_path: str | None = None
+    origins: tuple[tuple[str, str], ...] = ()  # where each setting came from, for --debug
 
     @property
     def analysis(self) -> bool:

@@ -8,10 +8,11 @@ Large Parquet inputs stay views over the file, so ten million rows never become 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
-from .errors import DataError
+from .errors import DataError, SourceError
 
 # (name, SQL type) of the normalized session schema, in order.
 SCHEMA: tuple[tuple[str, str], ...] = (
@@ -70,14 +71,91 @@ class Store:
 
     con: duckdb.DuckDBPyConnection
     sources: list[str] = field(default_factory=list)
-    rows_loaded: int = 0
     duplicates: int = 0
+    path: Path | None = None
 
     @classmethod
     def memory(cls) -> Store:
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone = 'UTC'")
         return cls(con)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """The on-disk cache of the live sources (created on first use)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path))
+        except OSError as exc:
+            raise SourceError(f"Cannot create the store {path} ({exc.strerror}).") from exc
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise SourceError(
+                    f"The store {path} is in use by another seshis run; wait for it to "
+                    "finish, or give another --store."
+                ) from exc
+            raise SourceError(f"Cannot open the store {path} ({first_line(exc)}).") from exc
+        except duckdb.Error as exc:
+            raise SourceError(
+                f"The store {path} is not a DuckDB database seshis can use ({first_line(exc)}); "
+                "move it away or give another --store."
+            ) from exc
+        con.execute("SET TimeZone = 'UTC'")
+        columns = ", ".join(f"{q(c)} {t}" for c, t in SCHEMA)
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS stored_sessions (source VARCHAR NOT NULL, {columns}, "
+            "problem VARCHAR, sync_id BIGINT, PRIMARY KEY (source, session_id))"
+        )
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, {columns}, "
+            "problem VARCHAR, sync_id BIGINT)"
+        )
+        con.execute("CREATE SEQUENCE IF NOT EXISTS sync_ids")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS syncs (id BIGINT PRIMARY KEY DEFAULT nextval('sync_ids'), "
+            "source VARCHAR NOT NULL, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
+            "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, rows BIGINT, api_total BIGINT, "
+            "complete BOOLEAN DEFAULT false)"
+        )
+        return cls(con, path=path)
+
+    def ingest(
+        self, source: str, select_sql: str, sync_id: int, params: dict | None = None
+    ) -> None:
+        """Upsert the normalized rows of one API page in one transaction; rows without an id
+        go to stored_invalid."""
+        wrapped = normalized_select(select_sql, PROBLEM_SQL)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE page AS {wrapped}", params)
+            cols = ", ".join(q(c) for c in COLUMNS)
+            con.execute(
+                f"INSERT OR REPLACE INTO stored_sessions SELECT {lit(source)}, {cols}, problem, "
+                f"{int(sync_id)} FROM page "
+                "WHERE session_id IS NOT NULL AND session_id <> '' "
+                "QUALIFY row_number() OVER (PARTITION BY session_id) = 1"
+            )
+            con.execute(
+                f"INSERT INTO stored_invalid SELECT {lit(source)}, {cols}, problem, "
+                f"{int(sync_id)} FROM page "
+                "WHERE session_id IS NULL OR session_id = ''"
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def use_source(self, source: str, window_condition: str) -> None:
+        """Point the `sessions` view at one source of the on-disk store."""
+        cols = ", ".join(q(c) for c in COLUMNS)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW sessions AS "
+            f"SELECT {cols}, problem, 0 AS _src FROM stored_sessions WHERE source = {lit(source)} "
+            f"UNION ALL SELECT {cols}, problem, 0 AS _src FROM stored_invalid "
+            f"WHERE source = {lit(source)} AND (start IS NULL OR ({window_condition}))"
+        )
+        self.sources.append(source)
 
     def add(
         self, select_sql: str, origin: str, *, materialize: bool, problem_sql: str = PROBLEM_SQL
@@ -88,11 +166,7 @@ class Store:
         """
         name = f"src_{len(self.sources)}"
         index = len(self.sources)
-        wrapped = (
-            f"SELECT {', '.join(_normalized(c, t) for c, t in SCHEMA)}, "
-            f"{problem_sql} AS problem, "
-            f"{index} AS _src FROM ({select_sql})"
-        )
+        wrapped = normalized_select(select_sql, problem_sql, index)
         kind = "TABLE" if materialize else "VIEW"
         try:
             self.con.execute(f"CREATE {kind} {name} AS {wrapped}")
@@ -151,6 +225,14 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+
+
+def normalized_select(select_sql: str, problem_sql: str = PROBLEM_SQL, index: int = 0) -> str:
+    """Rows of `select_sql` cast to the schema, with their problem (NULL when valid)."""
+    return (
+        f"SELECT {', '.join(_normalized(c, t) for c, t in SCHEMA)}, "
+        f"{problem_sql} AS problem, {index} AS _src FROM ({select_sql})"
+    )
 
 
 def _normalized(column: str, sql_type: str) -> str:

@@ -62,8 +62,10 @@ def to_dict(s: SiteSummary) -> dict[str, Any]:
     }
 
 
-def write(summary: SiteSummary, stream: IO[str]) -> None:
-    stream.write(json.dumps(to_dict(summary), indent=2, ensure_ascii=False) + "\n")
+def write(summary: SiteSummary, stream: IO[str], extra: dict[str, Any] | None = None) -> None:
+    """The document; `extra` adds keys of other parts of the run (the live sync)."""
+    doc = to_dict(summary) | (extra or {})
+    stream.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_sessions(store: Store, sql: str, stream: IO[str]) -> None:

@@ -1,0 +1,57 @@
+"""The public ACN-Data API (Caltech, JPL, Office001): Eve-style pages with `_links.next`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode, urljoin
+
+from ..errors import ApiError
+from . import mapping
+from .remote import Page
+
+DEFAULT_URL = "https://ev.caltech.edu"
+DEFAULT_PAGE_SIZE = 100  # what the ACN-Data client library asks for
+SITES = ("caltech", "jpl", "office001")
+
+
+def http_date(when: datetime) -> str:
+    return when.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+@dataclass(frozen=True)
+class AcnDataApi:
+    api_url: str
+    site: str
+
+    name = "ACN-Data"
+    mapping = mapping.ACNDATA
+
+    @property
+    def key(self) -> str:
+        return f"acndata:{self.site}"
+
+    def overrides(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def base(self) -> str:
+        return f"{self.api_url.rstrip('/')}/api/v1/"
+
+    def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str:
+        where = f'connectionTime>="{http_date(lo)}" and connectionTime<="{http_date(hi)}"'
+        query = urlencode(
+            [("where", where), ("sort", "connectionTime"), ("max_results", size), ("page", page)]
+        )
+        return f"{self.base}sessions/{self.site}?{query}"
+
+    def parse(self, doc: object, url: str, size: int, page: int, lo, hi) -> Page:
+        if not isinstance(doc, dict) or not isinstance(doc.get("_items"), list):
+            raise ApiError(f'{url} answered with JSON that holds no sessions (no "_items" list).')
+        meta = doc.get("_meta") if isinstance(doc.get("_meta"), dict) else {}
+        total = meta.get("total") if isinstance(meta.get("total"), int) else None
+        links = doc.get("_links") if isinstance(doc.get("_links"), dict) else {}
+        nxt = links.get("next", {}).get("href") if isinstance(links.get("next"), dict) else None
+        return Page(
+            len(doc["_items"]), "$._items[*]", total, urljoin(self.base, nxt) if nxt else None
+        )

@@ -1,0 +1,213 @@
+"""Pulling a window of sessions from a live API into the on-disk store, page by page.
+
+A sync fetches only what the store lacks: the parts of the window no finished sync covered,
+plus an overlap (default one day) before each earlier sync's finish, for sessions that were
+still active or were updated late. Each page is upserted in its own transaction and a sync is
+marked complete only at its end, so an interrupted sync is simply fetched again next time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ..errors import ApiError, SeshisError
+from ..store import Store, lit
+from . import mapping
+from .http import Fetcher
+
+
+@dataclass(frozen=True)
+class Page:
+    count: int
+    path: str  # JSON path of the rows in the body, for DuckDB
+    total: int | None  # the API's own total for the window, when it says
+    next_url: str | None
+
+
+class Api(Protocol):
+    name: str
+    key: str
+    mapping: dict[str, mapping.Field]
+
+    def overrides(self) -> dict[str, str]: ...
+    def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str: ...
+    def parse(self, doc: object, url: str, size: int, page: int, lo, hi) -> Page: ...
+
+
+@dataclass
+class SyncReport:
+    """What a run fetched, for the progress line, --debug and --json."""
+
+    requests: int = 0
+    pages: int = 0
+    rows: int = 0
+    duplicates: int = 0
+    api_total: int | None = None
+    fetched_windows: tuple[tuple[datetime, datetime], ...] = ()
+    last_sync: datetime | None = None
+
+    @property
+    def mismatch(self) -> bool:
+        return self.api_total is not None and self.api_total != self.rows
+
+
+def plan(
+    covered: list[tuple[datetime, datetime]], lo: datetime, hi: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The parts of [lo, hi) that no covered interval holds."""
+    gaps: list[tuple[datetime, datetime]] = []
+    cursor = lo
+    for start, end in sorted(covered):
+        if end <= cursor or start >= hi:
+            continue
+        if start > cursor:
+            gaps.append((cursor, min(start, hi)))
+        cursor = max(cursor, end)
+        if cursor >= hi:
+            break
+    if cursor < hi:
+        gaps.append((cursor, hi))
+    return gaps
+
+
+def covered_intervals(
+    store: Store, key: str, overlap: timedelta
+) -> list[tuple[datetime, datetime]]:
+    rows = store.con.execute(
+        "SELECT window_start, least(window_end, finished_at - to_microseconds(?)) FROM syncs "
+        "WHERE source = ? AND complete",
+        [int(overlap.total_seconds() * 1_000_000), key],
+    ).fetchall()
+    return [(a, b) for a, b in rows if b > a]
+
+
+def last_sync(store: Store, key: str) -> datetime | None:
+    row = store.con.execute(
+        "SELECT max(finished_at) FROM syncs WHERE source = ? AND complete", [key]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def sync(
+    store: Store,
+    api: Api,
+    fetcher: Fetcher,
+    lo: datetime,
+    hi: datetime,
+    *,
+    page_size: int,
+    concurrency: int,
+    overlap: timedelta,
+    refresh: bool,
+    now: datetime,
+    progress: Callable[[int, int, int | None], None] | None = None,
+) -> SyncReport:
+    """Bring the store up to date for [lo, hi) and return what was fetched."""
+    windows = [(lo, hi)] if refresh else plan(covered_intervals(store, api.key, overlap), lo, hi)
+    report = SyncReport(fetched_windows=tuple(windows))
+    for start, end in windows:
+        _fetch_window(
+            store, api, fetcher, start, end, page_size, concurrency, report, progress, now
+        )
+    report.requests = fetcher.requests
+    report.last_sync = last_sync(store, api.key)
+    return report
+
+
+def _fetch_window(
+    store: Store,
+    api: Api,
+    fetcher: Fetcher,
+    lo: datetime,
+    hi: datetime,
+    size: int,
+    concurrency: int,
+    report: SyncReport,
+    progress: Callable[[int, int, int | None], None] | None,
+    now: datetime,
+) -> None:
+    """Every page of one window: page 1 first; when it tells the total, the other pages
+    concurrently, else one after another until a short page or no next link."""
+    sync_id = store.con.execute(
+        "INSERT INTO syncs (source, window_start, window_end, started_at) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
+        [api.key, lo, hi, now],
+    ).fetchone()[0]
+    select = mapping.select_list(
+        api.mapping,
+        ref=lambda n: f"(j->>{lit('$.' + n)})",
+        type_of=lambda n: "TEXT",
+        origin="'api'",
+        overrides=api.overrides(),
+    )
+    received = 0
+
+    def fetch(url: str, number: int) -> tuple[str, Page]:
+        doc, body = fetcher.get_json(url)
+        return body, api.parse(doc, fetcher.creds.redact(url), size, number, lo, hi)
+
+    def take(body: str, page: Page) -> None:
+        nonlocal received
+        rows = f"unnest(json_extract($body::JSON, {lit(page.path)}))"
+        sql = f"SELECT {select} FROM (SELECT {rows} AS j)"
+        store.ingest(api.key, sql, sync_id, {"body": body})
+        received += page.count
+        report.pages += 1
+        if progress:
+            progress(report.pages, report.rows + received, page.total)
+
+    pool = ThreadPoolExecutor(max_workers=max(concurrency, 1))
+    try:
+        first = fetch(api.page_url(lo, hi, size, 1), 1)
+        take(*first)
+        total, nxt, number = first[1].total, first[1].next_url, 1
+        if total is not None and nxt and total > first[1].count:
+            pages = math.ceil(total / max(first[1].count, 1))
+            urls = [(api.page_url(lo, hi, size, p), p) for p in range(2, pages + 1)]
+            for result in pool.map(lambda a: fetch(*a), urls):
+                take(*result)
+        else:
+            while nxt:
+                number += 1
+                body, page = fetch(nxt, number)
+                take(body, page)
+                nxt = page.next_url if page.count else None
+    except SeshisError as exc:
+        kept = f"{report.rows + received} sessions in {report.pages} pages were fetched and kept"
+        raise type(exc)(f"{str(exc).rstrip('.')}; {kept}.") from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    unique = store.con.execute(
+        "SELECT (SELECT count(*) FROM stored_sessions WHERE sync_id = $s) + "
+        "(SELECT count(*) FROM stored_invalid WHERE sync_id = $s)",
+        {"s": sync_id},
+    ).fetchone()[0]
+    report.duplicates += received - int(unique)
+    report.rows += int(unique)
+    if total is not None:
+        report.api_total = (report.api_total or 0) + total
+    store.con.execute(
+        "UPDATE syncs SET finished_at = ?, rows = ?, api_total = ?, complete = true WHERE id = ?",
+        [now, int(unique), total, sync_id],
+    )
+
+
+def freshness(store: Store, key: str, now: datetime) -> str:
+    """How fresh the store is for a source, in words, for --offline."""
+    when = last_sync(store, key)
+    if when is None:
+        raise ApiError(
+            f"The store {store.path} holds no sessions for {key} yet; run once without "
+            "--offline to fetch them."
+        )
+    age = now - when
+    hours = age.total_seconds() / 3600
+    ago = f"{age.total_seconds() / 60:.0f} minutes" if hours < 2 else f"{hours:.1f} hours"
+    if hours >= 48:
+        ago = f"{hours / 24:.1f} days"
+    return f"answering from the store alone, last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC)"

@@ -1,0 +1,437 @@
+"""The live APIs against a real HTTP server on loopback (tests/fakeapi.py), and the store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import DATA, ROOT, run_cli
+from fakeapi import TOKEN, FakeApi, powerflex_rows, start_server
+
+WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
+
+
+@pytest.fixture
+def server():
+    srv = start_server()
+    yield srv
+    srv.clear()
+    srv.stop()
+
+
+@pytest.fixture
+def fake(server):
+    api = FakeApi(rows=powerflex_rows(1234))
+    api.install(server)
+    return api
+
+
+@pytest.fixture
+def token(monkeypatch):
+    monkeypatch.setenv("SESHIS_TOKEN", TOKEN)
+
+
+def expected(rows: list[dict]) -> dict:
+    """Independent counts of the fake rows (see powerflex_rows)."""
+    empty = sum(r["session_kwh"] == 0 for r in rows)
+    micro = sum(0 < r["session_kwh"] < 1 for r in rows)
+    return {
+        "sessions": len(rows),
+        "empty": empty,
+        "micro": micro,
+        "normal": len(rows) - empty - micro,
+        "unclaimed": sum(r["user"] is None for r in rows),
+    }
+
+
+def live(server, tmp_path, *args: str, **kw):
+    return run_cli(
+        "--all",
+        "--json",
+        "--no-input",
+        "--api-url",
+        server.url_for("/").rstrip("/"),
+        "--store",
+        str(tmp_path / "store.duckdb"),
+        *WINDOW,
+        *args,
+        **kw,
+    )
+
+
+def stored(tmp_path) -> tuple[int, int]:
+    """(rows, distinct ids) in the store file."""
+    con = duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "SELECT count(*), count(DISTINCT session_id) FROM stored_sessions"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def totals(doc: dict) -> dict:
+    return {k: doc["totals"][k] for k in ("sessions", "empty", "micro", "normal", "unclaimed")}
+
+
+# --- every page ----------------------------------------------------------------------------
+
+
+def test_powerflex_every_page_concurrently(server, fake, token, tmp_path):
+    fake.every_page_delay = 0.05
+    r = live(server, tmp_path, "--page-size", "100", "--concurrency", "4")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert totals(doc) == expected(fake.rows)
+    assert doc["sync"]["requests"] == 13 and doc["sync"]["pages"] == 13
+    assert doc["sync"]["api_total"] == 1234 and doc["sync"]["mismatch"] is False
+    assert fake.max_in_flight > 1  # pages 2-13 were fetched at the same time
+    assert stored(tmp_path) == (1234, 1234)
+    assert doc["site"] == "Fake Garage"
+
+
+def test_powerflex_without_total_pages_until_a_short_page(server, fake, token, tmp_path):
+    fake.bare_list = True
+    r = live(server, tmp_path, "--page-size", "500")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)
+    assert len(fake.requests) == 3  # 500 + 500 + 234
+    assert fake.max_in_flight == 1
+
+
+def test_acndata_follows_next_links(server, fake, token, tmp_path):
+    fake.hide_total = True
+    r = live(server, tmp_path, "--api", "acndata", "--site", "caltech", "--page-size", "250")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)
+    assert len(fake.requests) == 5
+    assert all(p.startswith("/api/v1/sessions/caltech") for p in fake.requests)
+
+
+def test_acndata_with_total_fetches_concurrently(server, fake, token, tmp_path):
+    fake.every_page_delay = 0.05
+    r = live(server, tmp_path, "--api", "acndata", "--page-size", "100")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)
+    assert fake.max_in_flight > 1
+    assert stored(tmp_path) == (1234, 1234)
+
+
+def test_duplicates_across_pages_are_stored_once(server, fake, token, tmp_path):
+    fake.repeat_across_pages = True
+    r = live(server, tmp_path, "--page-size", "100", "--concurrency", "1")
+    doc = r.json()
+    assert totals(doc) == expected(fake.rows)
+    assert doc["sync"]["duplicates"] == 12  # pages 2-13 each repeat one row
+    assert stored(tmp_path) == (1234, 1234)
+
+
+def test_a_total_that_disagrees_is_a_warning(server, fake, token, tmp_path):
+    fake.total_offset = 7
+    fake.hide_total = False
+    r = live(server, tmp_path, "--page-size", "500")
+    assert r.code == 0
+    doc = r.json()
+    assert doc["sync"]["mismatch"] is True
+    assert "The API said it had 1241 sessions but 1234 arrived" in r.err
+    assert "The API said it had 1241" in doc["sync"]["note"]
+
+
+def test_empty_window(server, fake, token, tmp_path):
+    r = run_cli(
+        "--all",
+        "--no-input",
+        "--api-url",
+        server.url_for("/").rstrip("/"),
+        "--store",
+        str(tmp_path / "s.duckdb"),
+        "--start",
+        "2020-01-01",
+        "--end",
+        "2020-01-02",
+    )
+    assert r.code == 0
+    assert "No sessions in this date range" in r.out
+
+
+# --- failures --------------------------------------------------------------------------------
+
+
+def test_429_with_retry_after_is_honoured(server, fake, token, tmp_path):
+    fake.rate_limited = 2
+    started = time.monotonic()
+    r = live(server, tmp_path, "--page-size", "500")
+    assert r.code == 0, r.err
+    assert time.monotonic() - started >= 2.0  # two waits of Retry-After: 1
+    assert totals(r.json()) == expected(fake.rows)
+    assert len(fake.requests) == 3 + 2
+
+
+def test_a_burst_of_500s_then_success(server, fake, token, tmp_path):
+    fake.errors_500 = 3
+    r = live(server, tmp_path, "--page-size", "500", "--concurrency", "1")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)
+    assert len(fake.requests) == 3 + 3
+
+
+def test_giving_up_says_what_failed_and_what_was_kept(server, fake, token, tmp_path):
+    fake.errors_500 = 100
+    r = live(server, tmp_path, "--retries", "2")
+    assert r.code == 1
+    assert "Gave up on http://127.0.0.1" in r.err and "after 2 attempts: HTTP 500" in r.err
+    assert "0 sessions in 0 pages were fetched and kept" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_read_timeout_then_the_next_run_completes(server, fake, token, tmp_path):
+    fake.slow_page, fake.delay = 2, 2.0
+    args = ("--page-size", "500", "--concurrency", "1", "--timeout", "0.5", "--retries", "2")
+    r = live(server, tmp_path, *args)
+    assert r.code == 1
+    assert "timed out" in r.err
+    assert "500 sessions in 1 pages were fetched and kept" in r.err
+    assert stored(tmp_path) == (500, 500)
+    fake.slow_page = None
+    again = live(server, tmp_path, *args)
+    assert again.code == 0, again.err
+    assert totals(again.json()) == expected(fake.rows)
+    assert stored(tmp_path) == (1234, 1234)
+
+
+def test_truncated_json_names_the_url(server, fake, token, tmp_path):
+    fake.truncate_page = 2
+    r = live(server, tmp_path, "--page-size", "500", "--concurrency", "1")
+    assert r.code == 1
+    assert "/v1/public/sessions/acn/0021?" in r.err and "page=2" in r.err
+    assert "malformed or truncated JSON" in r.err
+
+
+def test_expired_token(server, fake, token, tmp_path):
+    fake.expired = True
+    r = live(server, tmp_path)
+    assert r.code == 1
+    assert 'the token has expired ("Jwt is expired")' in r.err
+    assert TOKEN not in r.err
+
+
+def test_rejected_token(server, fake, monkeypatch, tmp_path):
+    monkeypatch.setenv("EDF_JWT", "not-the-token")
+    r = live(server, tmp_path)
+    assert r.code == 1 and "the token was rejected" in r.err
+
+
+def test_token_never_appears_in_debug_output(server, fake, token, tmp_path):
+    fake.errors_500 = 1
+    r = live(server, tmp_path, "--debug", "--page-size", "500")
+    assert r.code == 0
+    assert "🔧 GET http://127.0.0.1" in r.err and "-> 200" in r.err and " ms" in r.err
+    everything = r.out + r.err + (tmp_path / "store.duckdb").read_bytes().decode("latin-1")
+    assert TOKEN not in everything
+
+
+def test_auth_command_wrapper(server, fake, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAKE_CURL_TOKEN", TOKEN)
+    wrapper = str(DATA / "curl_device_manager.sh")
+    r = live(server, tmp_path, "--auth-command", wrapper, "--page-size", "500")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)
+
+
+def test_auth_command_sees_429_headers(server, fake, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAKE_CURL_TOKEN", TOKEN)
+    fake.rate_limited = 1
+    wrapper = str(DATA / "curl_device_manager.sh")
+    r = live(server, tmp_path, "--auth-command", wrapper, "--page-size", "500")
+    assert r.code == 0, r.err
+    assert len(fake.requests) == 4
+
+
+def test_no_acndata_token(server, fake, tmp_path):
+    r = live(server, tmp_path, "--api", "acndata")
+    assert r.code == 1 and "No ACN-Data token" in r.err
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+def test_second_run_fetches_only_the_overlap(server, fake, token, tmp_path):
+    # A window ending now: the second run refetches the last day only.
+    fake.rows = powerflex_rows(2000, start=fake.rows[0] and __import__("fakeapi").T0)
+    args = ("--range", "month", "--tz", "UTC", "--page-size", "100")
+    base = ("--all", "--json", "--no-input", "--api-url", server.url_for("/").rstrip("/"))
+    store = ("--store", str(tmp_path / "store.duckdb"))
+    first = run_cli(*base, *store, *args)
+    assert first.code == 0, first.err
+    n = len(fake.requests)
+    second = run_cli(*base, *store, *args)
+    assert second.code == 0
+    assert len(fake.requests) - n <= 2
+    assert totals(second.json()) == totals(first.json())
+    assert second.json()["sync"]["requests"] <= 2
+
+
+def test_offline_answers_from_the_store_and_says_how_fresh(server, fake, token, tmp_path):
+    assert live(server, tmp_path, "--page-size", "500").code == 0
+    n = len(fake.requests)
+    r = live(server, tmp_path, "--offline")
+    assert r.code == 0
+    assert len(fake.requests) == n
+    assert totals(r.json()) == expected(fake.rows)
+    assert "answering from the store alone, last synced" in r.err
+
+
+def test_offline_with_an_empty_store(server, tmp_path):
+    r = live(server, tmp_path, "--offline")
+    assert r.code == 1 and "holds no sessions for powerflex:0021:16 yet" in r.err
+
+
+def test_refresh_refetches_the_window(server, fake, token, tmp_path):
+    live(server, tmp_path, "--page-size", "500")
+    n = len(fake.requests)
+    assert live(server, tmp_path, "--page-size", "500").json()["sync"]["requests"] == 0
+    r = live(server, tmp_path, "--page-size", "500", "--refresh")
+    assert r.json()["sync"]["requests"] == 3
+    assert len(fake.requests) == n + 3
+    assert stored(tmp_path) == (1234, 1234)
+
+
+def test_a_killed_sync_is_completed_by_the_next_run(server, fake, tmp_path):
+    fake.every_page_delay = 0.15
+    env = dict(os.environ, SESHIS_TOKEN=TOKEN)
+    args = [
+        sys.executable,
+        "-m",
+        "seshis",
+        "--all",
+        "--json",
+        "--no-input",
+        "--api-url",
+        server.url_for("/").rstrip("/"),
+        "--store",
+        str(tmp_path / "store.duckdb"),
+        *WINDOW,
+        "--page-size",
+        "50",
+        "--concurrency",
+        "1",
+    ]
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while len(fake.requests) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = stored(tmp_path)
+    assert 0 < partial[0] < 1234 and partial[0] == partial[1]
+    fake.every_page_delay = 0
+    r = live(server, tmp_path, "--page-size", "500", token_env=None) if False else None
+    del r
+    os.environ["SESHIS_TOKEN"] = TOKEN
+    try:
+        done = live(server, tmp_path, "--page-size", "500")
+    finally:
+        del os.environ["SESHIS_TOKEN"]
+    assert done.code == 0, done.err
+    assert totals(done.json()) == expected(fake.rows)
+    assert stored(tmp_path) == (1234, 1234)
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def test_config_file_gives_defaults_and_flags_override(server, fake, token, tmp_path):
+    config = tmp_path / "seshis.toml"
+    config.write_text(
+        'acn = "0042"\naccount = "7"\npage_size = 500\nthreshold = 0.5\n[health]\nempty_max = 5\n'
+    )
+    r = live(server, tmp_path, "--config", str(config), "--debug")
+    assert r.code == 0, r.err
+    assert all("/acn/0042?acc=7" in p for p in fake.requests)
+    assert f"setting acn = '0042' (config {config})" in r.err
+    assert "setting threshold_kwh = 0.5" in r.err
+    doc = r.json()
+    assert doc["threshold_kwh"] == 0.5
+    # 0.4 kWh sessions are no longer micro under 0.5? They are: 0.4 < 0.5.
+    assert next(h for h in doc["health"] if h["metric"] == "empty")["threshold_pct"] == 5
+    flagged = live(server, tmp_path, "--config", str(config), "--acn", "0099", "--debug")
+    assert "setting acn = '0099' (flag)" in flagged.err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("acn = [", "is not valid TOML"),
+        ("colour = 'blue'", "unknown setting 'colour'"),
+        ("voltage = 'high'", "'voltage' has the wrong type"),
+    ],
+)
+def test_bad_config_files(tmp_path, text, message):
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    r = run_cli("--all", "--demo", "--no-input", "--config", str(config))
+    assert r.code == 2 and message in r.err
+
+
+def test_default_config_file_is_read(monkeypatch, tmp_path):
+    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "seshis"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text("voltage = 240\n")
+    doc = run_cli("--all", "--json", "--demo", "--no-input").json()
+    assert doc["voltage"] == 240.0
+
+
+def test_powerflex_prompts_acn_and_account(server, fake, token, tmp_path):
+    r = run_cli(
+        "--empty",
+        "--api-url",
+        server.url_for("/").rstrip("/"),
+        "--store",
+        str(tmp_path / "s.duckdb"),
+        *WINDOW,
+        stdin="0055\n\n",
+        tty=True,
+    )
+    assert "Enter ACN (default: 0021): " in r.out and "Enter account (default: 16): " in r.out
+    assert all("/acn/0055?acc=16" in p for p in fake.requests)
+
+
+def test_advanced_prompts_every_api_option(server, fake, token, tmp_path):
+    url = server.url_for("/").rstrip("/")
+    answers = f"\n\n\ny\n\nASC\n{url}\n500\n\nUTC\n"
+    r = run_cli(
+        "--empty",
+        "--advanced",
+        "--store",
+        str(tmp_path / "s.duckdb"),
+        "--start",
+        "2026-10-31",
+        "--end",
+        "2026-11-20",
+        stdin=answers,
+        tty=True,
+    )
+    assert r.code == 0, r.err
+    questions = [
+        "Enter ACN (default: 0021): ",
+        "Enter account (default: 16): ",
+        "Anonymize users? (y/N): ",
+        "Include active sessions? (y/N): ",
+        "Sort by (default: session_start_time): ",
+        "Sort order (ASC/DESC) (default: DESC): ",
+        "Enter API URL (default: built-in): ",
+        "Enter page size (default: built-in): ",
+        "Enter voltage for average current (default: 208.0): ",
+        "Enter site time zone (default: from the data): ",
+    ]
+    positions = [r.out.index(q) for q in questions]
+    assert positions == sorted(positions)
+    assert fake.requests
+    assert all("includeActive=true" in p and "sortOrder=ASC" in p for p in fake.requests)
+    assert all("limit=500" in p and "anonymize=false" in p for p in fake.requests)
