@@ -50,6 +50,10 @@ def pf(*args: str, **kw):
         (["--all", "--demo", "--start", "2025-03-02", "--end", "2025-03-01"], "is before"),
         (["--all", "--demo", "--tz", "Mars/Olympus"], "Unknown time zone 'Mars/Olympus'"),
         (["--all", "--json", "--csv"], "--json prints the analysis"),
+        (["--all", "--demo", "--threshold", "inf"], "--threshold must be a number of kWh above 0"),
+        (["--all", "--demo", "--voltage", "nan"], "--voltage must be a number of volts above 0"),
+        (["--all", "--demo", "--start", "2026-01-01", "--end", "9999-12-31"], "out of range"),
+        (["--all", "--demo", "--output", "x.csv"], "--output says where --csv writes"),
     ],
 )
 def test_usage_errors_exit_2_with_the_seed_message(args, message):
@@ -133,7 +137,9 @@ def test_one_user_by_email_case_insensitive():
     r = pf("--user", "B@X.com")
     assert r.code == 0
     assert "User: b@x.com" in r.out and "a@x.com" not in r.out
-    assert "UNCLAIMED" not in r.out
+    # the unclaimed sessions close every user analysis, as the seed promises
+    assert r.out.index("User: b@x.com") < r.out.index("🔓 UNCLAIMED SESSIONS")
+    assert "pf-4 [MICRO]" in r.out
 
 
 def test_unknown_user_names_the_closest_emails():
@@ -265,6 +271,21 @@ def test_csv_export_reads_back_as_a_source(tmp_path):
     doc = run_cli("--json", "--no-input", *LA, "--source", str(target)).json()
     assert doc["totals"]["sessions"] == 7
     assert doc["performance"] == {"HIGH": 1, "MED": 2, "LOW": 1}
+    # the unclaimed label and the formula guard are undone on the way back in
+    assert doc["totals"]["unclaimed"] == 2 and doc["totals"]["users"] == 3
+    assert "=cmd@x.com" in {u["user"] for u in doc["users"]}
+
+
+def test_csv_into_a_new_folder_given_with_a_slash(tmp_path):
+    r = pf("--empty", "--csv", "--output", f"{tmp_path}/exports/")
+    assert r.code == 0, r.err
+    files = list((tmp_path / "exports").glob("*.csv"))
+    assert len(files) == 1 and files[0].name[:4].isdigit()
+
+
+def test_user_email_with_spaces_around():
+    r = pf("--user", "  b@x.com ")
+    assert r.code == 0 and "User: b@x.com" in r.out
 
 
 def test_csv_into_a_missing_folder_is_one_sentence(tmp_path):
@@ -290,7 +311,7 @@ def test_colour_only_when_asked():
 
 def test_micro_prompt_asks_again_on_bad_input():
     r = run_cli(*LA, "--micro", "--source", PF, stdin="abc\n-1\n2.5\n", tty=True)
-    assert r.out.count("Enter microsession threshold (kWh, e.g., 1.0): ") == 3
+    assert r.err.count("Enter microsession threshold (kWh, e.g., 1.0): ") == 3
     assert "Microsessions (< 2.5 kWh): 2" in r.out
 
 
@@ -298,20 +319,28 @@ def test_nothing_prompts_without_a_terminal_or_with_no_input():
     for kw in ({"tty": False}, {"tty": True}):
         args = ["--micro", *LA, "--source", PF] + (["--no-input"] if kw["tty"] else [])
         r = run_cli(*args, **kw)
-        assert "Enter microsession" not in r.out
+        assert "Enter microsession" not in r.out + r.err
         assert "Microsessions (< 1.0 kWh): 1" in r.out
 
 
 def test_demo_prompts_the_date_range_menu():
     r = run_cli("--empty", "--demo", stdin="3\n", tty=True)
-    assert "Date range options:\n1. Today\n2. Last week\n3. Last month\n4. Custom" in r.out
-    assert "Choose date range (1-4, default: 1): " in r.out
+    assert r.out.startswith("🔌 SESHIS")  # questions go to stderr: stdout stays the report
+    assert "Date range options:\n1. Today\n2. Last week\n3. Last month\n4. Custom" in r.err
+    assert "Choose date range (1-4, default: 1): " in r.err
     assert "📅 Last month: 2026-10-27 → 2026-11-26 (America/Los_Angeles)" in r.out
+
+
+def test_a_wrong_date_at_the_prompt_asks_again():
+    r = run_cli("--empty", "--demo", stdin="4\n2026-02-30\n2026-11-02\n2026-11-03\n", tty=True)
+    assert r.code == 0
+    assert r.err.count("Enter start date (YYYY-MM-DD): ") == 2
+    assert "Please enter a real date as YYYY-MM-DD" in r.err
 
 
 def test_demo_custom_range_through_prompts():
     r = run_cli("--empty", "--demo", stdin="9\n4\n2026-11-02\n2026-11-03\n", tty=True)
-    assert "Please enter 1, 2, 3 or 4." in r.out
+    assert "Please enter 1, 2, 3 or 4." in r.err
     assert "📅 Custom: 2026-11-02 → 2026-11-03" in r.out
     days = re.findall(r"^- (\d{4}-\d{2}-\d{2}):", r.out, re.M)
     assert days == ["2026-11-02", "2026-11-03"]
@@ -328,7 +357,7 @@ def test_advanced_prompts_voltage_and_time_zone():
     r = run_cli(
         "--user", "b@x.com", "--advanced", "--source", PF, stdin="240\nAmerica/New_York\n", tty=True
     )
-    assert "Enter voltage" in r.out and "Enter site time zone" in r.out
+    assert "Enter voltage" in r.err and "Enter site time zone" in r.err
     # 4.16 kWh over 2 h at 240 V = 8.7 A (still MED); times shown in New York
     assert "START: 2025-09-08 12:00:00" in r.out
 
@@ -380,3 +409,49 @@ def test_version():
         [sys.executable, "-m", "seshis", "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith("seshis ")
+
+
+def _pty_run(*args: str, env_extra: dict[str, str]) -> bytes:
+    """Run seshis with stdout on a pseudo-terminal, as a user's shell would."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="100", **env_extra)
+    env.pop("NO_COLOR", None) if "NO_COLOR" not in env_extra else None
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seshis", *args], stdout=slave, stderr=subprocess.DEVNULL, env=env
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(master)
+    return b"".join(chunks)
+
+
+def test_colour_on_a_terminal_unless_no_color():
+    args = ("--empty", "--user", "--demo", "--no-input", "--range", "week")
+    colour = re.compile(rb"\x1b\[(?:[0-9;]*;)?3[0-8]")  # a foreground colour; bold may stay
+    assert colour.search(_pty_run(*args, env_extra={}))
+    assert not colour.search(_pty_run(*args, env_extra={"NO_COLOR": "1"}))
+
+
+def test_a_closed_pipe_ends_quietly():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seshis", "--all", "--demo", "--no-input", "--range", "month"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 0
+    assert b"Traceback" not in err

@@ -129,3 +129,39 @@ def test_truncated_json_file():
 def test_a_folder_is_not_a_file(tmp_path):
     r = run_cli("--all", "--no-input", "--source", str(tmp_path))
     assert r.code == 1 and "is a folder" in r.err
+
+
+def test_a_byte_order_mark_before_json(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (DATA / "powerflex_list.json").read_bytes())
+    assert totals(str(path))["totals"]["sessions"] == 7
+
+
+def test_a_latin1_csv_is_read_not_dropped(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(
+        b"session_id,user,created_at,updated_at,session_kwh\n"
+        b"x1,jos\xe9@x.com,2025-01-01T10:00:00Z,2025-01-01T11:00:00Z,5\n"
+    )
+    doc = totals(str(path))
+    assert doc["totals"]["sessions"] == 1 and doc["totals"]["invalid"] == 0
+    assert doc["users"][0]["user"] == "jos\u00e9@x.com"
+
+
+def test_a_name_with_pattern_characters_is_one_file(tmp_path):
+    shutil.copy(DATA / "powerflex.csv", tmp_path / "a*b.csv")
+    shutil.copy(DATA / "acn.csv", tmp_path / "ab.csv")
+    doc = totals(str(tmp_path / "a*b.csv"))
+    assert doc["totals"]["sessions"] == 7 and doc["data_quality"]["duplicates"] == 0
+
+
+def test_implausible_energy_is_an_invalid_row(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(
+        "session_id,created_at,updated_at,session_kwh\n"
+        "ok,2025-01-01T10:00:00Z,2025-01-01T11:00:00Z,5\n"
+        "huge,2025-01-01T10:00:00Z,2025-01-01T11:00:00Z,1e308\n"
+    )
+    doc = totals(str(path))
+    assert doc["totals"]["sessions"] == 1
+    assert doc["data_quality"]["problems"] == {"implausible kWh (over 1000)": 1}

@@ -398,7 +398,7 @@ def test_powerflex_prompts_acn_and_account(server, fake, token, tmp_path):
         stdin="0055\n\n",
         tty=True,
     )
-    assert "Enter ACN (default: 0021): " in r.out and "Enter account (default: 16): " in r.out
+    assert "Enter ACN (default: 0021): " in r.err and "Enter account (default: 16): " in r.err
     assert all("/acn/0055?acc=16" in p for p in fake.requests)
 
 
@@ -430,7 +430,7 @@ def test_advanced_prompts_every_api_option(server, fake, token, tmp_path):
         "Enter voltage for average current (default: 208.0): ",
         "Enter site time zone (default: from the data): ",
     ]
-    positions = [r.out.index(q) for q in questions]
+    positions = [r.err.index(q) for q in questions]
     assert positions == sorted(positions)
     assert fake.requests
     assert all("includeActive=true" in p and "sortOrder=ASC" in p for p in fake.requests)

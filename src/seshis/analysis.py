@@ -240,7 +240,9 @@ def summarize(
     unclaimed = per_user.pop(None, Counts())
     totals = sum(per_user.values(), Counts()) + unclaimed
     if window.kind == "all" and first is not None:
-        window = replace(window, start=first, end=last + timedelta(microseconds=1))
+        window = replace(
+            window, start=first, end=last.replace(microsecond=0) + timedelta(seconds=1)
+        )
     problems.sort(key=lambda p: (-p[1], p[0]))
     return SiteSummary(
         site=site,
@@ -271,7 +273,23 @@ def _select_users(
     chosen = [UserStats(u, per_user[u]) for u in ordered if u.lower() == user.lower()]
     if not chosen:
         raise DataError(_unknown_user(ordered, user))
-    return tuple(chosen)
+    # The unclaimed sessions close every user analysis, as the original tool did.
+    return (*chosen, UserStats(None, unclaimed)) if unclaimed.sessions else tuple(chosen)
+
+
+def check_user(store: Store, window: DateRange, options: Options) -> None:
+    """Raise the "not found" error for an unknown --user, from the distinct users alone."""
+    if not options.user:
+        return
+    known = [
+        r[0]
+        for r in store.con.execute(
+            f"SELECT DISTINCT user_id FROM sessions WHERE problem IS NULL AND user_id IS NOT NULL "
+            f"AND {window_sql(window)}"
+        ).fetchall()
+    ]
+    if not any(k.lower() == options.user.lower() for k in known):
+        raise DataError(_unknown_user(sorted(known), options.user))
 
 
 def _unknown_user(known: list[str], user: str) -> str:
@@ -327,11 +345,15 @@ def data_quality(
     )
 
 
-def _selection(options: Options, categories: Iterable[str] | None) -> str:
-    """One user's sessions (case-insensitive) and/or some categories, as an SQL condition."""
+def _selection(
+    options: Options, categories: Iterable[str] | None, unclaimed_too: bool = False
+) -> str:
+    """One user's sessions (case-insensitive; with the unclaimed ones when asked) and/or some
+    categories, as an SQL condition."""
     where = ["TRUE"]
     if options.user:
-        where.append(f"NOT unclaimed AND lower(user_id) = lower({lit(options.user)})")
+        one = f"(NOT unclaimed AND lower(user_id) = lower({lit(options.user)}))"
+        where.append(f"({one} OR unclaimed)" if unclaimed_too else one)
     if categories is not None:
         where.append("category IN (" + ", ".join(lit(c) for c in categories) + ")")
     return " AND ".join(where)
@@ -348,7 +370,7 @@ def listings(
 
     Only the shown lines leave DuckDB: a window function numbers and cuts them.
     """
-    where = _selection(options, categories)
+    where = _selection(options, categories, unclaimed_too=True)
     limit = f"WHERE n <= {int(cap)}" if cap is not None else ""
     tz = lit(window.timezone)
     rows = store.con.execute(

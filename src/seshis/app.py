@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -91,7 +92,10 @@ def default_export_path(settings: Settings, now: datetime, suffix: str) -> Path:
     if settings.output_path is None:
         return Path(name)
     path = Path(settings.output_path).expanduser()
-    return path / name if path.is_dir() else path
+    if path.is_dir() or settings.output_path.endswith(("/", os.sep)):
+        path.mkdir(parents=True, exist_ok=True)
+        return path / name
+    return path
 
 
 def run(
@@ -130,8 +134,7 @@ def run(
     elif settings.output == "csv":
         from .render import csv
 
-        # Raises "user not found" before anything is written.
-        analysis.summarize(loaded.store, window, opts, loaded.site, loaded.location)
+        analysis.check_user(loaded.store, window, opts)  # before anything is written
         path = default_export_path(settings, now, ".csv")
         sql = analysis.sessions_sql(window, opts, export_categories(settings))
         count = csv.write(loaded.store, sql, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -103,13 +104,15 @@ def build_parser() -> Parser:
     return p
 
 
-def check_rules(ns: argparse.Namespace) -> None:
-    """The seed's flag rules, as usage errors (exit 2)."""
+def check_rules(ns: argparse.Namespace) -> str | None:
+    """The seed's flag rules, as usage errors (exit 2); returns the --range kind, normalized."""
     analysis = ns.empty or ns.micro or ns.user is not None or ns.all
     if (ns.csv or ns.pdf) and not analysis:
         raise UsageError(f"--csv/--pdf requires at least one analysis flag {ANALYSIS_HINT}")
     if ns.csv and ns.pdf:
         raise UsageError("Can't use --csv and --pdf together; run them separately.")
+    if ns.output and not (ns.csv or ns.pdf or ns.graph):
+        raise UsageError("--output says where --csv writes; add --csv (or drop --output).")
     if (ns.csv or ns.pdf) and ns.graph:
         raise UsageError("Can't use exports (--csv, --pdf) with --graph; run them separately.")
     if ns.json and (ns.csv or ns.pdf or ns.graph):
@@ -130,12 +133,12 @@ def check_rules(ns: argparse.Namespace) -> None:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1.")
     for name in ("timeout", "overlap"):
         value = getattr(ns, name)
-        if value is not None and not value >= 0:
+        if value is not None and not (math.isfinite(value) and value >= 0):
             unit = "seconds" if name == "timeout" else "days"
             raise UsageError(f"--{name} must be a number of {unit}.")
-    if ns.threshold is not None and not ns.threshold > 0:
+    if ns.threshold is not None and not (math.isfinite(ns.threshold) and ns.threshold > 0):
         raise UsageError("--threshold must be a number of kWh above 0, e.g. 1.0.")
-    if ns.voltage is not None and not ns.voltage > 0:
+    if ns.voltage is not None and not (math.isfinite(ns.voltage) and ns.voltage > 0):
         raise UsageError("--voltage must be a number of volts above 0, e.g. 208.")
     if ns.range_kind is not None:
         kind = RANGES.get(ns.range_kind, ns.range_kind.lower())
@@ -145,7 +148,8 @@ def check_rules(ns: argparse.Namespace) -> None:
             )
         if kind != "custom" and (ns.start or ns.end):
             raise UsageError("--start and --end go with --range custom (or no --range).")
-        ns.range_kind = kind
+        return kind
+    return None
 
 
 @dataclass
@@ -206,11 +210,12 @@ def gather(
         kind = "custom"
     if kind is None and source != "files" and ask.enabled:
         kind = ask_range(ask)
-    if kind == "custom":
-        start = start or (ask.ask("Enter start date (YYYY-MM-DD): ") if ask.enabled else None)
-        end = end or (ask.ask("Enter end date (YYYY-MM-DD): ") if ask.enabled else None)
-        if not start or not end:
-            raise UsageError("A custom range needs both --start and --end (YYYY-MM-DD).")
+    if kind == "custom" and ask.enabled:
+        hint = "Please enter a real date as YYYY-MM-DD, e.g. 2025-09-07."
+        start = start or ask.until("Enter start date (YYYY-MM-DD): ", _date_text, hint)
+        end = end or ask.until("Enter end date (YYYY-MM-DD): ", _date_text, hint)
+    if kind == "custom" and not (start and end):
+        raise UsageError("A custom range needs both --start and --end (YYYY-MM-DD).")
     pick.origins["range"] = "flag" if ns.range_kind or ns.start else "prompt" if kind else "default"
 
     micro_q = "Enter microsession threshold (kWh, e.g., 1.0): "
@@ -264,6 +269,9 @@ def gather(
             prompt=_question(ask, "Enter site time zone", adv, empty="from the data"),
         ),
     }
+    for name, value in (("threshold", threshold), ("voltage", advanced["voltage"])):
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise UsageError(f"The {name} must be a number above 0 (check the config file).")
     if str(advanced["sort_order"]).upper() not in ("ASC", "DESC"):
         raise UsageError("The sort order must be ASC or DESC.")
     settings = Settings(
@@ -293,7 +301,7 @@ def gather(
         ),
         empty=ns.empty,
         micro=ns.micro,
-        user=ns.user,
+        user=ns.user.strip() if ns.user else ns.user,
         all=ns.all,
         output="json" if ns.json else "csv" if ns.csv else "text",
         output_path=ns.output,
@@ -308,6 +316,15 @@ def gather(
 
 
 POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
+
+
+def _date_text(answer: str) -> str:
+    """The answer, once it is a real date (so the prompt can ask again)."""
+    try:
+        parse_date(answer, "")
+    except UsageError:
+        raise ValueError(answer) from None
+    return answer
 
 
 def _question(
@@ -382,6 +399,14 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return ExitStatus.OK
+    except Exception as exc:  # the last line of defence: one sentence, never a traceback
+        if debug:
+            raise
+        env.stderr.write(
+            f"❌ Unexpected error ({type(exc).__name__}: {exc}); rerun with --debug for the "
+            "details and report it.\n"
+        )
+        return ExitStatus.ERROR
 
 
 def _main(args: list[str], env: Environment) -> ExitStatus:
@@ -389,17 +414,23 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
 
     from .app import run
 
+    class QuietConsole(Console):
+        """rich exits 1 when the reader of a pipe goes away; seshis stops quietly instead."""
+
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
     ns = build_parser().parse_args(args)
-    check_rules(ns)
+    ns.range_kind = check_rules(ns)
     interactive = env.stdin_isatty if env.stdin_isatty is not None else env.stdin.isatty()
-    prompter = Prompter(env.stdin, env.stdout, enabled=interactive and not ns.no_input)
+    prompter = Prompter(env.stdin, env.stderr, enabled=interactive and not ns.no_input)
     config, config_path = load_config(Path(ns.config).expanduser() if ns.config else None)
     settings = gather(ns, prompter, config, config_path)
-    out = Console(
-        file=env.stdout, force_terminal=env.color, no_color=env.color is False, highlight=False
-    )
-    err = Console(
-        file=env.stderr, force_terminal=env.color, no_color=env.color is False, highlight=False
+    # colour: forced on or off by the caller, else rich decides (terminal, NO_COLOR)
+    no_color = True if env.color is False else None
+    out, err = (
+        QuietConsole(file=stream, force_terminal=env.color, no_color=no_color, highlight=False)
+        for stream in (env.stdout, env.stderr)
     )
     now = env.now or datetime.now(UTC)
     return run(settings, out, err, env.stdout, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -102,7 +102,11 @@ def window(
             raise UsageError("A custom range needs both --start and --end (YYYY-MM-DD).")
         if end < start:
             raise UsageError(f"The end date {end} is before the start date {start}.")
-        lo = datetime.combine(start, time(), zi)
-        hi = datetime.combine(end + timedelta(days=1), time(), zi)
+        try:
+            lo = datetime.combine(start, time(), zi)
+            hi = datetime.combine(end + timedelta(days=1), time(), zi)
+            lo.astimezone(UTC), hi.astimezone(UTC)
+        except OverflowError:
+            raise UsageError(f"The dates {start} to {end} are out of range.") from None
         return DateRange(lo, hi, tz, kind)
     raise UsageError(f"Unknown date range '{kind}'; use today, week, month or custom (1-4).")

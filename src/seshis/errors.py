@@ -27,5 +27,9 @@ class AuthError(ApiError):
     """Credentials are missing, rejected or expired."""
 
 
+class ExportError(SeshisError):
+    """An export file could not be written."""
+
+
 class NotBuiltError(SeshisError):
     """A feature the README lists as not built yet."""

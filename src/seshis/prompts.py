@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -56,7 +57,7 @@ def positive(default: float | None = None) -> Callable[[str], float]:
         if not answer and default is not None:
             return default
         value = float(answer)
-        if not value > 0:
+        if not (math.isfinite(value) and value > 0):
             raise ValueError(answer)
         return value
 

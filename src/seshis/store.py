@@ -7,11 +7,13 @@ Large Parquet inputs stay views over the file, so ten million rows never become 
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from .definitions import UNCLAIMED_LABEL
 from .errors import DataError, SourceError
 
 # (name, SQL type) of the normalized session schema, in order.
@@ -60,6 +62,7 @@ PROBLEM_SQL = """CASE
     WHEN kwh IS NULL AND nullif(trim(_raw_kwh::VARCHAR), '') IS NULL THEN 'missing kWh'
     WHEN kwh IS NULL OR isnan(kwh) OR isinf(kwh) THEN 'non-numeric kWh: ' || _raw_kwh::VARCHAR
     WHEN kwh < 0 THEN 'negative kWh: ' || _raw_kwh::VARCHAR
+    WHEN kwh > 1000 THEN 'implausible kWh (over 1000): ' || _raw_kwh::VARCHAR
     WHEN "end" < start THEN 'end before start'
     WHEN "end" = start AND kwh > 0 THEN 'energy delivered in zero time'
 END"""
@@ -73,6 +76,7 @@ class Store:
     sources: list[str] = field(default_factory=list)
     duplicates: int = 0
     path: Path | None = None
+    _scratch: tempfile.TemporaryDirectory | None = None
 
     @classmethod
     def memory(cls) -> Store:
@@ -223,8 +227,16 @@ class Store:
             "UNION ALL SELECT * FROM dup_rows"
         )
 
+    def scratch(self) -> Path:
+        """A temporary folder that lives as long as the store (links and copies of inputs)."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="seshis-")
+        return Path(self._scratch.name)
+
     def close(self) -> None:
         self.con.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
 
 def normalized_select(select_sql: str, problem_sql: str = PROBLEM_SQL, index: int = 0) -> str:
@@ -238,7 +250,8 @@ def normalized_select(select_sql: str, problem_sql: str = PROBLEM_SQL, index: in
 def _normalized(column: str, sql_type: str) -> str:
     """A column cast to its schema type; user_id trimmed, with NULL for none (unclaimed)."""
     if column == "user_id":
-        return "NULLIF(trim(user_id::VARCHAR), '') AS user_id"
+        # blank, or seshis's own CSV label for unclaimed sessions, means no user
+        return f"NULLIF(NULLIF(trim(user_id::VARCHAR), ''), {lit(UNCLAIMED_LABEL)}) AS user_id"
     return f"{q(column)}::{sql_type} AS {q(column)}"
 
 

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..errors import SourceError
+from ..errors import ExportError
 from ..store import Store, lit, q
 
 FORMULA_START = "=+-@\t\r"
@@ -38,7 +38,7 @@ def write(store: Store, sql: str, path: Path) -> int:
                 shutil.copyfileobj(src, out)
             os.replace(final, target)
     except OSError as exc:
-        raise SourceError(
+        raise ExportError(
             f"Cannot write {path} ({exc.strerror}); choose another --output."
         ) from exc
     return int(store.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])

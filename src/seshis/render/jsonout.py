@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..analysis import Counts, SiteSummary
-from ..store import Store
+from ..store import Store, lit
 
 
 def _split(c: Counts) -> dict[str, int]:
@@ -72,7 +72,10 @@ def write_sessions(store: Store, sql: str, stream: IO[str]) -> None:
     """Stream selected sessions as a JSON array; DuckDB writes it, Python only copies bytes."""
     with tempfile.TemporaryDirectory(prefix="seshis-") as tmp:
         path = Path(tmp) / "sessions.json"
-        store.con.execute(f"COPY ({sql}) TO '{path}' (FORMAT json, ARRAY true)")
+        store.con.execute(
+            f"COPY ({sql}) TO {lit(str(path))} "
+            "(FORMAT json, ARRAY true, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%SZ')"
+        )
         with path.open(encoding="utf-8") as fh:
             shutil.copyfileobj(fh, stream)
     stream.write("\n")

@@ -93,16 +93,23 @@ categorised AS (
         END AS amps
     FROM profiled
 ),
+arrivals AS (
+    -- arrivals 6-9h, 10-13h, 14-17h, 18-21h local; the last one may stay overnight. Today's
+    -- arrivals are spread over the hours since midnight, so Today always has sessions.
+    SELECT *, (6 + k * 4 + u_start * 3) * 3600 * squeeze AS start_s
+    FROM categorised
+),
 timed AS (
     SELECT *,
-        -- arrivals 6-9h, 10-13h, 14-17h, 18-21h local; the last one may stay overnight
-        (6 + k * 4 + u_start * 3) * 3600 * squeeze AS start_s,
         CASE cat
             WHEN 'EMPTY' THEN 20 + u_hours * 600
             WHEN 'MICRO' THEN 300 + u_hours * 3000
             ELSE (CASE WHEN k = 3 THEN 1 + u_hours * 9 ELSE 0.75 + u_hours * 3 END) * 3600
-        END * squeeze AS dur_s
-    FROM categorised
+        END AS planned_s,
+        -- today's sessions have ended by now (the API leaves out active ones)
+        CASE WHEN d = 0 THEN least(planned_s, greatest(20, (86400 * squeeze - start_s) * 0.9))
+             ELSE planned_s END AS dur_s
+    FROM arrivals
 ),
 final AS (
     SELECT *,
@@ -110,7 +117,7 @@ final AS (
         CASE cat
             WHEN 'EMPTY' THEN 0.0
             WHEN 'MICRO' THEN round(0.02 + u_micro * 0.9, 3)
-            ELSE round(greatest(1.0, amps * 208 * (dur_s / 3600.0) / 1000.0), 3)
+            ELSE round(amps * 208 * (dur_s / 3600.0) / 1000.0, 3)
         END AS energy
     FROM timed
 )
@@ -121,15 +128,15 @@ SELECT
     station AS station_id, 'P-' || (101 + s)::VARCHAR AS space,
     CASE WHEN unclaimed THEN NULL ELSE email END AS user_id,
     start_utc AS start,
-    least(start_utc + to_seconds(dur_s::BIGINT + 1), now_utc) AS "end",
+    start_utc + to_seconds(dur_s::BIGINT + 1) AS "end",
     CASE WHEN cat = 'NORMAL'
          THEN start_utc + to_seconds((dur_s * least(1.0, 0.5 + u_micro * 0.6))::BIGINT) END
         AS done_charging,
     energy AS kwh, '{TIMEZONE}' AS timezone, 'COMPLETED' AS status, 'J1772' AS evse_type,
     CASE WHEN unclaimed THEN 'none' ELSE 'app' END AS authorization_source,
     NULL AS vehicle, round(energy * 0.32, 2) AS cost, 'demo' AS origin,
-    start_utc AS _raw_start, least(start_utc + to_seconds(dur_s::BIGINT + 1), now_utc) AS _raw_end,
+    start_utc AS _raw_start, start_utc + to_seconds(dur_s::BIGINT + 1) AS _raw_end,
     energy AS _raw_kwh
 FROM final, params
-WHERE start_utc < now_utc
+WHERE start_utc + to_seconds(dur_s::BIGINT + 1) <= now_utc
 """

@@ -4,7 +4,9 @@ content, never the file name, and DuckDB reads the file itself."""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,16 +39,48 @@ def load_file(store: Store, path: Path) -> FileInfo:
     head = read_head(path)
     body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"PAR1"):
-        return _load_parquet(store, path)
+        return _load_parquet(store, path, _literal(store, path))
     if not body:
         raise SourceError(f"{path} is empty; give a file of charging sessions.")
     if body[:1] in (b"{", b"["):
-        return _load_json(store, path)
+        return _load_json(store, path, _literal(store, path, skip_bom=head.startswith(BOM)))
     if b"\x00" in head:
         raise SourceError(
             f"{path} is not a session file seshis can read (expected JSON, CSV or Parquet)."
         )
-    return _load_csv(store, path, head)
+    return _load_csv(store, path, head, _literal(store, path))
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _literal(store: Store, path: Path, skip_bom: bool = False) -> str:
+    """A name DuckDB reads as this one file: it expands * ? [ as patterns, so such a name gets
+    a link in the store's scratch folder; a JSON byte-order mark gets a copy without it."""
+    if skip_bom:
+        copy = store.scratch() / f"{len(store.sources)}.json"
+        with path.open("rb") as src, copy.open("wb") as dst:
+            src.read(len(BOM))
+            shutil.copyfileobj(src, dst)
+        return str(copy)
+    if any(c in str(path) for c in "*?[{"):
+        link = store.scratch() / f"{len(store.sources)}{path.suffix}"
+        link.symlink_to(path.resolve())
+        return str(link)
+    return str(path)
+
+
+def _encoding(path: Path) -> str:
+    """utf-8, or latin-1 for the exports of older spreadsheet tools (checked in 1 MB chunks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "latin-1"
+    return "utf-8"
 
 
 def read_head(path: Path, size: int = 4096) -> bytes:
@@ -61,9 +95,9 @@ def read_head(path: Path, size: int = 4096) -> bytes:
         raise SourceError(f"{path} cannot be read ({exc.strerror}).") from None
 
 
-def _load_json(store: Store, path: Path) -> FileInfo:
+def _load_json(store: Store, path: Path, literal: str) -> FileInfo:
     reader = (
-        f"read_json_objects({lit(str(path))}, format='auto', maximum_object_size={MAX_JSON_OBJECT})"
+        f"read_json_objects({lit(literal)}, format='auto', maximum_object_size={MAX_JSON_OBJECT})"
     )
     try:
         first = store.con.execute(
@@ -105,10 +139,11 @@ def _json_key(name: str) -> str:
     return f'"{name}"' if not name.isidentifier() else name
 
 
-def _load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
+def _load_csv(store: Store, path: Path, head: bytes, literal: str) -> FileInfo:
     """Read with a dialect taken from the header line, so a malformed line further down is
     rejected (and counted) instead of confusing DuckDB's sniffer."""
-    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
+    encoding = _encoding(path)
+    first = head.lstrip(BOM).split(b"\n", 1)[0].decode(encoding, "replace")
     delim = max(",;\t|", key=first.count)
     columns = next(csv.reader([first.rstrip("\r")], delimiter=delim), [])
     if len(columns) != len(set(columns)):
@@ -116,7 +151,8 @@ def _load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
     spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
     n = len(store.sources)
     reader = (
-        f"read_csv({lit(str(path))}, auto_detect=false, header=true, delim={lit(delim)}, "
+        f"read_csv({lit(literal)}, auto_detect=false, header=true, delim={lit(delim)}, "
+        f"encoding={lit(encoding)}, "
         f"quote='\"', escape='\"', columns={spec}, store_rejects=true, "
         f"rejects_table='rejects_{n}', rejects_scan='rejects_scan_{n}')"
     )
@@ -128,9 +164,17 @@ def _load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
         )
     name, fields = found
     present = set(columns)
+
+    def ref(n: str) -> str | None:
+        if n not in present:
+            return None
+        if name == "seshis":  # undo the export's guard against spreadsheet formulas
+            return f"regexp_replace({q(n)}, '^''([=+@\\-])', '\\1')"
+        return q(n)
+
     select = mapping.select_list(
         fields,
-        ref=lambda n: q(n) if n in present else None,
+        ref=ref,
         type_of=lambda n: "TEXT",
         origin=lit(str(path)),
     )
@@ -157,8 +201,8 @@ def _add_rejected_lines(store: Store, path: Path, rejects: str) -> int:
     return int(n)
 
 
-def _load_parquet(store: Store, path: Path) -> FileInfo:
-    reader = f"read_parquet({lit(str(path))})"
+def _load_parquet(store: Store, path: Path, literal: str) -> FileInfo:
+    reader = f"read_parquet({lit(literal)})"
     try:
         described = store.con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
     except duckdb.Error as exc:
@@ -179,7 +223,7 @@ def _load_parquet(store: Store, path: Path) -> FileInfo:
     )
     store.add(f"SELECT {select} FROM {reader}", str(path), materialize=False)
     rows = store.con.execute(
-        f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(str(path))})"
+        f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(literal)})"
     ).fetchone()
     return FileInfo(str(path), "Parquet", name, int(rows[0] or 0), 0)
 
