@@ -455,3 +455,13 @@ def test_a_closed_pipe_ends_quietly():
     err = proc.stderr.read()
     assert proc.wait() == 0
     assert b"Traceback" not in err
+
+
+def test_help_path_imports_no_heavy_library():
+    code = (
+        "import sys, seshis, seshis.cli; "
+        "print(sorted(m for m in ('duckdb', 'rich', 'matplotlib', 'reportlab', 'httpx') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -8,16 +8,20 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 
 from . import analysis, dates
+from .render.debug import DebugLog
 from .settings import ALL_USERS, Settings
 from .sources import demo
 from .sources.files import FileInfo, load_files
 from .status import ExitStatus
 from .store import Store
+
+if TYPE_CHECKING:
+    from .live import LiveResult
 
 
 @dataclass
@@ -105,7 +109,7 @@ def run(
     from .render import terminal
 
     timer = Timer()
-    debug = _debug_printer(err) if settings.debug else None
+    debug = DebugLog(err) if settings.debug else None
     extra: dict = {}
     if settings.source == "api":
         from . import live
@@ -117,14 +121,14 @@ def run(
         window = result.window
         extra["sync"] = _sync_info(result)
         if result.note:
-            err.print(f"⚠️  {result.note}" if result.report else f"📦 {result.note}")
+            terminal.note(err, result.note, warning=result.report is not None)
     else:
         loaded = load(settings, now, err)
         window = resolve_window(settings, loaded, now)
     timer.lap("load")
     opts = options(settings)
     if debug:
-        _debug_source(debug, settings, loaded, window)
+        debug.settings(settings, loaded, window)
 
     if settings.output == "sessions":
         from .render import jsonout
@@ -139,7 +143,7 @@ def run(
         sql = analysis.sessions_sql(window, opts, export_categories(settings))
         count = csv.write(loaded.store, sql, path)
         timer.lap("export")
-        out.print(f"📊 {count} sessions exported to {path}")
+        terminal.exported(out, count, path)
     else:
         summary = analysis.summarize(loaded.store, window, opts, loaded.site, loaded.location)
         timer.lap("analysis")
@@ -161,14 +165,13 @@ def run(
             terminal.show(summary, items, out, sections)
         timer.lap("render")
         if debug:
-            _debug_quality(debug, summary)
+            debug.quality(summary)
     if debug:
-        for name, seconds in timer.steps:
-            debug(f"time {name}: {seconds * 1000:.0f} ms")
+        debug.timings(timer.steps)
     return ExitStatus.OK
 
 
-def _sync_info(result) -> dict:
+def _sync_info(result: LiveResult) -> dict:
     """What the live sync did, for --json."""
     r = result.report
     info = {"store": str(result.store.path), "source": result.key, "offline": r is None}
@@ -184,57 +187,3 @@ def _sync_info(result) -> dict:
         }
     info["note"] = result.note
     return info
-
-
-def _debug_printer(err: Console):
-    def emit(text: str) -> None:
-        err.print(f"🔧 {text}", markup=False, highlight=False, soft_wrap=True)
-
-    return emit
-
-
-def _debug_source(debug, settings: Settings, loaded: Loaded, window: dates.DateRange) -> None:
-    origins = dict(settings.origins)
-    for name in (
-        "source",
-        "paths",
-        "api",
-        "site",
-        "acn",
-        "account",
-        "api_url",
-        "auth_command",
-        "page_size",
-        "concurrency",
-        "store_path",
-        "range_kind",
-        "start",
-        "end",
-        "timezone",
-        "threshold_kwh",
-        "voltage",
-        "user",
-        "output",
-        "output_path",
-    ):
-        origin = f" ({origins[name]})" if name in origins else ""
-        debug(f"setting {name} = {getattr(settings, name)!r}{origin}")
-    debug(f"config file: {settings.config_path or 'none'}")
-    debug(f"health thresholds: {settings.health}")
-    debug(f"site: {loaded.site!r}, location: {loaded.location!r}, time zone: {loaded.timezone}")
-    for f in loaded.files:
-        debug(
-            f"file {f.path}: {f.format}, {f.flavour} fields, {f.rows} rows"
-            + (f", {f.rejected} malformed lines" if f.rejected else "")
-        )
-    debug(f"duplicates merged: {loaded.store.duplicates}")
-    debug(f"window: {window.start.isoformat()} to {window.end.isoformat()} ({window.title})")
-
-
-def _debug_quality(debug, summary: analysis.SiteSummary) -> None:
-    q = summary.quality
-    debug(f"invalid rows: {q.invalid}")
-    for row in q.examples:
-        debug(f"invalid row {row.session_id or '(no id)'} from {row.origin}: {row.problem}")
-    if q.invalid > len(q.examples):
-        debug(f"… {q.invalid - len(q.examples)} more invalid rows not listed")

@@ -19,8 +19,7 @@ from .dates import RANGES, parse_date
 from .definitions import DEFAULT_THRESHOLD_KWH, DEFAULT_VOLTAGE, HealthThresholds
 from .errors import SeshisError, UsageError
 from .prompts import Prompter, ask_range, positive, yes_no
-from .settings import ALL_USERS, Settings
-from .sources.acndata import SITES
+from .settings import ACN_SITES, ALL_USERS, Settings
 from .status import ExitStatus
 
 ANALYSIS_HINT = "(--empty, --micro, --user or --all)"
@@ -64,7 +63,7 @@ def build_parser() -> Parser:
     s.add_argument("--demo", action="store_true", help="the built-in demo site")
     s.add_argument("--source", nargs="+", metavar="PATH", help="session files (JSON, CSV, Parquet)")
     s.add_argument("--api", choices=("powerflex", "acndata"), help="live API (default powerflex)")
-    s.add_argument("--site", choices=SITES, help="ACN-Data site (default caltech)")
+    s.add_argument("--site", choices=ACN_SITES, help="ACN-Data site (default caltech)")
     s.add_argument("--api-url", metavar="URL", help="base URL of the API (proxies, tests)")
     s.add_argument("--acn", help="ACN of the PowerFlex site (prompt default 0021)")
     s.add_argument("--account", help="PowerFlex account number (prompt default 16)")

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from . import analysis, dates
 from .errors import AuthError
+from .render.progress import FetchProgress
 from .settings import Settings
 from .sources import acndata, powerflex
 from .sources.http import CommandTransport, Credentials, Fetcher, HttpxTransport
@@ -106,7 +107,7 @@ def load(settings: Settings, now, err: Console, log: Callable[[str], None] | Non
             acndata.DEFAULT_PAGE_SIZE if settings.api == "acndata" else powerflex.DEFAULT_PAGE_SIZE
         )
         try:
-            with _progress(err, api.name) as progress:
+            with FetchProgress(err, api.name) as progress:
                 report = sync(
                     store,
                     api,
@@ -135,38 +136,3 @@ def _mismatch(report: SyncReport) -> str | None:
         f"The API said it had {report.api_total} sessions but {report.rows} arrived{merged}; "
         "rerun with --refresh if the site was busy."
     )
-
-
-class _progress:
-    """A progress bar on stderr while fetching; nothing when stderr is not a terminal."""
-
-    def __init__(self, err: Console, name: str) -> None:
-        self.err, self.name, self.bar, self.task = err, name, None, None
-
-    def __enter__(self) -> Callable[[int, int, int | None], None] | None:
-        if not self.err.is_terminal:
-            return None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn(f"Fetching from {self.name}"),
-            BarColumn(),
-            TextColumn("{task.fields[pages]} pages · {task.completed:.0f} sessions"),
-            TextColumn("· {task.fields[rate]} sessions/s"),
-            TimeElapsedColumn(),
-            console=self.err,
-            transient=True,
-        )
-        self.bar.start()
-        self.task = self.bar.add_task("fetch", total=None, pages=0, rate="…")
-
-        def update(pages: int, rows: int, total: int | None) -> None:
-            task = self.bar.tasks[0]
-            rate = f"{rows / task.elapsed:.0f}" if task.elapsed else "…"
-            self.bar.update(self.task, completed=rows, total=total, pages=pages, rate=rate)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()

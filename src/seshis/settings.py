@@ -8,6 +8,7 @@ from datetime import date
 from .definitions import DEFAULT_THRESHOLD_KWH, DEFAULT_VOLTAGE, HealthThresholds
 
 ALL_USERS = "*"  # --user without an email
+ACN_SITES = ("caltech", "jpl", "office001")  # the ACN-Data API's sites
 
 
 @dataclass(frozen=True)

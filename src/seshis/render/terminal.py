@@ -202,3 +202,13 @@ def _quality(s: SiteSummary, console: Console, debug: bool) -> None:
         f"\n[yellow]⚠️  {q.invalid} invalid rows were not analysed ({kinds}){hint}.[/yellow]",
         soft_wrap=True,
     )
+
+
+def exported(console: Console, count: int, path: object) -> None:
+    """The seed's last line of an export."""
+    console.print(f"📊 {count} sessions exported to {path}", markup=False)
+
+
+def note(console: Console, text: str, warning: bool) -> None:
+    """A remark about where the data came from (the store's freshness, an API total)."""
+    console.print(f"⚠️  {text}" if warning else f"📦 {text}", markup=False, soft_wrap=True)

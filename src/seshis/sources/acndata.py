@@ -12,7 +12,6 @@ from .remote import Page
 
 DEFAULT_URL = "https://ev.caltech.edu"
 DEFAULT_PAGE_SIZE = 100  # what the ACN-Data client library asks for
-SITES = ("caltech", "jpl", "office001")
 
 
 def http_date(when: datetime) -> str:
