@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import DATA, ROOT, run_cli
-from fakeapi import TOKEN, FakeApi, powerflex_rows, start_server
+from fakeapi import T0, TOKEN, FakeApi, powerflex_rows, start_server
 
 WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
 
@@ -263,7 +263,7 @@ def test_no_acndata_token(server, fake, tmp_path):
 
 def test_second_run_fetches_only_the_overlap(server, fake, token, tmp_path):
     # A window ending now: the second run refetches the last day only.
-    fake.rows = powerflex_rows(2000, start=fake.rows[0] and __import__("fakeapi").T0)
+    fake.rows = powerflex_rows(2000, start=T0)
     args = ("--range", "month", "--tz", "UTC", "--page-size", "100")
     base = ("--all", "--json", "--no-input", "--api-url", server.url_for("/").rstrip("/"))
     store = ("--store", str(tmp_path / "store.duckdb"))
@@ -302,9 +302,8 @@ def test_refresh_refetches_the_window(server, fake, token, tmp_path):
     assert stored(tmp_path) == (1234, 1234)
 
 
-def test_a_killed_sync_is_completed_by_the_next_run(server, fake, tmp_path):
+def test_a_killed_sync_is_completed_by_the_next_run(server, fake, token, tmp_path):
     fake.every_page_delay = 0.15
-    env = dict(os.environ, SESHIS_TOKEN=TOKEN)
     args = [
         sys.executable,
         "-m",
@@ -322,22 +321,16 @@ def test_a_killed_sync_is_completed_by_the_next_run(server, fake, tmp_path):
         "--concurrency",
         "1",
     ]
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while len(fake.requests) < 6 and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(signal.SIGKILL)  # a crash in the middle of the sync
     proc.wait()
     partial = stored(tmp_path)
     assert 0 < partial[0] < 1234 and partial[0] == partial[1]
     fake.every_page_delay = 0
-    r = live(server, tmp_path, "--page-size", "500", token_env=None) if False else None
-    del r
-    os.environ["SESHIS_TOKEN"] = TOKEN
-    try:
-        done = live(server, tmp_path, "--page-size", "500")
-    finally:
-        del os.environ["SESHIS_TOKEN"]
+    done = live(server, tmp_path, "--page-size", "500")
     assert done.code == 0, done.err
     assert totals(done.json()) == expected(fake.rows)
     assert stored(tmp_path) == (1234, 1234)
