@@ -303,7 +303,7 @@ def test_refresh_refetches_the_window(server, fake, token, tmp_path):
 
 
 def test_a_killed_sync_is_completed_by_the_next_run(server, fake, token, tmp_path):
-    fake.every_page_delay = 0.15
+    fake.every_page_delay = 0.08
     args = [
         sys.executable,
         "-m",
@@ -317,13 +317,14 @@ def test_a_killed_sync_is_completed_by_the_next_run(server, fake, token, tmp_pat
         str(tmp_path / "store.duckdb"),
         *WINDOW,
         "--page-size",
-        "50",
+        "20",
         "--concurrency",
         "1",
     ]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE)
     deadline = time.monotonic() + 20
-    while len(fake.requests) < 6 and time.monotonic() < deadline:
+    # pages are upserted 20 at a time: wait for the first batch, stop before the 62nd page
+    while len(fake.requests) < 30 and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)  # a crash in the middle of the sync
     proc.wait()

@@ -98,6 +98,7 @@ class SiteSummary:
     distinct_users: int
     users: tuple[UserStats, ...]
     daily: tuple[DayStats, ...]
+    hourly: tuple[Counts, ...]  # sessions by local hour of start, 0-23
     health: tuple[HealthCheck, ...]
     quality: DataQuality
 
@@ -208,6 +209,10 @@ def _one_pass_sql(window: DateRange, options: Options) -> str:
         cls, sum(n), sum(kwh), min(first), max(last)
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
+    SELECT 'hour', hour(timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ))::VARCHAR,
+        NULL, cls, sum(n), sum(kwh), NULL, NULL
+        FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
+    UNION ALL
     SELECT 'problem', kind, NULL, NULL, n, NULL, NULL, NULL
         FROM agg WHERE g_user = 3 AND g_day = 3 AND kind IS NOT NULL
     """
@@ -225,11 +230,14 @@ def summarize(
     rows = store.con.execute(_one_pass_sql(window, options)).fetchall()
     users: dict[str | None, dict[int, tuple[int, float]]] = {}
     days: dict[date, dict[int, tuple[int, float]]] = {}
+    hours: dict[int, dict[int, tuple[int, float]]] = {}
     problems: list[tuple[str, int]] = []
     first = last = None
     for part, key, day, cls, n, kwh, lo, hi in rows:
         if part == "user":
             users.setdefault(key, {})[cls] = (int(n), float(kwh or 0))
+        elif part == "hour":
+            hours.setdefault(int(key), {})[cls] = (int(n), float(kwh or 0))
         elif part == "day":
             days.setdefault(day, {})[cls] = (int(n), float(kwh or 0))
             first = lo if first is None or lo < first else first
@@ -255,6 +263,7 @@ def summarize(
         distinct_users=len(per_user),
         users=_select_users(per_user, unclaimed, options.user),
         daily=tuple(DayStats(day, counts_from(days[day])) for day in sorted(days)),
+        hourly=tuple(counts_from(hours.get(h, {})) for h in range(24)),
         health=health_checks(totals, unclaimed.sessions, options.health),
         quality=data_quality(store, tuple(problems)),
     )

@@ -9,10 +9,12 @@ marked complete only at its end, so an interrupted sync is simply fetched again 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Protocol
 
 from ..errors import ApiError, SeshisError
@@ -146,18 +148,32 @@ def _fetch_window(
         overrides=api.overrides(),
     )
     received = 0
+    bodies: list[str] = []
+    path = "$[*]"
 
     def fetch(url: str, number: int) -> tuple[str, Page]:
         doc, body = fetcher.get_json(url)
         return body, api.parse(doc, fetcher.creds.redact(url), size, number, lo, hi)
 
+    def flush() -> None:
+        """Upsert the pages received so far in one transaction (one statement per batch
+        costs far less than one per page)."""
+        if bodies:
+            rows = f"unnest(json_extract(b::JSON, {lit(path)}))"
+            sql = f"SELECT {select} FROM (SELECT {rows} AS j FROM (SELECT unnest($b) AS b))"
+            store.ingest(api.key, sql, sync_id, {"b": list(bodies)})
+            bodies.clear()
+
     def take(body: str, page: Page) -> None:
-        nonlocal received
-        rows = f"unnest(json_extract($body::JSON, {lit(page.path)}))"
-        sql = f"SELECT {select} FROM (SELECT {rows} AS j)"
-        store.ingest(api.key, sql, sync_id, {"body": body})
+        nonlocal received, path
+        if page.path != path:
+            flush()
+            path = page.path
+        bodies.append(body)
         received += page.count
         report.pages += 1
+        if len(bodies) >= BATCH_PAGES:
+            flush()
         if progress:
             progress(report.pages, report.rows + received, page.total)
 
@@ -168,8 +184,8 @@ def _fetch_window(
         total, nxt, number = first[1].total, first[1].next_url, 1
         if total is not None and nxt and total > first[1].count:
             pages = math.ceil(total / max(first[1].count, 1))
-            urls = [(api.page_url(lo, hi, size, p), p) for p in range(2, pages + 1)]
-            for result in pool.map(lambda a: fetch(*a), urls):
+            calls = [(api.page_url(lo, hi, size, p), p) for p in range(2, pages + 1)]
+            for result in _in_order(pool, fetch, calls, ahead=2 * max(concurrency, 1)):
                 take(*result)
         else:
             while nxt:
@@ -177,7 +193,9 @@ def _fetch_window(
                 body, page = fetch(nxt, number)
                 take(body, page)
                 nxt = page.next_url if page.count else None
+        flush()
     except SeshisError as exc:
+        flush()  # keep what arrived: the next run only fetches the rest of the window again
         kept = f"{report.rows + received} sessions in {report.pages} pages were fetched and kept"
         raise type(exc)(f"{str(exc).rstrip('.')}; {kept}.") from exc
     finally:
@@ -195,6 +213,24 @@ def _fetch_window(
         "UPDATE syncs SET finished_at = ?, rows = ?, api_total = ?, complete = true WHERE id = ?",
         [now, int(unique), total, sync_id],
     )
+
+
+BATCH_PAGES = 20  # pages upserted per transaction
+
+
+def _in_order(pool: ThreadPoolExecutor, func: Callable, calls: list[tuple], ahead: int) -> Iterator:
+    """func(*call) for every call, run `ahead` at a time, yielded in order; at most `ahead`
+    responses wait in memory."""
+    pending: deque = deque()
+    queue = iter(calls)
+    for call in islice(queue, ahead):
+        pending.append(pool.submit(func, *call))
+    while pending:
+        result = pending.popleft().result()
+        call = next(queue, None)
+        if call is not None:
+            pending.append(pool.submit(func, *call))
+        yield result
 
 
 def freshness(store: Store, key: str, now: datetime) -> str:
