@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import DATA, ROOT, run_cli
@@ -53,7 +54,7 @@ def pf(*args: str, **kw):
         (["--all", "--demo", "--threshold", "inf"], "--threshold must be a number of kWh above 0"),
         (["--all", "--demo", "--voltage", "nan"], "--voltage must be a number of volts above 0"),
         (["--all", "--demo", "--start", "2026-01-01", "--end", "9999-12-31"], "out of range"),
-        (["--all", "--demo", "--output", "x.csv"], "--output says where --csv writes"),
+        (["--all", "--demo", "--output", "x.csv"], "--output says where --csv, --pdf or --graph"),
     ],
 )
 def test_usage_errors_exit_2_with_the_seed_message(args, message):
@@ -66,13 +67,6 @@ def test_usage_errors_exit_2_with_the_seed_message(args, message):
 def test_single_dash_gets_the_double_dash_hint():
     r = run_cli("--all", "-pdf")
     assert "Use double dashes: --pdf not -pdf" in r.err
-
-
-def test_pdf_and_graph_say_they_are_not_built_yet():
-    for flag in ("--pdf", "--graph"):
-        r = run_cli("--all", flag, "--demo", "--no-input")
-        assert r.code == 1 and "not built yet" in r.err
-        assert len(r.err.strip().splitlines()) == 1
 
 
 def test_api_without_credentials_names_both_ways(monkeypatch):
@@ -465,3 +459,23 @@ def test_help_path_imports_no_heavy_library():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_graph_saves_every_chart_and_lists_them(tmp_path):
+    r = pf("--empty", "--micro", "--graph", "--output", str(tmp_path / "charts"))
+    assert r.code == 0, r.err
+    listed = [line.strip() for line in r.out.splitlines()[1:]]
+    assert r.out.startswith("📈 5 charts saved:")
+    assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == sorted(
+        Path(p).name for p in listed
+    )
+    for path in listed:
+        assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_graph_without_an_analysis_flag_draws_everything(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = run_cli("--graph", "--demo", "--no-input", "--range", "week")
+    assert r.code == 0, r.err
+    assert len(list(tmp_path.glob("*_daily_rates.png"))) == 1
+    assert len(list(tmp_path.glob("*.png"))) == 5

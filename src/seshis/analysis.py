@@ -374,13 +374,22 @@ def listings(
     options: Options,
     cap: int | None = 20,
     categories: Iterable[str] | None = None,
+    worst_first: bool = False,
 ) -> tuple[Listing, ...]:
-    """Session lines per user (unclaimed last), oldest first, at most `cap` per user.
+    """Session lines per user (unclaimed last), oldest first, at most `cap` per user; with
+    `worst_first`, a user with more than `cap` sessions shows the worst ones (empty, micro,
+    low, medium, high current), worst first.
 
-    Only the shown lines leave DuckDB: a window function numbers and cuts them.
+    Only the shown lines leave DuckDB: window functions number, rank and cut them.
     """
     where = _selection(options, categories, unclaimed_too=True)
-    limit = f"WHERE n <= {int(cap)}" if cap is not None else ""
+    severity = (
+        "CASE category WHEN 'EMPTY' THEN 0 WHEN 'MICRO' THEN 1 ELSE "
+        "CASE band WHEN 'LOW' THEN 2 WHEN 'MED' THEN 3 ELSE 4 END END"
+    )
+    rank = f"{severity}, start, session_id" if worst_first else "start, session_id"
+    limit = f"WHERE pick <= {int(cap)}" if cap is not None else ""
+    shown = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if cap is not None else "n"
     tz = lit(window.timezone)
     rows = store.con.execute(
         f"""
@@ -392,11 +401,12 @@ def listings(
             SELECT *,
                 row_number() OVER (PARTITION BY unclaimed, user_id ORDER BY start, session_id)
                     AS n,
-                count(*) OVER (PARTITION BY unclaimed, user_id) AS total
+                count(*) OVER (PARTITION BY unclaimed, user_id) AS total,
+                row_number() OVER (PARTITION BY unclaimed, user_id ORDER BY {rank}) AS pick
             FROM ({classified_sql(window, options)})
             WHERE {where}
         ) {limit}
-        ORDER BY who IS NULL, lower(who), who, n
+        ORDER BY who IS NULL, lower(who), who, {shown}
         """
     ).fetchall()
     grouped: dict[str | None, list[tuple]] = {}

@@ -13,8 +13,10 @@ from typing import IO, TYPE_CHECKING
 from rich.console import Console
 
 from . import analysis, dates
+from .errors import ExportError
+from .render import terminal
 from .render.debug import DebugLog
-from .settings import ALL_USERS, Settings
+from .settings import ALL_USERS, CHECKOUT, Settings
 from .sources import demo
 from .sources.files import FileInfo, load_files
 from .status import ExitStatus
@@ -106,8 +108,6 @@ def run(
     settings: Settings, out: Console, err: Console, stdout: IO[str], now: datetime
 ) -> ExitStatus:
     """Everything after the flags and prompts: returns the exit status."""
-    from .render import terminal
-
     timer = Timer()
     debug = DebugLog(err) if settings.debug else None
     extra: dict = {}
@@ -147,21 +147,27 @@ def run(
     else:
         summary = analysis.summarize(loaded.store, window, opts, loaded.site, loaded.location)
         timer.lap("analysis")
-        if settings.output == "json":
+        if settings.output == "pdf":
+            path = default_export_path(settings, now, ".pdf")
+            _write_pdf(settings, loaded, window, opts, summary, path, now, err)
+            terminal.exported(out, summary.totals.sessions, path)
+        elif settings.output == "graph":
+            from .render import charts
+
+            folder = _output_folder(settings)
+            stamp = now.astimezone().strftime("%Y_%m_%d_%H%M%S")
+            paths = charts.save_all(summary, folder, stamp)
+            terminal.charts_saved(out, paths)
+            if _display_available():
+                charts.show(paths)
+        elif settings.output == "json":
             from .render import jsonout
 
             jsonout.write(summary, stdout, extra)
         else:
-            show_users = settings.all or settings.user is not None
+            sections = _sections(settings)
             cap = None if settings.printsessions else settings.session_cap
-            items = analysis.listings(loaded.store, window, opts, cap) if show_users else ()
-            sections = terminal.Sections(
-                empty=settings.empty or settings.all,
-                micro=settings.micro or settings.all,
-                users=show_users,
-                health=settings.all,
-                debug=settings.debug,
-            )
+            items = analysis.listings(loaded.store, window, opts, cap) if sections.users else ()
             terminal.show(summary, items, out, sections)
         timer.lap("render")
         if debug:
@@ -169,6 +175,78 @@ def run(
     if debug:
         debug.timings(timer.steps)
     return ExitStatus.OK
+
+
+def _sections(settings: Settings) -> terminal.Sections:
+    users = settings.all or settings.user is not None
+    return terminal.Sections(
+        empty=settings.empty or settings.all,
+        micro=settings.micro or settings.all,
+        users=users,
+        health=settings.all,
+        debug=settings.debug,
+    )
+
+
+PDF_ROWS_PER_USER = 40
+
+
+def _write_pdf(settings, loaded, window, opts, summary, path: Path, now, err: Console) -> None:
+    from .render import charts, pdf
+
+    sections = _sections(settings)
+    items = (
+        analysis.listings(loaded.store, window, opts, PDF_ROWS_PER_USER, worst_first=True)
+        if sections.users
+        else ()
+    )
+    report = pdf.PdfReport(
+        summary=summary,
+        listings=items,
+        sections=sections,
+        generated=now.astimezone(),
+        charts={name: charts.png_bytes(summary, name) for name in charts.NAMES},
+        logo=_logo(settings, err),
+        row_limit=PDF_ROWS_PER_USER,
+    )
+    pdf.write(report, path)
+
+
+def _logo(settings: Settings, err: Console) -> Path | None:
+    """--logo, else pf.jpg in the current folder or next to seshis.py, as the original did."""
+    from .render.pdf import logo_ok
+
+    if settings.logo:
+        path = Path(settings.logo).expanduser()
+        problem = logo_ok(path)
+        if problem:
+            raise ExportError(f"The logo {path} {problem}; give another --logo.")
+        return path
+    for path in (Path("pf.jpg"), CHECKOUT / "pf.jpg"):
+        if path.is_file():
+            problem = logo_ok(path)
+            if problem is None:
+                return path
+            terminal.note(err, f"Skipping the logo {path}: it {problem}.", warning=True)
+    return None
+
+
+def _output_folder(settings: Settings) -> Path:
+    folder = Path(settings.output_path or ".").expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"Cannot create the folder {folder} ({exc.strerror}).") from exc
+    if not folder.is_dir():
+        raise ExportError(f"{folder} is a file; --output for --graph is a folder.")
+    return folder
+
+
+def _display_available() -> bool:
+    """A window can open: a display is set, and this is not a test or CI run."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not (
+        os.environ.get("CI") or os.environ.get("PYTEST_CURRENT_TEST")
+    )
 
 
 def _sync_info(result: LiveResult) -> dict:

@@ -52,10 +52,11 @@ def build_parser() -> Parser:
     a.add_argument("--all", action="store_true", help="every analysis plus site health")
     o = p.add_argument_group("output")
     o.add_argument("--csv", action="store_true", help="export the sessions to a CSV file")
-    o.add_argument("--pdf", action="store_true", help="write a PDF report (not built yet)")
-    o.add_argument("--graph", action="store_true", help="draw charts (not built yet)")
+    o.add_argument("--pdf", action="store_true", help="write the PDF report")
+    o.add_argument("--graph", action="store_true", help="draw the charts as PNG files")
+    o.add_argument("--logo", metavar="PATH", help="logo for the PDF (default: pf.jpg if found)")
     o.add_argument("--json", action="store_true", help="print the analysis as one JSON document")
-    o.add_argument("--output", metavar="PATH", help="file or folder for --csv")
+    o.add_argument("--output", metavar="PATH", help="file or folder for --csv/--pdf/--graph")
     o.add_argument(
         "--printsessions", action="store_true", help="list every session, not the first 20"
     )
@@ -111,7 +112,7 @@ def check_rules(ns: argparse.Namespace) -> str | None:
     if ns.csv and ns.pdf:
         raise UsageError("Can't use --csv and --pdf together; run them separately.")
     if ns.output and not (ns.csv or ns.pdf or ns.graph):
-        raise UsageError("--output says where --csv writes; add --csv (or drop --output).")
+        raise UsageError("--output says where --csv, --pdf or --graph write; add one of them.")
     if (ns.csv or ns.pdf) and ns.graph:
         raise UsageError("Can't use exports (--csv, --pdf) with --graph; run them separately.")
     if ns.json and (ns.csv or ns.pdf or ns.graph):
@@ -188,12 +189,6 @@ def gather(
     ns: argparse.Namespace, ask: Prompter, config: dict[str, Any], config_path: Path | None
 ) -> Settings:
     """Flags first, then prompts (only on a terminal), the config file, and the defaults."""
-    if ns.pdf:
-        raise SeshisError("PDF reports are not built yet in this version; use --csv for now.")
-    if ns.graph:
-        raise SeshisError(
-            "Charts (--graph) are not built yet in this version; use --json or --csv."
-        )
     pick = Picker(config, config_path, ask)
     source = "demo" if ns.demo else "files" if ns.source else "api"
     api = pick("api", ns.api, "powerflex")
@@ -302,14 +297,25 @@ def gather(
         micro=ns.micro,
         user=ns.user.strip() if ns.user else ns.user,
         all=ns.all,
-        output="json" if ns.json else "csv" if ns.csv else "text",
+        output=(
+            "json"
+            if ns.json
+            else "csv"
+            if ns.csv
+            else "pdf"
+            if ns.pdf
+            else "graph"
+            if ns.graph
+            else "text"
+        ),
+        logo=ns.logo,
         output_path=ns.output,
         printsessions=ns.printsessions,
         debug=ns.debug,
         config_path=str(config_path) if config_path else None,
         **advanced,
     )
-    if not settings.analysis and not ns.json:
+    if not settings.analysis and not (ns.json or ns.graph):
         settings = replace(settings, output="sessions")
     return replace(settings, origins=tuple(sorted(pick.origins.items())))
 

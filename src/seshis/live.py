@@ -15,14 +15,13 @@ from rich.console import Console
 from . import analysis, dates
 from .errors import AuthError
 from .render.progress import FetchProgress
-from .settings import Settings
+from .settings import CHECKOUT, Settings
 from .sources import acndata, powerflex
 from .sources.http import CommandTransport, Credentials, Fetcher, HttpxTransport
 from .sources.remote import SyncReport, freshness, sync
 from .store import Store
 
 AUTH_SCRIPT = "curl_device_manager.sh"
-CHECKOUT = Path(__file__).resolve().parents[2]  # where seshis.py sits in a checkout
 
 
 @dataclass

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from .definitions import DEFAULT_THRESHOLD_KWH, DEFAULT_VOLTAGE, HealthThresholds
 
 ALL_USERS = "*"  # --user without an email
+CHECKOUT = Path(__file__).resolve().parents[2]  # where seshis.py sits in a checkout
 ACN_SITES = ("caltech", "jpl", "office001")  # the ACN-Data API's sites
 
 
@@ -48,7 +50,8 @@ class Settings:
     micro: bool = False
     user: str | None = None  # ALL_USERS, an email, or None
     all: bool = False
-    output: str = "text"  # text | json | csv | sessions
+    output: str = "text"  # text | json | csv | pdf | graph | sessions
+    logo: str | None = None  # --logo; None: pf.jpg in the current folder or the checkout
     output_path: str | None = None
     printsessions: bool = False
     session_cap: int = 20

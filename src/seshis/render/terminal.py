@@ -206,7 +206,13 @@ def _quality(s: SiteSummary, console: Console, debug: bool) -> None:
 
 def exported(console: Console, count: int, path: object) -> None:
     """The seed's last line of an export."""
-    console.print(f"📊 {count} sessions exported to {path}", markup=False)
+    console.print(f"📊 {count} sessions exported to {path}", markup=False, soft_wrap=True)
+
+
+def charts_saved(console: Console, paths: list) -> None:
+    console.print(f"📈 {len(paths)} charts saved:", markup=False)
+    for path in paths:
+        console.print(f"    {path}", markup=False, soft_wrap=True)
 
 
 def note(console: Console, text: str, warning: bool) -> None:
