@@ -287,18 +287,43 @@ def _category_section(s: SiteSummary, which: str) -> list:
         Spacer(1, 6),
     ]
     if len(rows) > 1:
-        table = Table(
-            rows, colWidths=[1.3 * inch, 0.9 * inch, 0.9 * inch, 0.9 * inch], repeatRows=1
-        )
-        style = _table_style()
-        for row, day in enumerate(s.daily, start=1):
-            n = day.counts.empty if which == "empty" else day.counts.micro
-            if day.counts.sessions and 100 * n / day.counts.sessions >= _limit(s, which):
-                style.add("TEXTCOLOR", (1, row), (-1, row), RED)
-        table.setStyle(style)
-        table.hAlign = "LEFT"
-        story += [Paragraph("Daily breakdown (red: above the site health target)", SMALL), table]
+        limit = _limit(s, which)
+        red = [
+            i
+            for i, row in enumerate(rows[1:])
+            if int(row[2]) and 100 * int(row[1]) / int(row[2]) >= limit
+        ]
+        story += [
+            Paragraph("Daily breakdown (red: days that miss the site health target)", SMALL),
+            *_columns(rows[0], rows[1:], red),
+        ]
     return story
+
+
+DAILY_ROWS = 30  # rows of a daily table that fit a page under its heading
+
+
+def _columns(header: list[str], rows: list[list[str]], red: list[int]) -> list:
+    """A long daily table as up to three tables side by side, so a year fits a few pages."""
+    widths = [1.0 * inch, 0.7 * inch, 0.7 * inch, 0.7 * inch]
+    blocks = []
+    for start in range(0, len(rows), DAILY_ROWS):
+        table = Table([header, *rows[start : start + DAILY_ROWS]], colWidths=widths)
+        style = _table_style()
+        for i in red:
+            if start <= i < start + DAILY_ROWS:
+                style.add("TEXTCOLOR", (1, i - start + 1), (-1, i - start + 1), RED)
+        table.setStyle(style)
+        blocks.append(table)
+    out = []
+    for start in range(0, len(blocks), 3):
+        group = blocks[start : start + 3]
+        outer = Table([group], colWidths=[3.3 * inch] * len(group), hAlign="LEFT")
+        outer.setStyle(
+            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+        )
+        out += [outer, Spacer(1, 8)]
+    return out
 
 
 def _limit(s: SiteSummary, which: str) -> float:
@@ -350,7 +375,7 @@ def _user_section(
         head = f"Unclaimed sessions ({pct(c.normal_pct)} normal sessions)"
     else:
         head = f"User: {_esc(stats.user)} ({pct(c.normal_pct)} normal sessions)"
-    parts = [f"{c.sessions} sessions"]
+    parts = [f"{c.sessions} session{'' if c.sessions == 1 else 's'}"]
     for name, n in (
         ("empty (0 kWh)", c.empty),
         (f"micro (&lt; {thr} kWh)", c.micro),
@@ -387,8 +412,8 @@ def _user_section(
                 kwh(line.kwh).replace(" kWh", ""),
                 "" if line.avg_current is None else f"{line.avg_current:.1f}",
                 line.label,
-                Paragraph(_esc(place), CELL),
-                Paragraph(_esc(line.session_id), CELL),
+                _cell(place, 18),
+                _cell(line.session_id, 42),
             ]
         )
         style.add("BACKGROUND", (0, row), (-1, row), TINT[colour])
@@ -428,6 +453,11 @@ def _span(s: SiteSummary) -> str:
         return "no valid sessions"
     first, last = s.window.local_dates()
     return str(first) if first == last else f"{first} to {last}"
+
+
+def _cell(text: str, fits: int) -> str | Paragraph:
+    """Plain text when it fits the column (fast); a wrapping paragraph when it does not."""
+    return text if len(text) <= fits else Paragraph(_esc(text), CELL)
 
 
 def _esc(text: str) -> str:
