@@ -11,23 +11,25 @@ T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
 
 
 def session_rows_sql(rows: Iterable[tuple]) -> str:
-    """rows: (session_id, user_id, start, duration_s, kwh[, station_id])."""
+    """rows: (session_id, user_id, start, duration_s, kwh[, station_id[, done_after_s]])."""
     values = []
     for row in rows:
         sid, user, start, seconds, kwh, *rest = row
         station = rest[0] if rest else "ST-1"
+        done = start + timedelta(seconds=rest[1]) if len(rest) > 1 else None
         end = start + timedelta(seconds=seconds)
         values.append(
             f"({lit(sid)}, {lit(user)}, {lit(start.isoformat())}::TIMESTAMPTZ, "
-            f"{lit(end.isoformat())}::TIMESTAMPTZ, {float(kwh)!r}, {lit(station)})"
+            f"{lit(end.isoformat())}::TIMESTAMPTZ, {float(kwh)!r}, {lit(station)}, "
+            f"{lit(done.isoformat() if done else None)}::TIMESTAMPTZ)"
         )
     return (
         "SELECT sid AS session_id, 'Test Site' AS site, NULL AS acn, NULL AS account, "
         'station AS station_id, NULL AS space, usr AS user_id, st AS start, en AS "end", '
-        "NULL AS done_charging, k AS kwh, 'America/Los_Angeles' AS timezone, NULL AS status, "
+        "done AS done_charging, k AS kwh, 'America/Los_Angeles' AS timezone, NULL AS status, "
         "NULL AS evse_type, NULL AS authorization_source, NULL AS vehicle, NULL AS cost, "
         "'test' AS origin, st AS _raw_start, en AS _raw_end, k AS _raw_kwh "
-        f"FROM (VALUES {', '.join(values)}) v(sid, usr, st, en, k, station)"
+        f"FROM (VALUES {', '.join(values)}) v(sid, usr, st, en, k, station, done)"
     )
 
 

@@ -233,7 +233,9 @@ def test_csv_export(tmp_path):
     target = tmp_path / "out.csv"
     r = pf("--all", "--csv", "--output", str(target))
     assert r.code == 0
-    assert r.out.strip() == f"📊 7 sessions exported to {target}"
+    assert r.out.splitlines()[0] == f"📊 7 sessions exported to {target}"
+    # --all also writes the stations table beside it
+    assert r.out.splitlines()[1] == f"📊 4 stations exported to {tmp_path / 'out_stations.csv'}"
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
@@ -246,7 +248,7 @@ def test_csv_export(tmp_path):
     assert by_id["pf-1"]["duration_h"] == "4.0"
     assert by_id["pf-1"]["start_local"] == "2025-09-07 08:00:00"
     assert by_id["pf-1"]["start"] == "2025-09-07T15:00:00Z"
-    assert not list(tmp_path.glob(".seshis-*"))  # no temporary left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out_stations.csv"]
 
 
 def test_csv_of_empty_sessions_only_and_default_name(tmp_path, monkeypatch):

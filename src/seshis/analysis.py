@@ -24,6 +24,7 @@ class Options:
     voltage: float = d.DEFAULT_VOLTAGE
     health: d.HealthThresholds = field(default_factory=d.HealthThresholds)
     user: str | None = None  # one user's email, or None for everyone
+    active_current: bool = False  # bands over charging time where the data has it
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,20 @@ class DataQuality:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """The key figures of the window of the same length just before, for the trends."""
+
+    window: DateRange
+    totals: Counts
+    unclaimed: int
+
+    def pct(self, metric: str) -> float | None:
+        t = self.totals
+        part = {"empty": t.empty, "micro": t.micro, "normal": t.normal}.get(metric, self.unclaimed)
+        return t.pct(part) if t.sessions else None
+
+
+@dataclass(frozen=True)
 class SiteSummary:
     site: str
     location: str | None
@@ -101,6 +116,8 @@ class SiteSummary:
     hourly: tuple[Counts, ...]  # sessions by local hour of start, 0-23
     health: tuple[HealthCheck, ...]
     quality: DataQuality
+    stations: tuple = ()  # stations.StationStats, worst first, when asked for
+    previous: Previous | None = None  # the window of the same length before, when asked for
 
 
 @dataclass(frozen=True)
@@ -144,7 +161,8 @@ def window_sql(window: DateRange) -> str:
 def classified_sql(window: DateRange, options: Options) -> str:
     """Valid sessions in the window, with duration, average current, category, band, unclaimed."""
     return (
-        f"SELECT *, {d.classified_columns(options.threshold_kwh, options.voltage)} "
+        f"SELECT *, "
+        f"{d.classified_columns(options.threshold_kwh, options.voltage, options.active_current)} "
         f"FROM sessions WHERE problem IS NULL AND {window_sql(window)}"
     )
 
@@ -184,7 +202,7 @@ BUCKET_US = 15 * 60 * 1_000_000
 
 def _one_pass_sql(window: DateRange, options: Options) -> str:
     """Per-user classes, per-day classes and problem kinds in one scan of the sessions."""
-    code = d.class_sql(options.threshold_kwh, options.voltage)
+    code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
     tz = lit(window.timezone)
     return f"""
     WITH rows AS (
@@ -267,6 +285,26 @@ def summarize(
         health=health_checks(totals, unclaimed.sessions, options.health),
         quality=data_quality(store, tuple(problems)),
     )
+
+
+def previous_window(window: DateRange) -> DateRange:
+    return replace(window, start=window.start - (window.end - window.start), end=window.start)
+
+
+def previous(store: Store, window: DateRange, options: Options) -> Previous:
+    """The totals of the window of the same length before `window` (one grouped query)."""
+    before = previous_window(window)
+    code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
+    classes: dict[int, tuple[int, float]] = {}
+    unclaimed = 0
+    for cls, n, kwh, idle in store.con.execute(
+        f"SELECT {code} AS cls, count(*), coalesce(sum(kwh), 0), count(*) FILTER "
+        f"({d.UNCLAIMED_SQL}) FROM sessions WHERE problem IS NULL AND {window_sql(before)} "
+        "GROUP BY cls"
+    ).fetchall():
+        classes[int(cls)] = (int(n), float(kwh))
+        unclaimed += int(idle)
+    return Previous(before, counts_from(classes), unclaimed)
 
 
 def _select_users(
@@ -438,7 +476,9 @@ def sessions_sql(
             strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S') AS start_local,
             strftime(timezone({tz}, "end"), '%Y-%m-%d %H:%M:%S') AS end_local,
             kwh, timezone, status, evse_type, authorization_source, vehicle, cost, origin,
-            round(duration_s / 3600.0, 4) AS duration_h, avg_current, category,
+            round(duration_s / 3600.0, 4) AS duration_h,
+            round(charging_s / 3600.0, 4) AS charging_h, round(idle_s / 3600.0, 4) AS idle_h,
+            avg_current, category,
             '[' || CASE WHEN band IS NULL THEN category ELSE 'NORMAL-' || band END || ']'
                 AS label
         FROM ({classified_sql(window, options)})

@@ -83,6 +83,7 @@ def options(settings: Settings) -> analysis.Options:
         voltage=settings.voltage,
         health=settings.health,
         user=None if settings.user in (None, ALL_USERS) else settings.user,
+        active_current=settings.active_current,
     )
 
 
@@ -142,11 +143,35 @@ def run(
         path = default_export_path(settings, now, ".csv")
         sql = analysis.sessions_sql(window, opts, export_categories(settings))
         count = csv.write(loaded.store, sql, path)
-        timer.lap("export")
         terminal.exported(out, count, path)
+        if settings.stations or settings.all:
+            from .stations import station_stats
+
+            summary = analysis.summarize(loaded.store, window, opts, loaded.site)
+            spath = path.with_name(path.stem + "_stations.csv")
+            stations = station_stats(loaded.store, summary.window, opts)
+            csv.write_stations(loaded.store, stations, spath)
+            terminal.exported(out, len(stations), spath, what="stations")
+        timer.lap("export")
     else:
         summary = analysis.summarize(loaded.store, window, opts, loaded.site, loaded.location)
+        summary = _extend(settings, loaded, opts, summary)
         timer.lap("analysis")
+        if settings.check:
+            from . import check
+
+            found = check.findings(summary)
+            if settings.output == "json":
+                from .render import jsonout
+
+                extra["check"] = jsonout.check(found)
+                jsonout.write(summary, stdout, extra)
+            else:
+                terminal.check(summary, found, out)
+            status = ExitStatus.OK if check.passed(found) else ExitStatus.CHECK_FAILED
+            if debug:
+                debug.timings(timer.steps)
+            return status
         if settings.output == "pdf":
             path = default_export_path(settings, now, ".pdf")
             _write_pdf(settings, loaded, window, opts, summary, path, now, err)
@@ -184,8 +209,23 @@ def _sections(settings: Settings) -> terminal.Sections:
         micro=settings.micro or settings.all,
         users=users,
         health=settings.all,
+        stations=settings.stations or settings.all,
         debug=settings.debug,
     )
+
+
+def _extend(settings: Settings, loaded: Loaded, opts, summary):
+    """Add the stations and the previous window's figures where the output shows them."""
+    from dataclasses import replace
+
+    wide = settings.all or settings.output in ("json", "pdf") or settings.check
+    if settings.stations or wide:
+        from .stations import station_stats
+
+        summary = replace(summary, stations=station_stats(loaded.store, summary.window, opts))
+    if wide and summary.window.kind != "all":
+        summary = replace(summary, previous=analysis.previous(loaded.store, summary.window, opts))
+    return summary
 
 
 PDF_ROWS_PER_USER = 40
@@ -205,7 +245,7 @@ def _write_pdf(settings, loaded, window, opts, summary, path: Path, now, err: Co
         listings=items,
         sections=sections,
         generated=now.astimezone(),
-        charts={name: charts.png_bytes(summary, name) for name in charts.NAMES},
+        charts={name: charts.png_bytes(summary, name) for name in charts.names_for(summary)},
         logo=_logo(settings, err),
         row_limit=PDF_ROWS_PER_USER,
     )

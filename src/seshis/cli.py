@@ -22,7 +22,7 @@ from .prompts import Prompter, ask_range, positive, yes_no
 from .settings import ACN_SITES, ALL_USERS, Settings
 from .status import ExitStatus
 
-ANALYSIS_HINT = "(--empty, --micro, --user or --all)"
+ANALYSIS_HINT = "(--empty, --micro, --user, --stations or --all)"
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,6 +50,10 @@ def build_parser() -> Parser:
         "--user", nargs="?", const=ALL_USERS, metavar="EMAIL", help="sessions by user, or one user"
     )
     a.add_argument("--all", action="store_true", help="every analysis plus site health")
+    a.add_argument("--stations", action="store_true", help="per-station table and suspects")
+    a.add_argument(
+        "--check", action="store_true", help="health and suspect stations; exit 3 on a breach"
+    )
     o = p.add_argument_group("output")
     o.add_argument("--csv", action="store_true", help="export the sessions to a CSV file")
     o.add_argument("--pdf", action="store_true", help="write the PDF report")
@@ -95,6 +99,20 @@ def build_parser() -> Parser:
     w.add_argument("--tz", metavar="ZONE", help="site time zone, e.g. America/Los_Angeles")
     w.add_argument("--threshold", type=float, metavar="KWH", help="micro threshold (default 1.0)")
     w.add_argument("--voltage", type=float, metavar="V", help="voltage for average current (208)")
+    w.add_argument(
+        "--active-current",
+        action="store_true",
+        help="bands over charging time where done-charging times exist",
+    )
+    for flag, name, default in (
+        ("--max-empty", "empty_max", 20),
+        ("--max-micro", "micro_max", 5),
+        ("--min-normal", "normal_min", 75),
+        ("--max-unclaimed", "unclaimed_max", 30),
+    ):
+        w.add_argument(
+            flag, type=float, dest=name, metavar="PCT", help=f"health target ({default})"
+        )
     g = p.add_argument_group("behaviour")
     g.add_argument("--advanced", action="store_true", help="also ask the API and unit options")
     g.add_argument("--config", metavar="PATH", help="TOML file of defaults")
@@ -106,7 +124,7 @@ def build_parser() -> Parser:
 
 def check_rules(ns: argparse.Namespace) -> str | None:
     """The seed's flag rules, as usage errors (exit 2); returns the --range kind, normalized."""
-    analysis = ns.empty or ns.micro or ns.user is not None or ns.all
+    analysis = ns.empty or ns.micro or ns.user is not None or ns.all or ns.stations
     if (ns.csv or ns.pdf) and not analysis:
         raise UsageError(f"--csv/--pdf requires at least one analysis flag {ANALYSIS_HINT}")
     if ns.csv and ns.pdf:
@@ -115,6 +133,12 @@ def check_rules(ns: argparse.Namespace) -> str | None:
         raise UsageError("--output says where --csv, --pdf or --graph write; add one of them.")
     if (ns.csv or ns.pdf) and ns.graph:
         raise UsageError("Can't use exports (--csv, --pdf) with --graph; run them separately.")
+    if ns.check and (ns.csv or ns.pdf or ns.graph):
+        raise UsageError("--check prints findings; run exports separately.")
+    for name in ("empty_max", "micro_max", "normal_min", "unclaimed_max"):
+        value = getattr(ns, name)
+        if value is not None and not (math.isfinite(value) and 0 <= value <= 100):
+            raise UsageError(f"A health target is a percentage from 0 to 100, not {value:g}.")
     if ns.json and (ns.csv or ns.pdf or ns.graph):
         raise UsageError(
             "--json prints the analysis; don't combine it with --csv, --pdf or --graph."
@@ -289,12 +313,22 @@ def gather(
         threshold_kwh=float(threshold),
         health=HealthThresholds(
             **{
-                name: float(config.get(f"health.{name}", getattr(HealthThresholds(), name)))
+                name: float(
+                    pick(
+                        name,
+                        getattr(ns, name),
+                        getattr(HealthThresholds(), name),
+                        key=f"health.{name}",
+                    )
+                )
                 for name in ("empty_max", "micro_max", "normal_min", "unclaimed_max")
             }
         ),
         empty=ns.empty,
         micro=ns.micro,
+        stations=ns.stations,
+        check=ns.check,
+        active_current=ns.active_current,
         user=ns.user.strip() if ns.user else ns.user,
         all=ns.all,
         output=(
@@ -315,7 +349,7 @@ def gather(
         config_path=str(config_path) if config_path else None,
         **advanced,
     )
-    if not settings.analysis and not (ns.json or ns.graph):
+    if not settings.analysis and not (ns.json or ns.graph or ns.check):
         settings = replace(settings, output="sessions")
     return replace(settings, origins=tuple(sorted(pick.origins.items())))
 

@@ -59,17 +59,28 @@ CLASSES: dict[int, tuple[str, str | None]] = {
 }
 
 DURATION_SQL = '(epoch_us("end") - epoch_us(start)) / 1e6'
+# Where the data says when charging finished (ACN-Data's doneChargingTime): the time spent
+# charging (never past unplugging) and the idle time after it; NULL where it does not say.
+_DONE = "done_charging > start"
+CHARGING_SQL = (
+    f'CASE WHEN {_DONE} THEN (epoch_us(least(done_charging, "end")) - epoch_us(start)) / 1e6 END'
+)
+IDLE_SQL = (
+    f'CASE WHEN {_DONE} THEN greatest(epoch_us("end") - epoch_us(done_charging), 0) / 1e6 END'
+)
 
 
-def amps_sql(voltage: float) -> str:
+def amps_sql(voltage: float, active: bool = False) -> str:
     """Average current, rounded to 0.1 A so the band always matches the number a report shows
-    (15.96 A is shown as 16.0 A and is HIGH)."""
-    return f"round(kwh * 1000.0 / ({DURATION_SQL} / 3600.0 * {float(voltage)}), 1)"
+    (15.96 A is shown as 16.0 A and is HIGH). Over the plug-in time (the seed's definition), or
+    with `active` over the charging time where the data has it (--active-current)."""
+    hours = f"coalesce({CHARGING_SQL}, {DURATION_SQL})" if active else DURATION_SQL
+    return f"round(kwh * 1000.0 / (({hours}) / 3600.0 * {float(voltage)}), 1)"
 
 
-def class_sql(threshold_kwh: float, voltage: float) -> str:
+def class_sql(threshold_kwh: float, voltage: float, active: bool = False) -> str:
     """The class code (see CLASSES) of a valid row with start, end and kwh."""
-    amps = amps_sql(voltage)
+    amps = amps_sql(voltage, active)
     return (
         f"CASE WHEN kwh = 0 THEN 0 WHEN kwh < {float(threshold_kwh)} THEN 1 "
         f"WHEN {amps} >= {HIGH_AMPS} THEN 2 WHEN {amps} >= {MED_AMPS} THEN 3 ELSE 4 END"
@@ -80,14 +91,15 @@ def class_sql(threshold_kwh: float, voltage: float) -> str:
 UNCLAIMED_SQL = "user_id IS NULL"
 
 
-def classified_columns(threshold_kwh: float, voltage: float) -> str:
-    """SQL select-list items naming the class of each row: duration, current, category, band."""
-    code = class_sql(threshold_kwh, voltage)
+def classified_columns(threshold_kwh: float, voltage: float, active: bool = False) -> str:
+    """SQL select-list items naming the class of each row: duration, charging and idle time,
+    current, category, band."""
+    code = class_sql(threshold_kwh, voltage, active)
     category = " ".join(f"WHEN {c} THEN '{cat}'" for c, (cat, _) in CLASSES.items())
     band = " ".join(f"WHEN {c} THEN '{b}'" for c, (_, b) in CLASSES.items() if b)
     return (
-        f"{DURATION_SQL} AS duration_s, "
-        f"CASE WHEN {DURATION_SQL} > 0 THEN {amps_sql(voltage)} END AS avg_current, "
+        f"{DURATION_SQL} AS duration_s, {CHARGING_SQL} AS charging_s, {IDLE_SQL} AS idle_s, "
+        f"CASE WHEN {DURATION_SQL} > 0 THEN {amps_sql(voltage, active)} END AS avg_current, "
         f"CASE {code} {category} END AS category, CASE {code} {band} END AS band, "
         f"{UNCLAIMED_SQL} AS unclaimed"
     )

@@ -111,7 +111,7 @@ def load(settings: Settings, now, err: Console, log: Callable[[str], None] | Non
                     store,
                     api,
                     fetcher,
-                    window.start,
+                    window.start - (window.end - window.start),  # and the one before: trends
                     window.end,
                     page_size=size,
                     concurrency=settings.concurrency,

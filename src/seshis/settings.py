@@ -48,6 +48,9 @@ class Settings:
     # what to do
     empty: bool = False
     micro: bool = False
+    stations: bool = False
+    check: bool = False
+    active_current: bool = False
     user: str | None = None  # ALL_USERS, an email, or None
     all: bool = False
     output: str = "text"  # text | json | csv | pdf | graph | sessions
@@ -61,4 +64,4 @@ class Settings:
 
     @property
     def analysis(self) -> bool:
-        return self.empty or self.micro or self.user is not None or self.all
+        return self.empty or self.micro or self.user is not None or self.all or self.stations

@@ -28,6 +28,8 @@ from ..analysis import Counts, SiteSummary
 from ..errors import ExportError, UsageError
 
 NAMES = ("daily_rates", "daily_sessions", "top_users", "performance", "hourly")
+STATIONS = "stations"  # drawn when the summary carries the stations
+STATION_BARS = 25  # the stations with the largest empty + micro share
 SIZE = (10.0, 5.6)  # inches
 NO_SESSIONS = "No sessions in this date range"
 EMAIL_WIDTH = 30  # longer emails are cut with an ellipsis
@@ -78,7 +80,12 @@ class ChartData:
 
 def chart_data(summary: SiteSummary, top: int = 10) -> dict[str, ChartData]:
     """Every chart's numbers, by name, in NAMES order."""
-    return {name: _BUILDERS[name](summary, top) for name in NAMES}
+    return {name: _BUILDERS[name](summary, top) for name in names_for(summary)}
+
+
+def names_for(summary: SiteSummary) -> tuple[str, ...]:
+    """The charts this summary can draw: NAMES, and the stations when it has them."""
+    return (*NAMES, STATIONS) if summary.stations else NAMES
 
 
 def figure(summary: SiteSummary, name: str, top: int = 10) -> Figure:
@@ -118,7 +125,7 @@ def save_all(
     paths = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name in NAMES:
+        for name in names_for(summary):
             path = folder / f"{stamp}_{name}.png"
             _write(figure(summary, name, top), path, dpi)
             paths.append(path)
@@ -301,6 +308,7 @@ def _hourly(summary: SiteSummary, top: int) -> ChartData:
 
 
 _BUILDERS: dict[str, Callable[[SiteSummary, int], ChartData]] = {
+    "stations": lambda summary, top: _stations(summary, top),
     "daily_rates": _daily_rates,
     "daily_sessions": _daily_sessions,
     "top_users": _top_users,
@@ -519,7 +527,64 @@ def _draw_hourly(ax: Axes, data: ChartData) -> None:
     _legend(ax)
 
 
+def _stations(summary: SiteSummary, top: int) -> ChartData:
+    """Empty and micro share per station, the worst STATION_BARS; suspects marked."""
+    chosen = sorted(summary.stations, key=lambda s: (-s.pct(s.problems), str(s.station_id)))
+    chosen = chosen[:STATION_BARS]
+    t = summary.totals
+    labels = tuple(
+        f"{s.station_id or '(none)'}" + ("  SUSPECT" if s.suspect else "") for s in chosen
+    )
+    return ChartData(
+        name=STATIONS,
+        title=(
+            "Empty and micro sessions per station"
+            if len(summary.stations) <= STATION_BARS
+            else f"The {STATION_BARS} of {len(summary.stations)} stations with most failures"
+        ),
+        x=tuple(s.station_id for s in chosen),
+        x_labels=labels,
+        series=(
+            Series(
+                d.EMPTY, "Empty (0 kWh)", tuple(s.pct(s.empty) for s in chosen), COLOURS[d.EMPTY]
+            ),
+            Series(
+                d.MICRO,
+                f"Micro (< {_threshold(summary)} kWh)",
+                tuple(s.pct(s.micro) for s in chosen),
+                COLOURS[d.MICRO],
+            ),
+        ),
+        x_label="% of the station's sessions",
+        y_label="Station",
+        targets=(("Site: empty + micro", t.pct(t.empty + t.micro), MUTED),),
+        note=_note(summary),
+    )
+
+
+def _draw_stations(ax: Axes, data: ChartData) -> None:
+    positions = np.arange(len(data.x))
+    bars = _stack(ax, positions, data.series, 0.7, horizontal=True)
+    totals = [
+        f"{sum(v or 0 for v in values):.0f}%"
+        for values in zip(*(s.values for s in data.series), strict=True)
+    ]
+    ax.bar_label(bars[-1], labels=totals, padding=4, fontsize=8, color=INK)
+    ax.set_yticks(positions, data.x_labels, fontsize=8)
+    for label in ax.get_yticklabels():
+        if label.get_text().endswith("SUSPECT"):
+            label.set_color(COLOURS[d.EMPTY])
+            label.set_fontweight("bold")
+    for name, value, colour in data.targets:
+        ax.axvline(value, color=colour, linestyle="--", linewidth=1, label=f"{name} ({value:.0f}%)")
+    ax.set_ylim(len(positions) - 0.4, -0.6)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.margins(x=0.08)
+    _legend(ax)
+
+
 _DRAW: dict[str, Callable[[Axes, ChartData], None]] = {
+    "stations": _draw_stations,
     "daily_rates": _draw_daily_rates,
     "daily_sessions": _draw_daily_sessions,
     "top_users": _draw_top_users,

@@ -54,11 +54,67 @@ def to_dict(s: SiteSummary) -> dict[str, Any]:
             }
             for h in s.health
         ],
+        "stations": [station(st) for st in s.stations],
+        "previous": previous(s),
         "data_quality": {
             "invalid": s.quality.invalid,
             "duplicates": s.quality.duplicates,
             "problems": dict(s.quality.problems),
         },
+    }
+
+
+def station(st) -> dict[str, Any]:
+    return {
+        "station_id": st.station_id,
+        "space": st.space,
+        "sessions": st.sessions,
+        "empty": st.empty,
+        "micro": st.micro,
+        "unclaimed": st.unclaimed,
+        "empty_pct": round(st.pct(st.empty), 2),
+        "micro_pct": round(st.pct(st.micro), 2),
+        "unclaimed_pct": round(st.pct(st.unclaimed), 2),
+        "kwh": round(st.kwh, 3),
+        "median_current": st.median_current,
+        "charging_h": None if st.charging_h is None else round(st.charging_h, 2),
+        "idle_h": None if st.idle_h is None else round(st.idle_h, 2),
+        "utilization_pct": round(st.utilization_pct, 2),
+        "p_value": st.p_value,
+        "suspect": st.suspect is not None,
+        "reason": st.suspect,
+    }
+
+
+def previous(s: SiteSummary) -> dict[str, Any] | None:
+    """The same key figures for the window of the same length before, with the changes."""
+    p = s.previous
+    if p is None:
+        return None
+    now = {h.metric: h.value_pct for h in s.health}
+    out: dict[str, Any] = {
+        "range": {"start": p.window.start.isoformat(), "end": p.window.end.isoformat()},
+        "sessions": p.totals.sessions,
+        "kwh": round(p.totals.kwh, 3),
+        "change": {
+            "sessions": s.totals.sessions - p.totals.sessions,
+            "kwh": round(s.totals.kwh - p.totals.kwh, 3),
+        },
+    }
+    for metric in ("empty", "micro", "normal", "unclaimed"):
+        before = p.pct(metric)
+        out[f"{metric}_pct"] = None if before is None else round(before, 2)
+        after = now.get(metric)
+        out["change"][f"{metric}_pct"] = (
+            None if before is None or after is None else round(after - before, 2)
+        )
+    return out
+
+
+def check(found) -> dict[str, Any]:
+    return {
+        "ok": all(f.ok for f in found),
+        "findings": [{"kind": f.kind, "name": f.name, "ok": f.ok, "text": f.text} for f in found],
     }
 
 

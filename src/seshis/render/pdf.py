@@ -4,6 +4,7 @@ health and the charts, then the sections the analysis flags asked for (reportlab
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from reportlab.platypus import (
 from .. import definitions as d
 from ..analysis import Counts, Listing, SiteSummary, UserStats
 from ..errors import ExportError
-from .terminal import HEALTH_NAMES, Sections, duration, kwh, pct, threshold
+from .terminal import HEALTH_NAMES, Sections, duration, kwh, pct, threshold, trend_rows
 
 PAGE = landscape(letter)
 MARGIN = 0.5 * inch
@@ -131,6 +132,8 @@ def _story(report: PdfReport) -> list:
         story += _category_section(s, "micro")
     if sec.empty and sec.micro:
         story += _combined(s)
+    if sec.stations:
+        story += _stations(s)
     if sec.users:
         by_user = {item.user: item for item in report.listings}
         claimed = [u for u in s.users if u.user is not None]
@@ -194,48 +197,63 @@ def _logo(path: Path | None) -> Image | None:
 
 
 def _summary_page(report: PdfReport) -> list:
+    """Health against its targets and the totals, each with the previous window's figure and
+    the change (red when worse), then the charts."""
     s = report.summary
     t = s.totals
-    health = [["Site health", "Value", "Target", "Status"]]
+    trend = {name: (before, change) for name, _, before, change in trend_rows(s)}
+    extra = ["Before", "Change"] if trend else []
+    health = [["Site health", "Value", "Target", "Status", *extra]]
     style = _table_style()
     for row, h in enumerate(s.health, start=1):
+        name = HEALTH_NAMES[h.metric]
         target = f"{h.comparison} {h.threshold_pct:g}%"
+        was = list(trend.get(name, ("", ""))) if trend else []
+        _mark_change(style, 5, row, name, was)
         if h.ok is None:
-            health.append([HEALTH_NAMES[h.metric], "n/a", target, "no sessions"])
+            health.append([name, "n/a", target, "no sessions", *was])
             continue
-        health.append(
-            [HEALTH_NAMES[h.metric], pct(h.value_pct or 0), target, "MET" if h.ok else "NOT MET"]
-        )
+        health.append([name, pct(h.value_pct or 0), target, "MET" if h.ok else "NOT MET", *was])
         shade = GREEN if h.ok else RED
         style.add("TEXTCOLOR", (3, row), (3, row), colors.white)
         style.add("BACKGROUND", (3, row), (3, row), shade)
         style.add("TEXTCOLOR", (1, row), (1, row), shade)
         style.add("FONTNAME", (1, row), (3, row), "Helvetica-Bold")
-    left = Table(health, colWidths=[1.7 * inch, 0.9 * inch, 0.9 * inch, 1.0 * inch])
+    widths = [1.35, 0.6, 0.6, 0.75] + ([0.65, 0.8] if trend else [])
+    left = Table(health, colWidths=[w * inch for w in widths])
     left.setStyle(style)
 
     n = Counts(sessions=t.normal)
     thr = threshold(s.threshold_kwh)
+    tstyle = _table_style()
+    sessions_was = list(trend.get("Sessions", ("", ""))) if trend else []
+    energy_was = list(trend.get("Energy delivered", ("", ""))) if trend else []
+    blank = ["", ""] if trend else []
     totals = [
-        ["Totals", "Sessions", "Share"],
-        ["All sessions", str(t.sessions), ""],
-        ["Empty (0 kWh)", str(t.empty), pct(t.pct(t.empty))],
-        [f"Micro (< {thr} kWh)", str(t.micro), pct(t.pct(t.micro))],
-        [f"Normal (>= {thr} kWh)", str(t.normal), pct(t.pct(t.normal))],
-        [f"  HIGH (>= {d.HIGH_AMPS:g} A)", str(t.high), pct(n.pct(t.high))],
-        [f"  MED ({d.MED_AMPS:g}-{d.HIGH_AMPS - 0.1:g} A)", str(t.med), pct(n.pct(t.med))],
-        [f"  LOW (< {d.MED_AMPS:g} A)", str(t.low), pct(n.pct(t.low))],
-        ["Unclaimed (no QR scan)", str(s.unclaimed.sessions), pct(t.pct(s.unclaimed.sessions))],
-        ["Users", str(s.distinct_users), ""],
-        ["Energy delivered", f"{t.kwh:,.1f} kWh", ""],
+        ["Totals", "Sessions", "Share", *extra],
+        ["All sessions", str(t.sessions), "", *sessions_was],
+        ["Empty (0 kWh)", str(t.empty), pct(t.pct(t.empty)), *blank],
+        [f"Micro (< {thr} kWh)", str(t.micro), pct(t.pct(t.micro)), *blank],
+        [f"Normal (>= {thr} kWh)", str(t.normal), pct(t.pct(t.normal)), *blank],
+        [f"  HIGH (>= {d.HIGH_AMPS:g} A)", str(t.high), pct(n.pct(t.high)), *blank],
+        [f"  MED ({d.MED_AMPS:g}-{d.HIGH_AMPS - 0.1:g} A)", str(t.med), pct(n.pct(t.med)), *blank],
+        [f"  LOW (< {d.MED_AMPS:g} A)", str(t.low), pct(n.pct(t.low)), *blank],
+        [
+            "Unclaimed (no QR scan)",
+            str(s.unclaimed.sessions),
+            pct(t.pct(s.unclaimed.sessions)),
+            *blank,
+        ],
+        ["Users", str(s.distinct_users), "", *blank],
+        ["Energy delivered", f"{t.kwh:,.0f} kWh", "", *energy_was],
     ]
     if s.quality.invalid or s.quality.duplicates:
-        totals.append(["Invalid rows (not analysed)", str(s.quality.invalid), ""])
-        totals.append(["Duplicate rows merged", str(s.quality.duplicates), ""])
-    right = Table(totals, colWidths=[2.2 * inch, 1.1 * inch, 0.8 * inch])
-    tstyle = _table_style()
+        totals.append(["Invalid rows (not analysed)", str(s.quality.invalid), "", *blank])
+        totals.append(["Duplicate rows merged", str(s.quality.duplicates), "", *blank])
+    widths = [1.6, 0.85, 0.6] + ([0.85, 0.85] if trend else [])
+    right = Table(totals, colWidths=[w * inch for w in widths])
     for row, colour in ((5, GREEN), (6, ORANGE), (7, RED)):
-        tstyle.add("TEXTCOLOR", (0, row), (-1, row), colour)
+        tstyle.add("TEXTCOLOR", (0, row), (2, row), colour)
     right.setStyle(tstyle)
     side = Table([[left, right]], colWidths=[WIDTH / 2, WIDTH / 2])
     side.setStyle(
@@ -246,9 +264,99 @@ def _summary_page(report: PdfReport) -> list:
             ]
         )
     )
-    story: list = [Paragraph("Summary", H1), side, Spacer(1, 8)]
-    story += _charts(report.charts)
+    story: list = [Paragraph("Summary", H1), side]
+    if trend:
+        first, last = s.previous.window.local_dates()
+        story.append(
+            Paragraph(f"Before: the previous window of the same length, {first} to {last}.", SMALL)
+        )
+    story += [Spacer(1, 8), *_charts(report.charts)]
     return story
+
+
+def _mark_change(style: TableStyle, column: int, row: int, name: str, was: list[str]) -> None:
+    worse = _worse(name, was[1]) if was else None
+    if worse is not None:
+        style.add("TEXTCOLOR", (column, row), (column, row), RED if worse else GREEN)
+
+
+def _worse(name: str, change: str) -> bool | None:
+    """Whether a change is bad news: more failures, fewer normal sessions; None if neutral."""
+    if not change or change.startswith("="):
+        return None
+    up = change.startswith("▲")
+    if name in ("Empty sessions", "Microsessions", "Unclaimed sessions"):
+        return up
+    if name == "Normal sessions":
+        return not up
+    return None
+
+
+STATION_COLUMNS = (
+    ("Station", 1.3),
+    ("Space", 0.9),
+    ("Sessions", 0.7),
+    ("Empty", 0.6),
+    ("Micro", 0.6),
+    ("Unclaimed", 0.75),
+    ("kWh", 0.8),
+    ("Median A", 0.75),
+    ("Charging h", 0.85),
+    ("Idle h", 0.7),
+    ("Utilization", 0.85),
+)
+
+
+def _stations(s: SiteSummary) -> list:
+    story: list = [CondPageBreak(2.5 * inch), Spacer(1, 10), Paragraph("Stations", H1)]
+    if not s.stations:
+        return [*story, Paragraph("No stations in this date range.", BODY)]
+    suspects = [st for st in s.stations if st.suspect]
+    story.append(
+        Paragraph(
+            "Suspect stations (red) have a share of empty and micro sessions significantly "
+            "above the rest of the site (one-sided Fisher exact test, Holm-corrected, p &lt; "
+            "0.01, at least 10 sessions), or delivered no energy at all. Utilization: hours "
+            "plugged in over the hours of the window.",
+            SMALL,
+        )
+    )
+    for st in suspects:
+        story.append(
+            Paragraph(
+                f"<font color='#c62828'><b>SUSPECT {_esc(str(st.station_id))}</b></font>: "
+                f"{_esc(st.suspect)}",
+                BODY,
+            )
+        )
+    if not suspects:
+        story.append(Paragraph("No station stands out from the rest of the site.", BODY))
+    rows = [[name for name, _ in STATION_COLUMNS]]
+    for st in s.stations:
+        rows.append(
+            [
+                _cell(str(st.station_id or "(none)"), 18),
+                _cell(str(st.space or ""), 12),
+                str(st.sessions),
+                pct(st.pct(st.empty)),
+                pct(st.pct(st.micro)),
+                pct(st.pct(st.unclaimed)),
+                f"{st.kwh:,.1f}",
+                "" if st.median_current is None else f"{st.median_current:.1f}",
+                "" if st.charging_h is None else f"{st.charging_h:,.1f}",
+                "" if st.idle_h is None else f"{st.idle_h:,.1f}",
+                pct(st.utilization_pct),
+            ]
+        )
+    table = Table(rows, colWidths=[w * inch for _, w in STATION_COLUMNS], repeatRows=1)
+    style = _table_style()
+    for i, st in enumerate(s.stations, start=1):
+        if st.suspect:
+            style.add("TEXTCOLOR", (0, i), (-1, i), RED)
+            style.add("FONTNAME", (0, i), (-1, i), "Helvetica-Bold")
+    table.setStyle(style)
+    table.hAlign = "LEFT"
+    return [*story, Spacer(1, 6), table]
 
 
 def _charts(charts: dict[str, bytes]) -> list:
@@ -257,7 +365,7 @@ def _charts(charts: dict[str, bytes]) -> list:
     for png in charts.values():
         reader = ImageReader(io.BytesIO(png))
         w, h = reader.getSize()
-        width = WIDTH / 2 - 10
+        width = WIDTH / 2 - 28
         images.append(Image(io.BytesIO(png), width=width, height=width * h / w))
     rows = [images[i : i + 2] for i in range(0, len(images), 2)]
     out = []
@@ -279,8 +387,9 @@ def _category_section(s: SiteSummary, which: str) -> list:
     for day in s.daily:
         n = day.counts.empty if which == "empty" else day.counts.micro
         rows.append([str(day.day), str(n), str(day.counts.sessions), pct(day.counts.pct(n))])
+    tall = min(len(s.daily), DAILY_ROWS) + 1
     story: list = [
-        CondPageBreak(2.5 * inch),
+        CondPageBreak(1.2 * inch + tall * 13.5),  # the heading stays with its table
         Spacer(1, 10),
         Paragraph(title, H1),
         Paragraph(f"{name}: <b>{part}</b> of {t.sessions} ({pct(t.pct(part))})", BODY),
@@ -306,12 +415,13 @@ DAILY_ROWS = 30  # rows of a daily table that fit a page under its heading
 def _columns(header: list[str], rows: list[list[str]], red: list[int]) -> list:
     """A long daily table as up to three tables side by side, so a year fits a few pages."""
     widths = [1.0 * inch, 0.7 * inch, 0.7 * inch, 0.7 * inch]
+    per = math.ceil(len(rows) / math.ceil(len(rows) / DAILY_ROWS))  # balanced columns
     blocks = []
-    for start in range(0, len(rows), DAILY_ROWS):
-        table = Table([header, *rows[start : start + DAILY_ROWS]], colWidths=widths)
+    for start in range(0, len(rows), per):
+        table = Table([header, *rows[start : start + per]], colWidths=widths)
         style = _table_style()
         for i in red:
-            if start <= i < start + DAILY_ROWS:
+            if start <= i < start + per:
                 style.add("TEXTCOLOR", (1, i - start + 1), (-1, i - start + 1), RED)
         table.setStyle(style)
         blocks.append(table)

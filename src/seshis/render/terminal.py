@@ -19,6 +19,7 @@ class Sections:
     micro: bool = False
     users: bool = False
     health: bool = False
+    stations: bool = False
     debug: bool = False
 
 
@@ -59,6 +60,9 @@ def show(
         _combined(summary, console)
     if sections.health:
         _health(summary, console)
+        _trends(summary, console)
+    if sections.stations:
+        _stations(summary, console)
     if sections.users:
         _users(summary, listings, console)
     _quality(summary, console, sections.debug)
@@ -204,9 +208,118 @@ def _quality(s: SiteSummary, console: Console, debug: bool) -> None:
     )
 
 
-def exported(console: Console, count: int, path: object) -> None:
+def exported(console: Console, count: int, path: object, what: str = "sessions") -> None:
     """The seed's last line of an export."""
-    console.print(f"📊 {count} sessions exported to {path}", markup=False, soft_wrap=True)
+    console.print(f"📊 {count} {what} exported to {path}", markup=False, soft_wrap=True)
+
+
+TREND_ROWS = (
+    ("Sessions", "sessions"),
+    ("Energy delivered", "kwh"),
+    ("Empty sessions", "empty"),
+    ("Microsessions", "micro"),
+    ("Normal sessions", "normal"),
+    ("Unclaimed sessions", "unclaimed"),
+)
+
+
+def trend_rows(s: SiteSummary) -> list[tuple[str, str, str, str]]:
+    """(metric, this window, previous window, change with ▲ ▼) for the trend block and the PDF."""
+    p = s.previous
+    if p is None:
+        return []
+    t = s.totals
+    now_pct = {h.metric: h.value_pct for h in s.health}
+    rows = []
+    for name, key in TREND_ROWS:
+        if key == "sessions":
+            a, b, unit = float(t.sessions), float(p.totals.sessions), ""
+            text_a, text_b = f"{t.sessions}", f"{p.totals.sessions}"
+        elif key == "kwh":
+            a, b, unit = t.kwh, p.totals.kwh, " kWh"
+            text_a, text_b = f"{t.kwh:,.0f} kWh", f"{p.totals.kwh:,.0f} kWh"
+        else:
+            va, vb = now_pct.get(key), p.pct(key)
+            if va is None or vb is None:
+                rows.append(
+                    (name, "n/a" if va is None else pct(va), "n/a" if vb is None else pct(vb), "")
+                )
+                continue
+            a, b, unit = va, vb, " pts"
+            text_a, text_b = pct(va), pct(vb)
+        change = a - b
+        arrow = "▲" if change > 0 else "▼" if change < 0 else "="
+        size = f"{abs(change):,.1f}{unit}" if unit == " pts" else f"{abs(change):,.0f}{unit}"
+        rows.append((name, text_a, text_b, f"{arrow} {size}" if change else "= 0"))
+    return rows
+
+
+def _trends(s: SiteSummary, console: Console) -> None:
+    rows = trend_rows(s)
+    if not rows:
+        return
+    first, last = s.previous.window.local_dates()
+    console.print(f"\n[bold]📈 TRENDS[/bold] (previous window: {first} → {last})")
+    for name, now, before, change in rows:
+        console.print(f"    {name:<20} {now:>12}   was {before:>12}   {change}")
+
+
+def _stations(s: SiteSummary, console: Console) -> None:
+    from rich.table import Table
+
+    console.print("\n[bold]🔌 STATIONS[/bold]")
+    if not s.stations:
+        console.print("    No stations in this date range.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 1))
+    for name, justify in (
+        ("Station", "left"),
+        ("Space", "left"),
+        ("Sess", "right"),
+        ("Empty", "right"),
+        ("Micro", "right"),
+        ("Uncl", "right"),
+        ("kWh", "right"),
+        ("Med A", "right"),
+        ("Idle h", "right"),
+        ("Util", "right"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=True)
+    for st in s.stations:
+        style = "red" if st.suspect else None
+        table.add_row(
+            escape(str(st.station_id or "(none)")),
+            escape(str(st.space or "")),
+            str(st.sessions),
+            f"{st.pct(st.empty):.0f}%",
+            f"{st.pct(st.micro):.0f}%",
+            f"{st.pct(st.unclaimed):.0f}%",
+            f"{st.kwh:,.0f}",
+            "" if st.median_current is None else f"{st.median_current:.1f}",
+            "" if st.idle_h is None else f"{st.idle_h:,.0f}",
+            f"{st.utilization_pct:.0f}%",
+            style=style,
+        )
+    console.print(table)
+    for st in s.stations:
+        if st.suspect:
+            console.print(
+                f"    [red]⚠️  SUSPECT {escape(str(st.station_id))}: {escape(st.suspect)}[/red]",
+                soft_wrap=True,
+            )
+    if not any(st.suspect for st in s.stations):
+        console.print("    ✅ No station stands out from the rest of the site.")
+
+
+def check(s: SiteSummary, found: tuple, console: Console) -> None:
+    """--check: one line per finding, OK or what breached."""
+    first, last = (
+        s.window.local_dates() if s.totals.sessions or s.window.kind != "all" else ("", "")
+    )
+    console.print(f"seshis check: {escape(s.site)}, {first} → {last} ({s.window.timezone})")
+    for f in found:
+        mark = "[green]OK    [/green]" if f.ok else "[red]BREACH[/red]"
+        console.print(f"{mark} {escape(f.text)}", soft_wrap=True)
 
 
 def charts_saved(console: Console, paths: list) -> None:

@@ -1,0 +1,37 @@
+"""--check: the site health thresholds and the suspect stations as findings, for cron and
+monitoring (exit 0 when all hold, 3 when any is breached)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .analysis import SiteSummary
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # health | station
+    name: str
+    ok: bool
+    text: str
+
+
+def findings(summary: SiteSummary) -> tuple[Finding, ...]:
+    """One finding per health metric, then one per suspect or silent station."""
+    out: list[Finding] = []
+    for h in summary.health:
+        target = f"{h.comparison} {h.threshold_pct:g}%"
+        if h.ok is None:
+            out.append(Finding("health", h.metric, True, f"{h.metric}: no sessions to check"))
+            continue
+        text = f"{h.metric} {h.value_pct:.1f}% (target {target})"
+        out.append(Finding("health", h.metric, bool(h.ok), text))
+    for s in summary.stations:
+        if s.suspect:
+            where = f"{s.station_id or '(no station)'}" + (f" ({s.space})" if s.space else "")
+            out.append(Finding("station", str(s.station_id), False, f"{where}: {s.suspect}"))
+    return tuple(out)
+
+
+def passed(found: tuple[Finding, ...]) -> bool:
+    return all(f.ok for f in found)

@@ -1,0 +1,158 @@
+"""Stations: per-station figures, idle time and utilization, and the suspect ones.
+
+A station is suspect when its share of empty + micro sessions is significantly above the rest
+of the site: a one-sided Fisher exact test (the hypergeometric tail) for each station with at
+least MIN_SESSIONS sessions, Holm-corrected over the stations so that a site where every
+station behaves alike raises an alarm in at most 1 % of windows. A station that delivered no
+energy at all is always called out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from .analysis import Options, classified_sql
+from .dates import DateRange
+from .store import Store
+
+ALPHA = 0.01
+MIN_SESSIONS = 10
+
+
+@dataclass(frozen=True)
+class StationStats:
+    station_id: str | None
+    space: str | None
+    sessions: int
+    empty: int
+    micro: int
+    unclaimed: int
+    kwh: float
+    median_current: float | None  # of normal sessions, A
+    charging_h: float | None  # None when the data has no done-charging times
+    idle_h: float | None
+    occupied_h: float
+    utilization_pct: float  # hours occupied over hours in the window
+    p_value: float | None = None  # Holm-adjusted; None when not tested
+    suspect: str | None = None  # why, in words; None when the station looks fine
+
+    @property
+    def problems(self) -> int:
+        return self.empty + self.micro
+
+    def pct(self, part: int) -> float:
+        return 100.0 * part / self.sessions if self.sessions else 0.0
+
+
+def station_stats(
+    store: Store, window: DateRange, options: Options, alpha: float = ALPHA
+) -> tuple[StationStats, ...]:
+    """Every station in the window (one grouped query), the suspects marked, worst first."""
+    lo, hi = window.start.isoformat(), window.end.isoformat()
+    rows = store.con.execute(
+        f"""
+        SELECT station_id, mode(space), count(*),
+            count(*) FILTER (category = 'EMPTY'), count(*) FILTER (category = 'MICRO'),
+            count(*) FILTER (unclaimed), coalesce(sum(kwh), 0),
+            median(avg_current) FILTER (category = 'NORMAL'),
+            sum(charging_s) / 3600.0, sum(idle_s) / 3600.0,
+            sum(greatest(epoch_us(least("end", $hi::TIMESTAMPTZ))
+                - epoch_us(greatest(start, $lo::TIMESTAMPTZ)), 0)) / 3.6e9
+        FROM ({classified_sql(window, options)})
+        GROUP BY station_id
+        """,
+        {"lo": lo, "hi": hi},
+    ).fetchall()
+    hours = max((window.end - window.start).total_seconds() / 3600.0, 1e-9)
+    stats = [
+        StationStats(
+            station_id=r[0],
+            space=r[1],
+            sessions=int(r[2]),
+            empty=int(r[3]),
+            micro=int(r[4]),
+            unclaimed=int(r[5]),
+            kwh=float(r[6]),
+            median_current=None if r[7] is None else float(r[7]),
+            charging_h=None if r[8] is None else float(r[8]),
+            idle_h=None if r[9] is None else float(r[9]),
+            occupied_h=float(r[10] or 0),
+            utilization_pct=100.0 * float(r[10] or 0) / hours,
+        )
+        for r in rows
+    ]
+    return tuple(sorted(judge(stats, alpha), key=_worst_first))
+
+
+def _worst_first(s: StationStats) -> tuple:
+    return (
+        s.suspect is None,
+        s.p_value if s.p_value is not None else 2.0,
+        -s.pct(s.problems),
+        str(s.station_id),
+    )
+
+
+def judge(stats: list[StationStats], alpha: float = ALPHA) -> list[StationStats]:
+    """Mark the suspect stations (Holm over one-sided Fisher tests) and the silent ones."""
+    total = sum(s.sessions for s in stats)
+    problems = sum(s.problems for s in stats)
+    tested = [
+        (fisher_greater(s.problems, s.sessions, problems, total), i)
+        for i, s in enumerate(stats)
+        if s.sessions >= MIN_SESSIONS and total > s.sessions
+    ]
+    adjusted: dict[int, float] = {}
+    running = 0.0
+    for rank, (p, i) in enumerate(sorted(tested)):
+        running = max(running, min(1.0, (len(tested) - rank) * p))  # Holm, monotone
+        adjusted[i] = running
+    out = []
+    for i, s in enumerate(stats):
+        p = adjusted.get(i)
+        rest_n, rest_k = total - s.sessions, problems - s.problems
+        rest = 100.0 * rest_k / rest_n if rest_n else 0.0
+        reason = None
+        if s.sessions and s.kwh == 0:
+            reason = f"delivered no energy in {s.sessions} session{'s' * (s.sessions != 1)}"
+        elif p is not None and p < alpha and s.pct(s.problems) > rest:
+            reason = f"{_what(s)}; rest of the site {rest:.0f}%"
+        out.append(_replace(s, p, reason))
+    return out
+
+
+def _what(s: StationStats) -> str:
+    """ "56 of 67 sessions empty or micro (84%: 44 empty, 12 micro)", or just empty or micro."""
+    share = f"{s.pct(s.problems):.0f}%"
+    if s.empty and s.micro:
+        detail = f"({share}: {s.empty} empty, {s.micro} micro)"
+        return f"{s.problems} of {s.sessions} sessions empty or micro {detail}"
+    kind = "empty" if s.empty else "micro"
+    return f"{s.problems} of {s.sessions} sessions {kind} ({share})"
+
+
+def _replace(s: StationStats, p: float | None, reason: str | None) -> StationStats:
+    return replace(s, p_value=p, suspect=reason)
+
+
+def fisher_greater(k: int, n: int, successes: int, population: int) -> float:
+    """One-sided Fisher exact test: P(X >= k) for X hypergeometric (population, successes, n),
+    the chance that a station with n sessions gets k or more of the site's problem sessions
+    if problems fell on stations at random."""
+    hi = min(n, successes)
+    if k <= max(0, n - (population - successes)):
+        return 1.0
+    if k > hi:
+        return 0.0
+    base = _lchoose(population, n)
+    logs = [
+        _lchoose(successes, i) + _lchoose(population - successes, n - i) - base
+        for i in range(k, hi + 1)
+    ]
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
+
+
+def _lchoose(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
