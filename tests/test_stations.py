@@ -267,3 +267,13 @@ def test_pdf_has_the_stations_section(tmp_path):
     )
     text = "\n".join(page.extract_text() for page in PdfReader(str(target)).pages)
     assert "Stations" in text and "SUSPECT DEMO-17" in text
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "successes", "population"),
+    [(900, 2000, 5000, 12000), (800, 2000, 5000, 12000), (1, 3000, 2, 9000), (2, 3000, 2, 9000)],
+)
+def test_fisher_tail_on_big_stations(k, n, successes, population):
+    assert fisher_greater(k, n, successes, population) == pytest.approx(
+        brute_tail(k, n, successes, population), rel=1e-9, abs=1e-15
+    )

@@ -147,9 +147,9 @@ def run(
         if settings.stations or settings.all:
             from .stations import station_stats
 
-            summary = analysis.summarize(loaded.store, window, opts, loaded.site)
+            counted = analysis.summarize(loaded.store, window, opts, loaded.site)
+            stations = station_stats(loaded.store, counted.window, opts)
             spath = path.with_name(path.stem + "_stations.csv")
-            stations = station_stats(loaded.store, summary.window, opts)
             csv.write_stations(loaded.store, stations, spath)
             terminal.exported(out, len(stations), spath, what="stations")
         timer.lap("export")
@@ -218,10 +218,10 @@ def _extend(settings: Settings, loaded: Loaded, opts, summary):
     """Add the stations and the previous window's figures where the output shows them."""
     from dataclasses import replace
 
+    from .stations import station_stats
+
     wide = settings.all or settings.output in ("json", "pdf") or settings.check
     if settings.stations or wide:
-        from .stations import station_stats
-
         summary = replace(summary, stations=station_stats(loaded.store, summary.window, opts))
     if wide and summary.window.kind != "all":
         summary = replace(summary, previous=analysis.previous(loaded.store, summary.window, opts))

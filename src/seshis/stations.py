@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .analysis import Options, classified_sql
+from . import definitions as d
+from .analysis import Options, window_sql
 from .dates import DateRange
-from .store import Store
+from .store import Store, lit
 
 ALPHA = 0.01
 MIN_SESSIONS = 10
@@ -48,21 +49,30 @@ class StationStats:
 def station_stats(
     store: Store, window: DateRange, options: Options, alpha: float = ALPHA
 ) -> tuple[StationStats, ...]:
-    """Every station in the window (one grouped query), the suspects marked, worst first."""
-    lo, hi = window.start.isoformat(), window.end.isoformat()
+    """Every station in the window (one grouped query over only the columns it needs), the
+    suspects marked, worst first."""
+    code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
+    amps = d.amps_sql(options.voltage, options.active_current)
+    lo, hi = lit(window.start.isoformat()), lit(window.end.isoformat())
+    occupied = (
+        f'greatest(epoch_us(least("end", {hi}::TIMESTAMPTZ)) '
+        f"- epoch_us(greatest(start, {lo}::TIMESTAMPTZ)), 0) / 3.6e9"
+    )
     rows = store.con.execute(
         f"""
-        SELECT station_id, mode(space), count(*),
-            count(*) FILTER (category = 'EMPTY'), count(*) FILTER (category = 'MICRO'),
+        SELECT station_id, min(space), count(*),
+            count(*) FILTER (cls = 0), count(*) FILTER (cls = 1),
             count(*) FILTER (unclaimed), coalesce(sum(kwh), 0),
-            median(avg_current) FILTER (category = 'NORMAL'),
-            sum(charging_s) / 3600.0, sum(idle_s) / 3600.0,
-            sum(greatest(epoch_us(least("end", $hi::TIMESTAMPTZ))
-                - epoch_us(greatest(start, $lo::TIMESTAMPTZ)), 0)) / 3.6e9
-        FROM ({classified_sql(window, options)})
+            median(amps) FILTER (cls >= 2),
+            sum(charging_s) / 3600.0, sum(idle_s) / 3600.0, sum(occupied_h)
+        FROM (
+            SELECT station_id, space, kwh, {code} AS cls, {amps} AS amps,
+                {d.UNCLAIMED_SQL} AS unclaimed, {d.CHARGING_SQL} AS charging_s,
+                {d.IDLE_SQL} AS idle_s, {occupied} AS occupied_h
+            FROM sessions WHERE problem IS NULL AND {window_sql(window)}
+        )
         GROUP BY station_id
-        """,
-        {"lo": lo, "hi": hi},
+        """
     ).fetchall()
     hours = max((window.end - window.start).total_seconds() / 3600.0, 1e-9)
     stats = [
@@ -139,19 +149,37 @@ def _replace(s: StationStats, p: float | None, reason: str | None) -> StationSta
 def fisher_greater(k: int, n: int, successes: int, population: int) -> float:
     """One-sided Fisher exact test: P(X >= k) for X hypergeometric (population, successes, n),
     the chance that a station with n sessions gets k or more of the site's problem sessions
-    if problems fell on stations at random."""
-    hi = min(n, successes)
-    if k <= max(0, n - (population - successes)):
+    if problems fell on stations at random.
+
+    The terms are summed from k away from the mode with the ratio of neighbouring terms, and
+    the sum stops once they no longer change it, so a station of 25,000 sessions costs a few
+    hundred steps, not 25,000."""
+    lo, hi = max(0, n - (population - successes)), min(n, successes)
+    if k <= lo:
         return 1.0
     if k > hi:
         return 0.0
-    base = _lchoose(population, n)
-    logs = [
-        _lchoose(successes, i) + _lchoose(population - successes, n - i) - base
-        for i in range(k, hi + 1)
-    ]
-    top = max(logs)
-    return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
+    mean = n * successes / population
+    if k > mean:  # the upper tail, falling away from k
+        return min(1.0, _tail(k, hi, 1, n, successes, population))
+    # the upper tail is large: one minus the lower tail, falling away from k - 1
+    return max(0.0, 1.0 - _tail(k - 1, lo, -1, n, successes, population))
+
+
+def _tail(start: int, stop: int, step: int, n: int, big_k: int, big_n: int) -> float:
+    """The sum of hypergeometric terms from `start` towards `stop`, each from its neighbour."""
+    term = math.exp(
+        _lchoose(big_k, start) + _lchoose(big_n - big_k, n - start) - _lchoose(big_n, n)
+    )
+    total, i = term, start
+    while i != stop and term > total * 1e-17:
+        if step > 0:
+            term *= (big_k - i) * (n - i) / ((i + 1) * (big_n - big_k - n + i + 1))
+        else:
+            term *= i * (big_n - big_k - n + i) / ((big_k - i + 1) * (n - i + 1))
+        i += step
+        total += term
+    return total
 
 
 def _lchoose(n: int, k: int) -> float:
