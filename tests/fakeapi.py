@@ -88,6 +88,8 @@ class FakeApi:
     bare_list: bool = False  # PowerFlex answers a bare list, without total_count
     hide_total: bool = False
     total_offset: int = 0  # the total the API claims, minus the true total
+    cap: int | None = None  # the server sends at most this many rows a page, whatever asked
+    html: bool = False  # answers 200 with an HTML page (a login portal, a proxy error)
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: int = 0
@@ -162,10 +164,12 @@ class FakeApi:
 
     def _powerflex(self, request: Request) -> Response:
         page = int(request.args.get("page", 1))
-        size = int(request.args.get("limit", 25))
+        size = min(int(request.args.get("limit", 25)), self.cap or 10**9)
         denied = self._gate(request, page, basic=False)
         if denied:
             return denied
+        if self.html:
+            return Response("<html><body>Please sign in</body></html>", content_type="text/html")
         bounds = dict(d.split(":", 1) for d in request.args.getlist("date"))
         lo, hi = int(bounds.get("gte", 0)), int(bounds.get("lte", 2**62))
         selected = sorted(

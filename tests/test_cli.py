@@ -467,7 +467,7 @@ def test_graph_saves_every_chart_and_lists_them(tmp_path):
     r = pf("--empty", "--micro", "--graph", "--output", str(tmp_path / "charts"))
     assert r.code == 0, r.err
     listed = [line.strip() for line in r.out.splitlines()[1:]]
-    assert r.out.startswith("📈 5 charts saved:")
+    assert r.out.startswith("📈 6 charts saved:")  # the five, and the stations
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == sorted(
         Path(p).name for p in listed
     )
@@ -480,4 +480,5 @@ def test_graph_without_an_analysis_flag_draws_everything(tmp_path, monkeypatch):
     r = run_cli("--graph", "--demo", "--no-input", "--range", "week")
     assert r.code == 0, r.err
     assert len(list(tmp_path.glob("*_daily_rates.png"))) == 1
-    assert len(list(tmp_path.glob("*.png"))) == 5
+    assert len(list(tmp_path.glob("*.png"))) == 6
+    assert len(list(tmp_path.glob("*_stations.png"))) == 1

@@ -186,7 +186,7 @@ def test_giving_up_says_what_failed_and_what_was_kept(server, fake, token, tmp_p
     r = live(server, tmp_path, "--retries", "2")
     assert r.code == 1
     assert "Gave up on http://127.0.0.1" in r.err and "after 2 attempts: HTTP 500" in r.err
-    assert "0 sessions in 0 pages were fetched and kept" in r.err
+    assert "nothing was fetched" in r.err
     assert len(r.err.strip().splitlines()) == 1
 
 
@@ -289,7 +289,7 @@ def test_offline_answers_from_the_store_and_says_how_fresh(server, fake, token, 
 
 def test_offline_with_an_empty_store(server, tmp_path):
     r = live(server, tmp_path, "--offline")
-    assert r.code == 1 and "holds no sessions for powerflex:0021:16 yet" in r.err
+    assert r.code == 1 and "holds no sessions for powerflex:0021:16@http://127.0.0.1" in r.err
 
 
 def test_refresh_refetches_the_window(server, fake, token, tmp_path):
@@ -429,3 +429,122 @@ def test_advanced_prompts_every_api_option(server, fake, token, tmp_path):
     assert fake.requests
     assert all("includeActive=true" in p and "sortOrder=ASC" in p for p in fake.requests)
     assert all("limit=500" in p and "anonymize=false" in p for p in fake.requests)
+
+
+# --- what a review found ---------------------------------------------------------------------
+
+
+def test_a_server_that_caps_the_page_size_is_paged_by_its_total(server, fake, token, tmp_path):
+    fake.cap = 100  # asked for 500, sends 100, says total_count 1234
+    r = live(server, tmp_path, "--page-size", "500")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)
+    assert r.json()["sync"]["mismatch"] is False
+
+
+def test_a_capped_server_without_a_total_is_probed(server, fake, token, tmp_path):
+    fake.cap, fake.bare_list = 100, True
+    r = live(server, tmp_path, "--page-size", "500")
+    assert totals(r.json()) == expected(fake.rows)
+
+
+def test_another_api_url_is_another_source_in_the_store(server, fake, token, tmp_path):
+    assert live(server, tmp_path, "--page-size", "500").json()["totals"]["sessions"] == 1234
+    other = start_server()
+    try:
+        FakeApi(rows=powerflex_rows(300)).install(other)
+        r = run_cli(
+            "--all",
+            "--json",
+            "--no-input",
+            "--api-url",
+            other.url_for("/").rstrip("/"),
+            "--store",
+            str(tmp_path / "store.duckdb"),
+            *WINDOW,
+        )
+        assert r.json()["totals"]["sessions"] == 300
+        assert r.json()["sync"]["requests"] >= 1
+    finally:
+        other.clear()
+        other.stop()
+
+
+def test_rows_without_an_id_do_not_pile_up(server, fake, token, tmp_path):
+    fake.rows[3]["session_id"] = None
+    fake.rows[7]["session_id"] = ""
+    for _ in range(3):
+        doc = live(server, tmp_path, "--page-size", "500", "--refresh").json()
+        assert doc["totals"]["invalid"] == 2
+        assert doc["totals"]["sessions"] == 1232
+
+
+def test_offline_for_a_date_range_never_fetched(server, fake, token, tmp_path):
+    live(server, tmp_path, "--page-size", "500")
+    r = run_cli(
+        "--all",
+        "--json",
+        "--no-input",
+        "--offline",
+        "--store",
+        str(tmp_path / "store.duckdb"),
+        "--api-url",
+        server.url_for("/").rstrip("/"),
+        "--start",
+        "2025-01-01",
+        "--end",
+        "2025-01-31",
+        "--tz",
+        "UTC",
+    )
+    assert r.code == 1 and "has never fetched this date range" in r.err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("tok\nen", "holds characters a token cannot have"), ("t\u00f6k\u00e9n", "cannot have")],
+)
+def test_a_token_no_header_can_carry(server, fake, tmp_path, monkeypatch, value, message):
+    monkeypatch.setenv("SESHIS_TOKEN", value)
+    r = live(server, tmp_path)
+    assert r.code == 1 and message in r.err and len(fake.requests) == 0
+
+
+def test_a_token_with_blanks_around_it(server, fake, tmp_path, monkeypatch):
+    monkeypatch.setenv("SESHIS_TOKEN", f"  {TOKEN}\n")
+    assert live(server, tmp_path, "--page-size", "500").code == 0
+
+
+def test_an_html_page_instead_of_json(server, fake, token, tmp_path):
+    fake.html = True
+    r = live(server, tmp_path)
+    assert r.code == 1 and "something that is not JSON (an HTML page?)" in r.err
+
+
+def test_auth_command_with_its_own_arguments(server, fake, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAKE_CURL_TOKEN", TOKEN)
+    wrapper = f"{sys.executable} {DATA / 'curl_device_manager.sh'}"
+    r = live(server, tmp_path, "--auth-command", wrapper, "--page-size", "500")
+    assert r.code == 0, r.err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("page_size = -5", "'page_size' must be at least 1"),
+        ("[health]\nempty_max = 150", "is a percentage from 0 to 100"),
+        ('site = "nowhere"', "site must be one of caltech, jpl, office001"),
+    ],
+)
+def test_config_values_get_the_checks_flags_get(tmp_path, text, message):
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    r = run_cli("--all", "--demo", "--no-input", "--config", str(config))
+    assert r.code == 2 and message in r.err
+
+
+def test_config_account_may_be_a_number(server, fake, token, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text("account = 7\nacn = 42\n")
+    assert live(server, tmp_path, "--config", str(config), "--page-size", "500").code == 0
+    assert all("/acn/42?acc=7" in p for p in fake.requests)

@@ -277,3 +277,37 @@ def test_fisher_tail_on_big_stations(k, n, successes, population):
     assert fisher_greater(k, n, successes, population) == pytest.approx(
         brute_tail(k, n, successes, population), rel=1e-9, abs=1e-15
     )
+
+
+def test_one_silent_session_is_noted_not_an_alarm(tmp_path):
+    first = datetime(2026, 3, 2, 16, tzinfo=UTC)
+    rows = [(f"s{i}", first + timedelta(hours=i), 8.0, f"S{i % 4}") for i in range(40)]
+    rows.append(("lone", first + timedelta(hours=50), 0.0, "LONE"))
+    path = write_week(tmp_path / "s.json", rows)
+    r = run_cli("--check", "--no-input", "--tz", "UTC", "--source", path, "--max-empty", "50")
+    assert r.code == 0, r.out
+    assert "OK     LONE: delivered no energy in 1 session (too few sessions" in r.out
+
+
+def test_stations_csv_alone_exports_every_session(tmp_path):
+    target = tmp_path / "x.csv"
+    r = run_cli(
+        "--stations",
+        "--csv",
+        "--demo",
+        "--no-input",
+        "--range",
+        "week",
+        "--output",
+        str(target),
+        now=NOW,
+    )
+    sessions = run_cli("--all", "--json", "--demo", "--no-input", "--range", "week", now=NOW).json()
+    assert f"📊 {sessions['totals']['sessions']} sessions exported" in r.out
+
+
+def test_today_is_compared_with_the_same_hours_yesterday():
+    doc = run_cli("--all", "--json", "--demo", "--no-input", now=NOW).json()
+    assert doc["range"]["start"].startswith("2026-11-26T00:00:00-08:00")
+    assert doc["previous"]["range"]["start"].startswith("2026-11-25T00:00:00-08:00")
+    assert doc["previous"]["range"]["end"].startswith("2026-11-25T20:00:00+00:00")

@@ -288,6 +288,10 @@ def summarize(
 
 
 def previous_window(window: DateRange) -> DateRange:
+    """The window of the same length just before; for Today, the same hours yesterday."""
+    if window.kind == "today":
+        day = timedelta(days=1)
+        return replace(window, start=window.start - day, end=window.end - day)
     return replace(window, start=window.start - (window.end - window.start), end=window.start)
 
 

@@ -89,7 +89,7 @@ def options(settings: Settings) -> analysis.Options:
 
 def export_categories(settings: Settings) -> tuple[str, ...] | None:
     """--empty/--micro alone export just those sessions; --all and --user export every one."""
-    if settings.all or settings.user is not None:
+    if settings.all or settings.user is not None or not (settings.empty or settings.micro):
         return None
     return tuple(c for c, on in (("EMPTY", settings.empty), ("MICRO", settings.micro)) if on)
 
@@ -220,7 +220,7 @@ def _extend(settings: Settings, loaded: Loaded, opts, summary):
 
     from .stations import station_stats
 
-    wide = settings.all or settings.output in ("json", "pdf") or settings.check
+    wide = settings.all or settings.output in ("json", "pdf", "graph") or settings.check
     if settings.stations or wide:
         summary = replace(summary, stations=station_stats(loaded.store, summary.window, opts))
     if wide and summary.window.kind != "all":

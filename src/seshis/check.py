@@ -28,8 +28,9 @@ def findings(summary: SiteSummary) -> tuple[Finding, ...]:
         out.append(Finding("health", h.metric, bool(h.ok), text))
     for s in summary.stations:
         if s.suspect:
-            where = f"{s.station_id or '(no station)'}" + (f" ({s.space})" if s.space else "")
-            out.append(Finding("station", str(s.station_id), False, f"{where}: {s.suspect}"))
+            where = s.label + (f" ({s.space})" if s.space else "")
+            note = "" if s.alarm else " (too few sessions to raise an alarm)"
+            out.append(Finding("station", s.label, not s.alarm, f"{where}: {s.suspect}{note}"))
     return tuple(out)
 
 

@@ -292,6 +292,7 @@ def gather(
             raise UsageError(f"The {name} must be a number above 0 (check the config file).")
     if str(advanced["sort_order"]).upper() not in ("ASC", "DESC"):
         raise UsageError("The sort order must be ASC or DESC.")
+    _check_config(config, config_path)
     settings = Settings(
         source=source,
         paths=tuple(ns.source or ()),
@@ -355,6 +356,18 @@ def gather(
 
 
 POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
+
+
+def _check_config(config: dict[str, Any], path: Path | None) -> None:
+    """The config file's values pass the same checks as the flags (exit 2)."""
+    for key in ("page_size", "concurrency"):
+        if key in config and config[key] < 1:
+            raise UsageError(f"{path}: '{key}' must be at least 1.")
+    for key, value in config.items():
+        if key.startswith("health.") and not 0 <= value <= 100:
+            raise UsageError(f"{path}: [health] {key[7:]} is a percentage from 0 to 100.")
+    if config.get("site") is not None and config["site"] not in ACN_SITES:
+        raise UsageError(f"{path}: site must be one of {', '.join(ACN_SITES)}.")
 
 
 def _date_text(answer: str) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 from .errors import UsageError
 
 KEYS: dict[str, type | tuple[type, ...]] = {
-    "acn": str,
-    "account": str,
+    "acn": (str, int),  # 16 and "16" both mean account 16
+    "account": (str, int),
     "api": str,
     "api_url": str,
     "auth_command": str,
@@ -65,5 +65,5 @@ def load(path: Path | None) -> tuple[dict[str, Any], Path | None]:
             raise UsageError(f"{path}: unknown setting '{key}' (known: {known}).")
         if not isinstance(value, expected) or isinstance(value, bool):
             raise UsageError(f"{path}: '{key}' has the wrong type ({type(value).__name__}).")
-        values[key] = value
+        values[key] = str(value) if key in ("acn", "account") else value
     return values, path

@@ -42,13 +42,13 @@ def default_store_path() -> Path:
 def credentials(settings: Settings) -> Credentials:
     """A token from the environment, else the auth command; never printed anywhere."""
     if settings.api == "acndata":
-        token = os.environ.get("SESHIS_TOKEN") or os.environ.get("ACN_API_TOKEN")
+        token = _token("SESHIS_TOKEN", "ACN_API_TOKEN")
         if not token:
             raise AuthError(
                 "No ACN-Data token: set SESHIS_TOKEN (or ACN_API_TOKEN) to your ACN-Data API token."
             )
         return Credentials(token=token, basic=True)
-    token = os.environ.get("SESHIS_TOKEN") or os.environ.get("EDF_JWT")
+    token = _token("SESHIS_TOKEN", "EDF_JWT")
     if token:
         return Credentials(token=token)
     command = settings.auth_command or shutil.which(AUTH_SCRIPT)
@@ -60,6 +60,21 @@ def credentials(settings: Settings) -> Credentials:
             f"put {AUTH_SCRIPT} on PATH or next to seshis.py (or give --auth-command)."
         )
     return Credentials(command=command)
+
+
+def _token(*names: str) -> str | None:
+    """The first token set in the environment, without surrounding blanks; one that no HTTP
+    header can carry is a credentials error, not a retried connection failure."""
+    for name in names:
+        token = os.environ.get(name, "").strip()
+        if token:
+            if not token.isascii() or not token.isprintable():
+                raise AuthError(
+                    f"The token in {name} holds characters a token cannot have (a line break, "
+                    "or letters outside ASCII); copy it again."
+                )
+            return token
+    return None
 
 
 def api_for(settings: Settings) -> powerflex.PowerFlexApi | acndata.AcnDataApi:
@@ -94,7 +109,7 @@ def load(settings: Settings, now, err: Console, log: Callable[[str], None] | Non
     store = Store.open(Path(settings.store_path or default_store_path()).expanduser())
     report: SyncReport | None = None
     if creds is None:
-        note = freshness(store, api.key, now)
+        note = freshness(store, api.key, now, window.start, window.end)
     else:
         transport = (
             CommandTransport(creds.command, settings.timeout)
@@ -111,7 +126,7 @@ def load(settings: Settings, now, err: Console, log: Callable[[str], None] | Non
                     store,
                     api,
                     fetcher,
-                    window.start - (window.end - window.start),  # and the one before: trends
+                    analysis.previous_window(window).start,  # and the one before: trends
                     window.end,
                     page_size=size,
                     concurrency=settings.concurrency,

@@ -19,6 +19,7 @@ from .store import Store, lit
 
 ALPHA = 0.01
 MIN_SESSIONS = 10
+MIN_SILENT = 3  # a station silent for this many sessions is a breach for --check
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,17 @@ class StationStats:
     suspect: str | None = None  # why, in words; None when the station looks fine
 
     @property
+    def alarm(self) -> bool:
+        """Whether --check counts this station as a breach: suspect on the test, or silent for
+        at least MIN_SILENT sessions (one empty session is not an alarm)."""
+        silent = self.kwh == 0 and self.sessions > 0
+        return self.suspect is not None and (not silent or self.sessions >= MIN_SILENT)
+
+    @property
+    def label(self) -> str:
+        return str(self.station_id) if self.station_id else "(no station)"
+
+    @property
     def problems(self) -> int:
         return self.empty + self.micro
 
@@ -54,8 +66,12 @@ def station_stats(
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
     amps = d.amps_sql(options.voltage, options.active_current)
     lo, hi = lit(window.start.isoformat()), lit(window.end.isoformat())
+    # plugged-in hours inside the window; all the data: whole sessions, from first plug-in
+    # to last unplug
     occupied = (
-        f'greatest(epoch_us(least("end", {hi}::TIMESTAMPTZ)) '
+        f"{d.DURATION_SQL} / 3600.0"
+        if window.kind == "all"
+        else f'greatest(epoch_us(least("end", {hi}::TIMESTAMPTZ)) '
         f"- epoch_us(greatest(start, {lo}::TIMESTAMPTZ)), 0) / 3.6e9"
     )
     rows = store.con.execute(
@@ -64,9 +80,10 @@ def station_stats(
             count(*) FILTER (cls = 0), count(*) FILTER (cls = 1),
             count(*) FILTER (unclaimed), coalesce(sum(kwh), 0),
             median(amps) FILTER (cls >= 2),
-            sum(charging_s) / 3600.0, sum(idle_s) / 3600.0, sum(occupied_h)
+            sum(charging_s) / 3600.0, sum(idle_s) / 3600.0, sum(occupied_h),
+            min(start), max("end")
         FROM (
-            SELECT station_id, space, kwh, {code} AS cls, {amps} AS amps,
+            SELECT station_id, space, kwh, start, "end", {code} AS cls, {amps} AS amps,
                 {d.UNCLAIMED_SQL} AS unclaimed, {d.CHARGING_SQL} AS charging_s,
                 {d.IDLE_SQL} AS idle_s, {occupied} AS occupied_h
             FROM sessions WHERE problem IS NULL AND {window_sql(window)}
@@ -74,7 +91,10 @@ def station_stats(
         GROUP BY station_id
         """
     ).fetchall()
-    hours = max((window.end - window.start).total_seconds() / 3600.0, 1e-9)
+    span = (window.start, window.end)
+    if window.kind == "all" and rows:
+        span = (min(r[11] for r in rows), max(r[12] for r in rows))
+    hours = max((span[1] - span[0]).total_seconds() / 3600.0, 1e-9)
     stats = [
         StationStats(
             station_id=r[0],

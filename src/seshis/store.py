@@ -112,7 +112,7 @@ class Store:
         )
         con.execute(
             f"CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, {columns}, "
-            "problem VARCHAR, sync_id BIGINT)"
+            "problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR)"
         )
         con.execute("CREATE SEQUENCE IF NOT EXISTS sync_ids")
         con.execute(
@@ -140,10 +140,14 @@ class Store:
                 "WHERE session_id IS NOT NULL AND session_id <> '' "
                 "QUALIFY row_number() OVER (PARTITION BY session_id) = 1"
             )
+            # rows without an id have no key: a fingerprint keeps a refetch from adding them twice
+            fingerprint = f"md5(concat_ws('|', {cols}, problem))"
             con.execute(
-                f"INSERT INTO stored_invalid SELECT {lit(source)}, {cols}, problem, "
-                f"{int(sync_id)} FROM page "
-                "WHERE session_id IS NULL OR session_id = ''"
+                f"INSERT INTO stored_invalid SELECT DISTINCT ON (fp) * EXCLUDE (fp), fp FROM ("
+                f"SELECT {lit(source)} AS source, {cols}, problem, {int(sync_id)} AS sync_id, "
+                f"{fingerprint} AS fp FROM page WHERE session_id IS NULL OR session_id = '') "
+                f"WHERE fp NOT IN (SELECT fingerprint FROM stored_invalid "
+                f"WHERE source = {lit(source)})"
             )
             con.execute("COMMIT")
         except BaseException:

@@ -532,9 +532,7 @@ def _stations(summary: SiteSummary, top: int) -> ChartData:
     chosen = sorted(summary.stations, key=lambda s: (-s.pct(s.problems), str(s.station_id)))
     chosen = chosen[:STATION_BARS]
     t = summary.totals
-    labels = tuple(
-        f"{s.station_id or '(none)'}" + ("  SUSPECT" if s.suspect else "") for s in chosen
-    )
+    labels = tuple(shorten(s.label, 18) + ("  SUSPECT" if s.suspect else "") for s in chosen)
     return ChartData(
         name=STATIONS,
         title=(

@@ -79,12 +79,12 @@ def write_stations(store: Store, stations: tuple, path: Path) -> None:
             round(s.pct(s.micro), 2),
             round(s.pct(s.unclaimed), 2),
             round(s.kwh, 3),
-            s.median_current,
+            None if s.median_current is None else round(s.median_current, 2),
             None if s.charging_h is None else round(s.charging_h, 2),
             None if s.idle_h is None else round(s.idle_h, 2),
             round(s.occupied_h, 2),
             round(s.utilization_pct, 2),
-            s.p_value,
+            None if s.p_value is None else float(f"{s.p_value:.3g}"),
             s.suspect,
         )
         for s in stations

@@ -19,13 +19,21 @@ SETTINGS_SHOWN = (
     "auth_command",
     "page_size",
     "concurrency",
+    "timeout",
+    "retries",
     "store_path",
+    "overlap_days",
+    "anonymize",
+    "include_active",
+    "sort_by",
+    "sort_order",
     "range_kind",
     "start",
     "end",
     "timezone",
     "threshold_kwh",
     "voltage",
+    "active_current",
     "user",
     "output",
     "output_path",
@@ -45,7 +53,9 @@ class DebugLog:
             origin = f" ({origins[name]})" if name in origins else ""
             self(f"setting {name} = {getattr(settings, name)!r}{origin}")
         self(f"config file: {settings.config_path or 'none'}")
-        self(f"health thresholds: {settings.health}")
+        for name in ("empty_max", "micro_max", "normal_min", "unclaimed_max"):
+            origin = f" ({origins[name]})" if name in origins else ""
+            self(f"setting health {name} = {getattr(settings.health, name):g}%{origin}")
         self(f"site: {loaded.site!r}, location: {loaded.location!r}, time zone: {loaded.timezone}")
         for f in loaded.files:
             rejected = f", {f.rejected} malformed lines" if f.rejected else ""

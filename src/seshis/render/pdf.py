@@ -324,8 +324,7 @@ def _stations(s: SiteSummary) -> list:
     for st in suspects:
         story.append(
             Paragraph(
-                f"<font color='#c62828'><b>SUSPECT {_esc(str(st.station_id))}</b></font>: "
-                f"{_esc(st.suspect)}",
+                f"<font color='#c62828'><b>SUSPECT {_esc(st.label)}</b></font>: {_esc(st.suspect)}",
                 BODY,
             )
         )
@@ -335,7 +334,7 @@ def _stations(s: SiteSummary) -> list:
     for st in s.stations:
         rows.append(
             [
-                _cell(str(st.station_id or "(none)"), 18),
+                _cell(st.label, 18),
                 _cell(str(st.space or ""), 12),
                 str(st.sessions),
                 pct(st.pct(st.empty)),
@@ -565,6 +564,17 @@ def _span(s: SiteSummary) -> str:
     return str(first) if first == last else f"{first} to {last}"
 
 
+def _fit(text: str, width: float, size: float, font: str = "Helvetica") -> str:
+    """The text, cut with an ellipsis to fit `width` points."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def _cell(text: str, fits: int) -> str | Paragraph:
     """Plain text when it fits the column (fast); a wrapping paragraph when it does not."""
     return text if len(text) <= fits else Paragraph(_esc(text), CELL)
@@ -593,7 +603,7 @@ def _numbered(footer: str, counted: list[int]) -> Callable:
                 self.__dict__.update(state)
                 self.setFont("Helvetica", 7.5)
                 self.setFillColor(MUTED)
-                self.drawString(MARGIN, 0.35 * inch, footer[:150])
+                self.drawString(MARGIN, 0.35 * inch, _fit(footer, WIDTH - 1.2 * inch, 7.5))
                 self.drawRightString(
                     PAGE[0] - MARGIN, 0.35 * inch, f"Page {self._pageNumber} of {total}"
                 )

@@ -281,6 +281,7 @@ def _stations(s: SiteSummary, console: Console) -> None:
         ("Uncl", "right"),
         ("kWh", "right"),
         ("Med A", "right"),
+        ("Chg h", "right"),
         ("Idle h", "right"),
         ("Util", "right"),
     ):
@@ -288,7 +289,7 @@ def _stations(s: SiteSummary, console: Console) -> None:
     for st in s.stations:
         style = "red" if st.suspect else None
         table.add_row(
-            escape(str(st.station_id or "(none)")),
+            escape(st.label),
             escape(str(st.space or "")),
             str(st.sessions),
             f"{st.pct(st.empty):.0f}%",
@@ -296,6 +297,7 @@ def _stations(s: SiteSummary, console: Console) -> None:
             f"{st.pct(st.unclaimed):.0f}%",
             f"{st.kwh:,.0f}",
             "" if st.median_current is None else f"{st.median_current:.1f}",
+            "" if st.charging_h is None else f"{st.charging_h:,.0f}",
             "" if st.idle_h is None else f"{st.idle_h:,.0f}",
             f"{st.utilization_pct:.0f}%",
             style=style,
@@ -304,7 +306,7 @@ def _stations(s: SiteSummary, console: Console) -> None:
     for st in s.stations:
         if st.suspect:
             console.print(
-                f"    [red]⚠️  SUSPECT {escape(str(st.station_id))}: {escape(st.suspect)}[/red]",
+                f"    [red]⚠️  SUSPECT {escape(st.label)}: {escape(st.suspect)}[/red]",
                 soft_wrap=True,
             )
     if not any(st.suspect for st in s.stations):

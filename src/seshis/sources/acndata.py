@@ -28,7 +28,7 @@ class AcnDataApi:
 
     @property
     def key(self) -> str:
-        return f"acndata:{self.site}"
+        return f"acndata:{self.site}@{self.api_url.rstrip('/')}"
 
     def overrides(self) -> dict[str, str]:
         return {}

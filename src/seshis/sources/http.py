@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import shlex
 import subprocess
 import tempfile
 import time
@@ -104,7 +105,8 @@ class CommandTransport(Transport):
     """The operator's curl wrapper: it takes curl's arguments and adds the credentials."""
 
     def __init__(self, command: str, timeout: float) -> None:
-        self.command = command
+        # "wrapper.sh -v" is a program and its arguments, split as a shell would (no shell runs)
+        self.command = shlex.split(command)
         self.timeout = timeout
 
     def get(self, url: str) -> Response:
@@ -112,7 +114,7 @@ class CommandTransport(Transport):
         with tempfile.TemporaryDirectory(prefix="seshis-") as tmp:
             body, head = Path(tmp) / "body", Path(tmp) / "headers"
             args = [
-                self.command,
+                *self.command,
                 "-sS",
                 "--max-time",
                 f"{self.timeout:g}",
@@ -132,13 +134,13 @@ class CommandTransport(Transport):
                 )
             except FileNotFoundError:
                 raise AuthError(
-                    f"The auth command {self.command} was not found; check --auth-command."
+                    f"The auth command {self.command[0]} was not found; check --auth-command."
                 ) from None
             except subprocess.TimeoutExpired:
                 raise RetryableError("timed out (auth command)") from None
             except OSError as exc:
                 raise AuthError(
-                    f"The auth command {self.command} could not run ({exc.strerror})."
+                    f"The auth command {self.command[0]} could not run ({exc.strerror})."
                 ) from None
             status = done.stdout.strip()[-3:]
             if done.returncode != 0 or not status.isdigit() or status == "000":
@@ -211,9 +213,10 @@ class Fetcher:
             text = response.body.decode("utf-8")
             return json.loads(text), text
         except ValueError as exc:
-            problem = "truncated" if response.body.strip() else "empty"
-            if response.body.strip()[:1] in (b"{", b"[") and isinstance(exc, json.JSONDecodeError):
-                problem = f"malformed or truncated JSON ({exc.msg} at byte {exc.pos})"
+            start = response.body.strip()[:1]
+            problem = "an empty body" if not start else "something that is not JSON (an HTML page?)"
+            if start in (b"{", b"[") and isinstance(exc, json.JSONDecodeError):
+                problem = f"malformed or truncated JSON (byte {exc.pos}: {exc.msg})"
             raise ApiError(f"{shown} answered with {problem} instead of sessions.") from None
 
     def _get_once(self, url: str) -> Response:

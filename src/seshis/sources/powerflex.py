@@ -30,7 +30,12 @@ class PowerFlexApi:
 
     @property
     def key(self) -> str:
-        return f"powerflex:{self.acn}:{self.account}"
+        """The store's name for what this client fetches: another URL or other query options
+        return other rows, so they are kept apart."""
+        options = ("-anonymized" if self.anonymize else "") + (
+            "-with-active" if self.include_active else ""
+        )
+        return f"powerflex:{self.acn}:{self.account}{options}@{self.api_url.rstrip('/')}"
 
     def overrides(self) -> dict[str, str]:
         """Columns the rows lack but the request knows."""
@@ -64,5 +69,7 @@ class PowerFlexApi:
                 f"{url} answered with JSON that holds no sessions (expected a list or "
                 '{"rows": [...]}).'
             )
-        more = len(rows) >= size
+        # A full page means more may follow. So may a short first page without a total: the
+        # server may cap the page size, and one more request tells.
+        more = len(rows) >= size or (page == 1 and total is None and len(rows) > 0)
         return Page(len(rows), path, total, self.page_url(lo, hi, size, page + 1) if more else None)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Protocol
 
-from ..errors import ApiError, SeshisError
+from ..errors import ApiError, AuthError, SeshisError
 from ..store import Store, lit
 from . import mapping
 from .http import Fetcher
@@ -182,21 +182,33 @@ def _fetch_window(
         first = fetch(api.page_url(lo, hi, size, 1), 1)
         take(*first)
         total, nxt, number = first[1].total, first[1].next_url, 1
-        if total is not None and nxt and total > first[1].count:
-            pages = math.ceil(total / max(first[1].count, 1))
+        if total is not None and first[1].count and total > first[1].count:
+            # the server's own page size may be smaller than asked: page by what it sent
+            pages = math.ceil(total / first[1].count)
             calls = [(api.page_url(lo, hi, size, p), p) for p in range(2, pages + 1)]
             for result in _in_order(pool, fetch, calls, ahead=2 * max(concurrency, 1)):
                 take(*result)
         else:
+            per_page = first[1].count  # what the server sends a page, maybe fewer than asked
             while nxt:
                 number += 1
                 body, page = fetch(nxt, number)
                 take(body, page)
-                nxt = page.next_url if page.count else None
+                if not page.count:
+                    break
+                nxt = page.next_url or (
+                    api.page_url(lo, hi, size, number + 1) if page.count >= per_page else None
+                )
         flush()
     except SeshisError as exc:
         flush()  # keep what arrived: the next run only fetches the rest of the window again
-        kept = f"{report.rows + received} sessions in {report.pages} pages were fetched and kept"
+        if isinstance(exc, AuthError) and not report.pages:
+            raise  # a credentials problem: what was fetched is beside the point
+        kept = (
+            f"{report.rows + received} sessions in {report.pages} pages were fetched and kept"
+            if report.pages
+            else "nothing was fetched"
+        )
         raise type(exc)(f"{str(exc).rstrip('.')}; {kept}.") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -233,17 +245,32 @@ def _in_order(pool: ThreadPoolExecutor, func: Callable, calls: list[tuple], ahea
         yield result
 
 
-def freshness(store: Store, key: str, now: datetime) -> str:
-    """How fresh the store is for a source, in words, for --offline."""
+def freshness(store: Store, key: str, now: datetime, lo: datetime, hi: datetime) -> str:
+    """How fresh the store is for a source and how much of [lo, hi) it holds, for --offline."""
     when = last_sync(store, key)
     if when is None:
         raise ApiError(
             f"The store {store.path} holds no sessions for {key} yet; run once without "
             "--offline to fetch them."
         )
+    gaps = plan(covered_intervals(store, key, timedelta(0)), lo, hi)
+    missing = sum((b - a).total_seconds() for a, b in gaps)
+    if missing >= (hi - lo).total_seconds():
+        raise ApiError(
+            f"The store {store.path} has never fetched this date range for {key}; run once "
+            "without --offline to fetch it."
+        )
+    part = (
+        f"; it holds only {100 * (1 - missing / (hi - lo).total_seconds()):.0f}% of this "
+        "date range (run without --offline for the rest)"
+        if gaps
+        else ""
+    )
     age = now - when
     hours = age.total_seconds() / 3600
     ago = f"{age.total_seconds() / 60:.0f} minutes" if hours < 2 else f"{hours:.1f} hours"
     if hours >= 48:
         ago = f"{hours / 24:.1f} days"
-    return f"answering from the store alone, last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC)"
+    return (
+        f"answering from the store alone, last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC){part}"
+    )
