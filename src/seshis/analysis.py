@@ -215,23 +215,22 @@ def _one_pass_sql(window: DateRange, options: Options) -> str:
     ),
     agg AS (
         SELECT GROUPING(user_id, cls) AS g_user, GROUPING(bucket, cls) AS g_day,
-            user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh,
-            min(start) AS first, max(start) AS last
+            user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh
         FROM rows
         GROUP BY GROUPING SETS ((user_id, cls), (bucket, cls), (kind))
     )
-    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh, first, last
+    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh
         FROM agg WHERE g_user = 0 AND cls IS NOT NULL
     UNION ALL
     SELECT 'day', NULL, timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ)::DATE,
-        cls, sum(n), sum(kwh), min(first), max(last)
+        cls, sum(n), sum(kwh)
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
     SELECT 'hour', hour(timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ))::VARCHAR,
-        NULL, cls, sum(n), sum(kwh), NULL, NULL
+        NULL, cls, sum(n), sum(kwh)
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT 'problem', kind, NULL, NULL, n, NULL, NULL, NULL
+    SELECT 'problem', kind, NULL, NULL, n, NULL
         FROM agg WHERE g_user = 3 AND g_day = 3 AND kind IS NOT NULL
     """
 
@@ -250,22 +249,21 @@ def summarize(
     days: dict[date, dict[int, tuple[int, float]]] = {}
     hours: dict[int, dict[int, tuple[int, float]]] = {}
     problems: list[tuple[str, int]] = []
-    first = last = None
-    for part, key, day, cls, n, kwh, lo, hi in rows:
+    for part, key, day, cls, n, kwh in rows:
         if part == "user":
             users.setdefault(key, {})[cls] = (int(n), float(kwh or 0))
         elif part == "hour":
             hours.setdefault(int(key), {})[cls] = (int(n), float(kwh or 0))
         elif part == "day":
             days.setdefault(day, {})[cls] = (int(n), float(kwh or 0))
-            first = lo if first is None or lo < first else first
-            last = hi if last is None or hi > last else last
         else:
             problems.append((key, int(n)))
     per_user = {user: counts_from(classes) for user, classes in users.items()}
     unclaimed = per_user.pop(None, Counts())
     totals = sum(per_user.values(), Counts()) + unclaimed
-    if window.kind == "all" and first is not None:
+    if window.kind == "all" and totals.sessions:
+        # the span of all the data loaded: Parquet answers this from its statistics
+        first, last = store.con.execute("SELECT min(start), max(start) FROM sessions").fetchone()
         window = replace(
             window, start=first, end=last.replace(microsecond=0) + timedelta(seconds=1)
         )
