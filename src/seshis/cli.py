@@ -18,7 +18,15 @@ from .config import load as load_config
 from .dates import RANGES, parse_date
 from .definitions import DEFAULT_THRESHOLD_KWH, DEFAULT_VOLTAGE, HealthThresholds
 from .errors import SeshisError, UsageError
-from .prompts import Prompter, ask_range, positive, yes_no
+from .prompts import (
+    POSITIVE_HINT,
+    Prompter,
+    ask_range,
+    date_text,
+    positive,
+    question,
+    yes_no_question,
+)
 from .settings import ACN_SITES, ALL_USERS, Settings
 from .status import ExitStatus
 
@@ -220,8 +228,8 @@ def gather(
         raise UsageError(f"Unknown api '{api}' in the config; use powerflex or acndata.")
     live = source == "api"
     powerflex = live and api == "powerflex"
-    acn = pick("acn", ns.acn, "0021", prompt=_question(ask, "Enter ACN", powerflex))
-    account = pick("account", ns.account, "16", prompt=_question(ask, "Enter account", powerflex))
+    acn = pick("acn", ns.acn, "0021", prompt=question(ask, "Enter ACN", powerflex))
+    account = pick("account", ns.account, "16", prompt=question(ask, "Enter account", powerflex))
 
     kind, start, end = ns.range_kind, ns.start, ns.end
     if start or end:
@@ -230,8 +238,8 @@ def gather(
         kind = ask_range(ask)
     if kind == "custom" and ask.enabled:
         hint = "Please enter a real date as YYYY-MM-DD, e.g. 2025-09-07."
-        start = start or ask.until("Enter start date (YYYY-MM-DD): ", _date_text, hint)
-        end = end or ask.until("Enter end date (YYYY-MM-DD): ", _date_text, hint)
+        start = start or ask.until("Enter start date (YYYY-MM-DD): ", date_text, hint)
+        end = end or ask.until("Enter end date (YYYY-MM-DD): ", date_text, hint)
     if kind == "custom" and not (start and end):
         raise UsageError("A custom range needs both --start and --end (YYYY-MM-DD).")
     pick.origins["range"] = "flag" if ns.range_kind or ns.start else "prompt" if kind else "default"
@@ -249,42 +257,45 @@ def gather(
     # The --advanced questions, in the seed's order.
     advanced = {
         "anonymize": pick(
-            "anonymize", ns.anonymize, False, prompt=_yes_no(ask, "Anonymize users", live_adv)
+            "anonymize",
+            ns.anonymize,
+            False,
+            prompt=yes_no_question(ask, "Anonymize users", live_adv),
         ),
         "include_active": pick(
             "include_active",
             ns.include_active,
             False,
-            prompt=_yes_no(ask, "Include active sessions", live_adv),
+            prompt=yes_no_question(ask, "Include active sessions", live_adv),
         ),
         "sort_by": pick(
-            "sort_by", ns.sort_by, "session_start_time", prompt=_question(ask, "Sort by", live_adv)
+            "sort_by", ns.sort_by, "session_start_time", prompt=question(ask, "Sort by", live_adv)
         ),
         "sort_order": pick(
             "sort_order",
             ns.sort_order,
             "DESC",
-            prompt=_question(ask, "Sort order (ASC/DESC)", live_adv),
+            prompt=question(ask, "Sort order (ASC/DESC)", live_adv),
         ),
         "api_url": pick(
-            "api_url", ns.api_url, None, prompt=_question(ask, "Enter API URL", live_adv)
+            "api_url", ns.api_url, None, prompt=question(ask, "Enter API URL", live_adv)
         ),
         "page_size": pick(
-            "page_size", ns.page_size, None, prompt=_question(ask, "Enter page size", live_adv, int)
+            "page_size", ns.page_size, None, prompt=question(ask, "Enter page size", live_adv, int)
         ),
         "voltage": float(
             pick(
                 "voltage",
                 ns.voltage,
                 DEFAULT_VOLTAGE,
-                prompt=_question(ask, "Enter voltage for average current", adv, float),
+                prompt=question(ask, "Enter voltage for average current", adv, float),
             )
         ),
         "timezone": pick(
             "timezone",
             ns.tz,
             None,
-            prompt=_question(ask, "Enter site time zone", adv, empty="from the data"),
+            prompt=question(ask, "Enter site time zone", adv, empty="from the data"),
         ),
     }
     for name, value in (("threshold", threshold), ("voltage", advanced["voltage"])):
@@ -292,7 +303,6 @@ def gather(
             raise UsageError(f"The {name} must be a number above 0 (check the config file).")
     if str(advanced["sort_order"]).upper() not in ("ASC", "DESC"):
         raise UsageError("The sort order must be ASC or DESC.")
-    _check_config(config, config_path)
     settings = Settings(
         source=source,
         paths=tuple(ns.source or ()),
@@ -353,59 +363,6 @@ def gather(
     if not settings.analysis and not (ns.json or ns.graph or ns.check):
         settings = replace(settings, output="sessions")
     return replace(settings, origins=tuple(sorted(pick.origins.items())))
-
-
-POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
-
-
-def _check_config(config: dict[str, Any], path: Path | None) -> None:
-    """The config file's values pass the same checks as the flags (exit 2)."""
-    for key in ("page_size", "concurrency"):
-        if key in config and config[key] < 1:
-            raise UsageError(f"{path}: '{key}' must be at least 1.")
-    for key, value in config.items():
-        if key.startswith("health.") and not 0 <= value <= 100:
-            raise UsageError(f"{path}: [health] {key[7:]} is a percentage from 0 to 100.")
-    if config.get("site") is not None and config["site"] not in ACN_SITES:
-        raise UsageError(f"{path}: site must be one of {', '.join(ACN_SITES)}.")
-
-
-def _date_text(answer: str) -> str:
-    """The answer, once it is a real date (so the prompt can ask again)."""
-    try:
-        parse_date(answer, "")
-    except UsageError:
-        raise ValueError(answer) from None
-    return answer
-
-
-def _question(
-    ask: Prompter, label: str, when: bool, kind: type = str, empty: str | None = None
-) -> Callable[[Any], Any] | None:
-    """A prompt "label (default: X): " that keeps the default on an empty answer."""
-    if not when:
-        return None
-
-    def prompt(default: Any) -> Any:
-        question = f"{label} (default: {default if default is not None else empty or 'built-in'}): "
-        if kind is str:
-            return ask.until(question, lambda answer: answer or default, "")
-        number = positive()
-        return ask.until(
-            question, lambda answer: kind(number(answer)) if answer else default, POSITIVE_HINT
-        )
-
-    return prompt
-
-
-def _yes_no(ask: Prompter, label: str, when: bool) -> Callable[[bool], bool] | None:
-    if not when:
-        return None
-    return lambda default: bool(
-        ask.until(
-            f"{label}? ({'Y/n' if default else 'y/N'}): ", yes_no(default), "Please answer y or n."
-        )
-    )
 
 
 @dataclass

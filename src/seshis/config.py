@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .settings import ACN_SITES
 
 KEYS: dict[str, type | tuple[type, ...]] = {
     "acn": (str, int),  # 16 and "16" both mean account 16
@@ -66,4 +67,17 @@ def load(path: Path | None) -> tuple[dict[str, Any], Path | None]:
         if not isinstance(value, expected) or isinstance(value, bool):
             raise UsageError(f"{path}: '{key}' has the wrong type ({type(value).__name__}).")
         values[key] = str(value) if key in ("acn", "account") else value
+    check_values(values, path)
     return values, path
+
+
+def check_values(config: dict[str, Any], path: Path | None) -> None:
+    """The config file's values pass the same checks as the flags (exit 2)."""
+    for key in ("page_size", "concurrency"):
+        if key in config and config[key] < 1:
+            raise UsageError(f"{path}: '{key}' must be at least 1.")
+    for key, value in config.items():
+        if key.startswith("health.") and not 0 <= value <= 100:
+            raise UsageError(f"{path}: [health] {key[7:]} is a percentage from 0 to 100.")
+    if config.get("site") is not None and config["site"] not in ACN_SITES:
+        raise UsageError(f"{path}: site must be one of {', '.join(ACN_SITES)}.")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
-from .dates import RANGES
+from .dates import RANGES, parse_date
 from .errors import UsageError
 
 
@@ -77,5 +77,44 @@ def yes_no(default: bool) -> Callable[[str], bool]:
     return parse
 
 
-def text(default: str) -> Callable[[str], str]:
-    return lambda answer: answer or default
+POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
+
+
+def date_text(answer: str) -> str:
+    """The answer, once it is a real date (so the prompt can ask again)."""
+    try:
+        parse_date(answer, "")
+    except UsageError:
+        raise ValueError(answer) from None
+    return answer
+
+
+def question(
+    ask: Prompter, label: str, when: bool, kind: type = str, empty: str | None = None
+) -> Callable[[Any], Any] | None:
+    """A prompt "label (default: X): " that keeps the default on an empty answer."""
+    if not when:
+        return None
+
+    def prompt(default: Any) -> Any:
+        shown = default if default is not None else empty or "built-in"
+        text = f"{label} (default: {shown}): "
+        if kind is str:
+            return ask.until(text, lambda answer: answer or default, "")
+        number = positive()
+        return ask.until(
+            text, lambda answer: kind(number(answer)) if answer else default, POSITIVE_HINT
+        )
+
+    return prompt
+
+
+def yes_no_question(ask: Prompter, label: str, when: bool) -> Callable[[bool], bool] | None:
+    """A y/N prompt that keeps the default on an empty answer."""
+    if not when:
+        return None
+    return lambda default: bool(
+        ask.until(
+            f"{label}? ({'Y/n' if default else 'y/N'}): ", yes_no(default), "Please answer y or n."
+        )
+    )
