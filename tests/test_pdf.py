@@ -144,3 +144,12 @@ def test_pdf_of_the_real_acn_data(tmp_path):
 def test_pdf_rules(flag):
     r = run_cli("--all", "--pdf", flag, "--demo", "--no-input")
     assert r.code == 2
+
+
+def test_the_pdf_gets_the_usual_file_permissions(tmp_path):
+    import os
+
+    target, _ = make_pdf(tmp_path, "--empty", *LA, "--source", PF)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

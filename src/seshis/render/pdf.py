@@ -85,6 +85,9 @@ def write(report: PdfReport, path: Path) -> int:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".seshis-", suffix=".pdf")
         with os.fdopen(fd, "wb") as fh:
             pages = _build(report, fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is for sharing
         os.replace(tmp, target)
     except OSError as exc:
         raise ExportError(
