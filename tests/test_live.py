@@ -50,8 +50,9 @@ def expected(rows: list[dict]) -> dict:
     }
 
 
-def live(server, tmp_path, *args: str, **kw):
-    return run_cli(
+def live_args(server, tmp_path) -> list[str]:
+    """The flags of a live run against the fake server, with a store in tmp_path."""
+    return [
         "--all",
         "--json",
         "--no-input",
@@ -60,9 +61,11 @@ def live(server, tmp_path, *args: str, **kw):
         "--store",
         str(tmp_path / "store.duckdb"),
         *WINDOW,
-        *args,
-        **kw,
-    )
+    ]
+
+
+def live(server, tmp_path, *args: str, **kw):
+    return run_cli(*live_args(server, tmp_path), *args, **kw)
 
 
 def stored(tmp_path) -> tuple[int, int]:
@@ -308,14 +311,7 @@ def test_a_killed_sync_is_completed_by_the_next_run(server, fake, token, tmp_pat
         sys.executable,
         "-m",
         "seshis",
-        "--all",
-        "--json",
-        "--no-input",
-        "--api-url",
-        server.url_for("/").rstrip("/"),
-        "--store",
-        str(tmp_path / "store.duckdb"),
-        *WINDOW,
+        *live_args(server, tmp_path),
         "--page-size",
         "20",
         "--concurrency",

@@ -243,6 +243,9 @@ def test_stations_csv_is_a_second_file(tmp_path):
         now=NOW,
     )
     assert r.code == 0, r.err
+    # --stations alone exports every session, and the stations beside them
+    sessions = run_cli("--all", "--json", "--demo", "--no-input", "--range", "week", now=NOW).json()
+    assert f"📊 {sessions['totals']['sessions']} sessions exported" in r.out
     stations = tmp_path / "x_stations.csv"
     assert "40 stations exported to" in r.out
     rows = list(csv.DictReader(stations.read_text(encoding="utf-8-sig").splitlines()))
@@ -287,23 +290,6 @@ def test_one_silent_session_is_noted_not_an_alarm(tmp_path):
     r = run_cli("--check", "--no-input", "--tz", "UTC", "--source", path, "--max-empty", "50")
     assert r.code == 0, r.out
     assert "OK     LONE: delivered no energy in 1 session (too few sessions" in r.out
-
-
-def test_stations_csv_alone_exports_every_session(tmp_path):
-    target = tmp_path / "x.csv"
-    r = run_cli(
-        "--stations",
-        "--csv",
-        "--demo",
-        "--no-input",
-        "--range",
-        "week",
-        "--output",
-        str(target),
-        now=NOW,
-    )
-    sessions = run_cli("--all", "--json", "--demo", "--no-input", "--range", "week", now=NOW).json()
-    assert f"📊 {sessions['totals']['sessions']} sessions exported" in r.out
 
 
 def test_today_is_compared_with_the_same_hours_yesterday():
