@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from seshis.store import Store, lit
+from seshis.analysis import Options, Report, build_report
+from seshis.dates import DateRange
+from seshis.store import Dataset, Store, lit
 
 T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
 
@@ -39,3 +41,20 @@ def make_store(rows: list[tuple]) -> Store:
         store.add(session_rows_sql(rows), "test", materialize=True)
     store.finalize()
     return store
+
+
+def dataset(rows: list[tuple], site: str = "Test Site", location: str | None = None) -> Dataset:
+    """A Dataset of hand-made sessions (times shown in Los Angeles)."""
+    store = make_store(rows)
+    return Dataset(store, site, location, "America/Los_Angeles", store.span())
+
+
+def report_of(
+    rows: list[tuple],
+    window: DateRange,
+    options: Options | None = None,
+    site: str = "Test Site",
+    location: str | None = None,
+) -> Report:
+    """The report of hand-made sessions over a window."""
+    return build_report(dataset(rows, site, location), window, options or Options(), window.end)

@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import make_store
+from helpers import report_of
 
-from seshis import analysis
+from seshis.analysis import Options, Report, Sections
 from seshis.dates import DateRange, window
 from seshis.errors import ExportError, UsageError
 from seshis.render import charts
@@ -31,6 +31,7 @@ LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 LONG = "a.very.long.email.address.for.testing@example.com"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NO_STATIONS = Options(stations=False, sections=Sections(stations=False))  # the five charts
 
 
 def local(day: int, hour: int, minute: int) -> datetime:
@@ -62,10 +63,9 @@ def kind(kwh: float, seconds: int) -> tuple[str, str | None]:
     return "NORMAL", "HIGH" if amps >= 16 else "MED" if amps >= 8 else "LOW"
 
 
-def summary_of(rows=SESSIONS, first=FIRST, last=LAST) -> analysis.SiteSummary:
-    store = make_store(rows)
+def summary_of(rows=SESSIONS, first=FIRST, last=LAST) -> Report:
     span = window("custom", "America/Los_Angeles", NOW, first, last)
-    return analysis.summarize(store, span, analysis.Options(), "Test Site", "Pasadena, CA")
+    return report_of(rows, span, NO_STATIONS, location="Pasadena, CA")
 
 
 @pytest.fixture(scope="module")
@@ -182,12 +182,12 @@ def png_size(blob: bytes) -> tuple[int, int]:
 
 def test_save_all_writes_five_pngs_atomically(tmp_path):
     folder = tmp_path / "new" / "charts"
-    paths = charts.save_all(summary_of(), folder, "2026_03_10_120000")
+    paths = charts.render(summary_of(), folder, stamp="2026_03_10_120000")
     assert paths == [folder / f"2026_03_10_120000_{name}.png" for name in charts.NAMES]
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in paths)
     for path in paths:
         assert png_size(path.read_bytes()) == (1000, 560)
-    again = charts.save_all(summary_of(), folder, "2026_03_10_120000")  # replaces in place
+    again = charts.render(summary_of(), folder, stamp="2026_03_10_120000")  # replaces in place
     assert again == paths and len(list(folder.iterdir())) == 5
 
 
@@ -195,7 +195,7 @@ def test_save_all_into_a_file_is_an_export_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(ExportError, match="Cannot write the charts in"):
-        charts.save_all(summary_of(), blocker, "s")
+        charts.render(summary_of(), blocker, stamp="s")
 
 
 def test_png_bytes_and_figure_size():
@@ -220,12 +220,12 @@ def test_unknown_chart_name_is_a_usage_error():
     "span",
     [
         window("custom", "America/Los_Angeles", NOW, FIRST, LAST),
-        DateRange(datetime.min.replace(tzinfo=UTC), NOW, "UTC", "all"),
+        DateRange(NOW, NOW, "UTC", "all"),
     ],
     ids=["custom", "all"],
 )
 def test_no_sessions_draws_empty_charts_that_say_so(span):
-    summary = analysis.summarize(make_store([]), span, analysis.Options(), "Empty Site")
+    summary = report_of([], span, NO_STATIONS, site="Empty Site")
     for name, item in charts.chart_data(summary).items():
         assert item.note == charts.NO_SESSIONS
         fig = charts.figure(summary, name)
@@ -237,7 +237,7 @@ def test_one_day_draws_every_chart():
     today = window(
         "today", "America/Los_Angeles", datetime(2026, 3, 4, 7, 30, tzinfo=UTC)
     )  # 23:30 PST
-    summary = analysis.summarize(make_store(SESSIONS), today, analysis.Options(), "Test Site")
+    summary = report_of(SESSIONS, today, NO_STATIONS)
     item = charts.chart_data(summary)["daily_sessions"]
     assert item.x == (date(2026, 3, 3),)
     assert [item.values(c) for c in ("EMPTY", "MICRO", "NORMAL")] == [(0,), (1,), (2,)]

@@ -49,7 +49,7 @@ def pf(*args: str, **kw):
         (["--all", "--range", "week", "--start", "2025-01-01"], "--start and --end go with"),
         (["--all", "--demo", "--start", "2025-02-30", "--end", "2025-03-01"], "not a real date"),
         (["--all", "--demo", "--start", "2025-03-02", "--end", "2025-03-01"], "is before"),
-        (["--all", "--demo", "--tz", "Mars/Olympus"], "Unknown time zone 'Mars/Olympus'"),
+        (["--all", "--demo", "--tz", "Mars/Olympus"], "--tz must be an IANA time zone"),
         (["--all", "--json", "--csv"], "--json prints the analysis"),
         (["--all", "--demo", "--threshold", "inf"], "--threshold must be a number of kWh above 0"),
         (["--all", "--demo", "--voltage", "nan"], "--voltage must be a number of volts above 0"),

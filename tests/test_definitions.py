@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from helpers import T0, make_store
+from helpers import T0, report_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seshis import analysis
+from seshis.analysis import Options
 from seshis.dates import window
 
 WINDOW = window(
@@ -47,13 +47,14 @@ sessions = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(sessions, st.sampled_from([0.5, 1.0, 2.5]))
 def test_categories_partition_the_sessions(rows, threshold):
-    store = make_store(
+    s = report_of(
         [
             (f"s{i}", user, T0 + timedelta(hours=i), sec, kwh)
             for i, (kwh, sec, user) in enumerate(rows)
-        ]
+        ],
+        WINDOW,
+        Options(threshold_kwh=threshold),
     )
-    s = analysis.summarize(store, WINDOW, analysis.Options(threshold_kwh=threshold))
     t = s.totals
     assert t.sessions == len(rows)
     assert t.empty + t.micro + t.normal == t.sessions
@@ -88,32 +89,28 @@ def test_band_edges_fall_on_the_right_side():
         "at8": (kwh_for(8, 2), "MED"),
         "below8": (kwh_for(7.94, 2), "LOW"),
     }
-    store = make_store(
-        [
-            (name, "u@x.com", T0 + timedelta(hours=3 * i), 7200, kwh)
-            for i, (name, (kwh, _)) in enumerate(cases.items())
-        ]
-    )
-    lines = analysis.listings(store, WINDOW, analysis.Options(), cap=None)[0].lines
+    rows = [
+        (name, "u@x.com", T0 + timedelta(hours=3 * i), 7200, kwh)
+        for i, (name, (kwh, _)) in enumerate(cases.items())
+    ]
+    lines = report_of(rows, WINDOW, Options(listing_cap=None)).listings[0].lines
     got = {line.session_id: line.band for line in lines}
     assert got == {name: band for name, (_, band) in cases.items()}
 
 
 def test_threshold_edge_is_normal_and_just_below_is_micro():
-    store = make_store(
-        [
-            ("at", "u@x.com", T0, 3600, 1.0),
-            ("below", "u@x.com", T0 + timedelta(hours=2), 3600, 0.999),
-            ("zero", "u@x.com", T0 + timedelta(hours=4), 60, 0.0),
-        ]
-    )
-    lines = analysis.listings(store, WINDOW, analysis.Options(), cap=None)[0].lines
+    rows = [
+        ("at", "u@x.com", T0, 3600, 1.0),
+        ("below", "u@x.com", T0 + timedelta(hours=2), 3600, 0.999),
+        ("zero", "u@x.com", T0 + timedelta(hours=4), 60, 0.0),
+    ]
+    lines = report_of(rows, WINDOW, Options(listing_cap=None)).listings[0].lines
     assert {line.session_id: line.category for line in lines} == {
         "at": "NORMAL",
         "below": "MICRO",
         "zero": "EMPTY",
     }
-    higher = analysis.summarize(store, WINDOW, analysis.Options(threshold_kwh=1.5))
+    higher = report_of(rows, WINDOW, Options(threshold_kwh=1.5))
     assert (higher.totals.micro, higher.totals.normal) == (2, 0)
 
 
@@ -123,7 +120,7 @@ def test_health_thresholds_are_strict_comparisons():
         (f"s{i}", "u@x.com", T0 + timedelta(hours=i), 3600, 0.0 if i == 0 else 10.0)
         for i in range(5)
     ]
-    s = analysis.summarize(make_store(rows), WINDOW, analysis.Options())
+    s = report_of(rows, WINDOW)
     empty = next(h for h in s.health if h.metric == "empty")
     assert empty.value_pct == 20.0 and empty.ok is False
     normal = next(h for h in s.health if h.metric == "normal")

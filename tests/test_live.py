@@ -360,8 +360,8 @@ def test_config_file_gives_defaults_and_flags_override(server, fake, token, tmp_
         ("colour = 'blue'", "unknown setting 'colour'"),
         ("voltage = 'high'", "'voltage' has the wrong type"),
         ("page_size = -5", "'page_size' must be at least 1"),
-        ("[health]\nempty_max = 150", "is a percentage from 0 to 100"),
-        ('site = "nowhere"', "site must be one of caltech, jpl, office001"),
+        ("[health]\nempty_max = 150", "empty_max' must be a percentage from 0 to 100"),
+        ('site = "nowhere"', "'site' must be one of caltech, jpl, office001"),
     ],
 )
 def test_bad_config_files(tmp_path, text, message):

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import run_cli
-from helpers import T0, make_store
+from helpers import T0, report_of
 
-from seshis import analysis
+from seshis.analysis import Options
+from seshis.analysis.stations import StationStats, fisher_greater, judge
 from seshis.dates import window
-from seshis.stations import StationStats, fisher_greater, judge, station_stats
 
 NOW = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
 WINDOW = window("custom", "UTC", T0, T0.date(), T0.date() + timedelta(days=1))
@@ -100,8 +100,7 @@ def test_idle_and_utilization_against_hand_computed_sessions():
         # station B: no done-charging time
         ("b1", "v@x.com", T0, 12 * 3600, 0.0, "B"),
     ]
-    store = make_store(rows)
-    stats = {s.station_id: s for s in station_stats(store, WINDOW, analysis.Options())}
+    stats = {s.station_id: s for s in report_of(rows, WINDOW).stations}
     a, b = stats["A"], stats["B"]
     assert a.charging_h == pytest.approx(3.0) and a.idle_h == pytest.approx(3.0)
     assert a.occupied_h == pytest.approx(6.0)
@@ -114,9 +113,9 @@ def test_idle_and_utilization_against_hand_computed_sessions():
 
 def test_active_current_bands_over_charging_time():
     # 6 kWh in 4 h plugged in = 7.2 A (LOW); over the 1 h of charging = 28.8 A (HIGH)
-    store = make_store([("a1", "u@x.com", T0, 4 * 3600, 6.0, "A", 3600)])
-    plug = analysis.summarize(store, WINDOW, analysis.Options())
-    active = analysis.summarize(store, WINDOW, analysis.Options(active_current=True))
+    rows = [("a1", "u@x.com", T0, 4 * 3600, 6.0, "A", 3600)]
+    plug = report_of(rows, WINDOW)
+    active = report_of(rows, WINDOW, Options(active_current=True))
     assert (plug.totals.low, plug.totals.high) == (1, 0)
     assert (active.totals.low, active.totals.high) == (0, 1)
 

@@ -1,7 +1,7 @@
 """seshis: session statistics for EV charging sites.
 
-The library stands without the CLI: load sessions into a Store, pick a window, summarize.
-Names are imported on first use, so `seshis --help` does not pay for DuckDB.
+The library stands without the CLI: load sessions (the demo site, files, a live API), build a
+Report, render it. Names are imported on first use, so `seshis --help` does not pay for DuckDB.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "load_demo": "sources",
+    "load_files": "sources",
+    "Dataset": "store",
     "DateRange": "dates",
-    "window": "dates",
+    "build_report": "analysis",
     "Options": "analysis",
-    "SiteSummary": "analysis",
-    "listings": "analysis",
-    "summarize": "analysis",
+    "Report": "analysis",
+    "Sections": "analysis",
     "SeshisError": "errors",
-    "Store": "store",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,3 +110,11 @@ def window(
             raise UsageError(f"The dates {start} to {end} are out of range.") from None
         return DateRange(lo, hi, tz, kind)
     raise UsageError(f"Unknown date range '{kind}'; use today, week, month or custom (1-4).")
+
+
+def previous_window(window: DateRange) -> DateRange:
+    """The window of the same length just before; for Today, the same hours yesterday."""
+    if window.kind == "today":
+        day = timedelta(days=1)
+        return replace(window, start=window.start - day, end=window.end - day)
+    return replace(window, start=window.start - (window.end - window.start), end=window.start)

@@ -29,7 +29,3 @@ class AuthError(ApiError):
 
 class ExportError(SeshisError):
     """An export file could not be written."""
-
-
-class NotBuiltError(SeshisError):
-    """A feature the README lists as not built yet."""

@@ -9,11 +9,15 @@ from typing import IO, Any
 
 from .dates import RANGES, parse_date
 from .errors import UsageError
+from .settings import Spec, problem
+
+POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
+DATE_HINT = "Please enter a real date as YYYY-MM-DD, e.g. 2025-09-07."
 
 
 @dataclass
 class Prompter:
-    """Asks on the terminal; answers come from the injected stdin."""
+    """Asks on the terminal (questions on stderr); answers come from the injected stdin."""
 
     stdin: IO[str]
     out: IO[str]
@@ -27,44 +31,75 @@ class Prompter:
             raise UsageError("Input ended before every question was answered; use --no-input.")
         return line.strip()
 
-    def until(self, question: str, parse: Callable[[str], object], hint: str) -> object:
-        """Ask until `parse` accepts the answer (it raises ValueError otherwise)."""
+    def until(self, question: str, parse: Callable[[str], Any], hint: str) -> Any:
+        """Ask until `parse` accepts the answer (it raises ValueError with a hint otherwise)."""
         while True:
             try:
                 return parse(self.ask(question))
-            except ValueError:
-                self.out.write(f"{hint}\n")
+            except ValueError as exc:
+                self.out.write(f"{exc.args[0] if exc.args and exc.args[0] else hint}\n")
+
+    def setting(self, spec: Spec, default: Any) -> Any:
+        """The answer to a setting's question; an empty answer keeps the default."""
+        prompt = spec.prompt
+        assert prompt is not None
+        if prompt.style == "yes_no":
+            text = f"{prompt.text}? ({'Y/n' if default else 'y/N'}): "
+            return self.until(text, _yes_no(default), "Please answer y or n.")
+        if prompt.style == "plain":
+            text = prompt.text
+        else:
+            shown = default if default is not None else prompt.empty
+            text = f"{prompt.text} (default: {shown}): "
+        hint = POSITIVE_HINT if spec.kind in (int, float) else ""
+
+        def parse(answer: str) -> Any:
+            if not answer:
+                if prompt.style == "plain":
+                    raise ValueError(hint)
+                return default
+            value = _number(answer, spec.kind) if spec.kind in (int, float) else answer
+            wrong = problem(spec, value)
+            if wrong:
+                raise ValueError(f"The answer {wrong}.")
+            return value
+
+        return self.until(text, parse, hint)
+
+    def range_kind(self) -> str:
+        self.out.write(
+            "Date range options:\n1. Today\n2. Last week\n3. Last month\n"
+            "4. Custom (enter dates manually)\n"
+        )
+
+        def parse(answer: str) -> str:
+            if (answer or "1") not in RANGES:
+                raise ValueError("Please enter 1, 2, 3 or 4.")
+            return RANGES[answer or "1"]
+
+        return self.until("Choose date range (1-4, default: 1): ", parse, "")
+
+    def day(self, which: str) -> Any:
+        def parse(answer: str) -> Any:
+            try:
+                return parse_date(answer, which)
+            except UsageError:
+                raise ValueError(DATE_HINT) from None
+
+        return self.until(f"Enter {which} date (YYYY-MM-DD): ", parse, DATE_HINT)
 
 
-def ask_range(ask: Prompter) -> str:
-    ask.out.write(
-        "Date range options:\n1. Today\n2. Last week\n3. Last month\n"
-        "4. Custom (enter dates manually)\n"
-    )
-
-    def parse(answer: str) -> str:
-        if (answer or "1") not in RANGES:
-            raise ValueError(answer)
-        return RANGES[answer or "1"]
-
-    return str(
-        ask.until("Choose date range (1-4, default: 1): ", parse, "Please enter 1, 2, 3 or 4.")
-    )
-
-
-def positive(default: float | None = None) -> Callable[[str], float]:
-    def parse(answer: str) -> float:
-        if not answer and default is not None:
-            return default
+def _number(answer: str, kind: type) -> int | float:
+    try:
         value = float(answer)
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(answer)
-        return value
+    except ValueError:
+        raise ValueError(POSITIVE_HINT) from None
+    if not (math.isfinite(value) and value > 0) or (kind is int and value != int(value)):
+        raise ValueError(POSITIVE_HINT)
+    return kind(value)
 
-    return parse
 
-
-def yes_no(default: bool) -> Callable[[str], bool]:
+def _yes_no(default: bool) -> Callable[[str], bool]:
     def parse(answer: str) -> bool:
         if not answer:
             return default
@@ -72,49 +107,6 @@ def yes_no(default: bool) -> Callable[[str], bool]:
             return True
         if answer.lower() in ("n", "no"):
             return False
-        raise ValueError(answer)
+        raise ValueError("Please answer y or n.")
 
     return parse
-
-
-POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
-
-
-def date_text(answer: str) -> str:
-    """The answer, once it is a real date (so the prompt can ask again)."""
-    try:
-        parse_date(answer, "")
-    except UsageError:
-        raise ValueError(answer) from None
-    return answer
-
-
-def question(
-    ask: Prompter, label: str, when: bool, kind: type = str, empty: str | None = None
-) -> Callable[[Any], Any] | None:
-    """A prompt "label (default: X): " that keeps the default on an empty answer."""
-    if not when:
-        return None
-
-    def prompt(default: Any) -> Any:
-        shown = default if default is not None else empty or "built-in"
-        text = f"{label} (default: {shown}): "
-        if kind is str:
-            return ask.until(text, lambda answer: answer or default, "")
-        number = positive()
-        return ask.until(
-            text, lambda answer: kind(number(answer)) if answer else default, POSITIVE_HINT
-        )
-
-    return prompt
-
-
-def yes_no_question(ask: Prompter, label: str, when: bool) -> Callable[[bool], bool] | None:
-    """A y/N prompt that keeps the default on an empty answer."""
-    if not when:
-        return None
-    return lambda default: bool(
-        ask.until(
-            f"{label}? ({'Y/n' if default else 'y/N'}): ", yes_no(default), "Please answer y or n."
-        )
-    )

@@ -1,67 +1,497 @@
-"""Everything the CLI decided, in one frozen object the library runs from."""
+"""Every setting, declared once: its flag, type, default, prompt, check and config key.
+
+`Settings` is the one frozen object the CLI decides; each of its fields carries its own
+declaration (`setting(...)`), from which the argument parser, the config file's schema,
+`--debug`'s listing and the checks are generated.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import date
-from pathlib import Path
+from typing import Any
 
-from .definitions import DEFAULT_THRESHOLD_KWH, DEFAULT_VOLTAGE, HealthThresholds
+from . import definitions as d
+from .dates import zone
+from .errors import UsageError
 
 ALL_USERS = "*"  # --user without an email
-CHECKOUT = Path(__file__).resolve().parents[2]  # where seshis.py sits in a checkout
+APIS = ("powerflex", "acndata")
 ACN_SITES = ("caltech", "jpl", "office001")  # the ACN-Data API's sites
+GROUPS = ("analysis", "output", "source", "window and definitions", "behaviour")
+
+Check = Callable[[Any], str | None]  # what is wrong with a value ("must be ..."), or None
+When = Callable[[dict[str, Any]], bool]  # whether a prompt is asked, given what is known
+
+
+# --- checks: one wording each, whether the value came from a flag, a prompt or the config ---
+
+
+def at_least(low: int) -> Check:
+    return lambda v: None if v >= low else f"must be at least {low}"
+
+
+def above_zero(unit: str, example: str) -> Check:
+    def check(v: float) -> str | None:
+        if isinstance(v, int | float) and math.isfinite(v) and v > 0:
+            return None
+        return f"must be a number of {unit} above 0, e.g. {example}"
+
+    return check
+
+
+def not_negative(unit: str) -> Check:
+    def check(v: float) -> str | None:
+        ok = isinstance(v, int | float) and math.isfinite(v) and v >= 0
+        return None if ok else f"must be a number of {unit}"
+
+    return check
+
+
+def percent(v: float) -> str | None:
+    ok = isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= 100
+    return None if ok else "must be a percentage from 0 to 100"
+
+
+def one_of(*choices: str) -> Check:
+    return lambda v: None if v in choices else f"must be one of {', '.join(choices)}"
+
+
+def time_zone(v: str) -> str | None:
+    try:
+        zone(v)
+    except UsageError:
+        return f"must be an IANA time zone such as America/Los_Angeles, not '{v}'"
+    return None
+
+
+# --- prompts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question asked on a terminal: `text` shown with the default, asked when `when` holds."""
+
+    text: str
+    when: When
+    style: str = "default"  # default: "text (default: X): " | yes_no: "text? (y/N): " | plain
+    empty: str = "built-in"  # shown as the default when there is none
+
+
+def _live(v: dict) -> bool:
+    return not v["demo"] and not v["source"]
+
+
+def _powerflex(v: dict) -> bool:
+    return _live(v) and v["api"] == "powerflex"
+
+
+def _advanced(v: dict) -> bool:
+    return bool(v["advanced"])
+
+
+def _live_advanced(v: dict) -> bool:
+    return _advanced(v) and _live(v)
+
+
+# --- the declaration ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one setting is given and checked."""
+
+    flag: str | None
+    kind: type
+    help: str
+    group: str
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    config: str | None = None  # its key in the config file ("health.empty_max": in [health])
+    check: Check | None = None
+    prompt: Prompt | None = None
+    nargs: str | None = None
+    const: Any = None
+
+
+def setting(default: Any, flag: str | None, kind: type, help: str, group: str, **spec: Any) -> Any:
+    """A Settings field with its declaration."""
+    return field(default=default, metadata={"spec": Spec(flag, kind, help, group, **spec)})
+
+
+def switch(flag: str, help: str, group: str) -> Any:
+    return setting(False, flag, bool, help, group)
+
+
+ANALYSIS, OUTPUT, SOURCE, WINDOW, BEHAVIOUR = GROUPS
 
 
 @dataclass(frozen=True)
 class Settings:
-    # where the sessions come from
-    source: str  # demo | files | api
-    paths: tuple[str, ...] = ()
-    api: str = "powerflex"  # powerflex | acndata
-    site: str = "caltech"  # ACN-Data site
-    acn: str = "0021"
-    account: str = "16"
-    api_url: str | None = None  # None: the API's public URL
-    auth_command: str | None = None  # None: curl_device_manager.sh when found
-    page_size: int | None = None  # None: the API's default
-    concurrency: int = 4
-    timeout: float = 30.0
-    retries: int = 5
-    store_path: str | None = None  # None: the user cache folder
-    refresh: bool = False
-    offline: bool = False
-    overlap_days: float = 1.0
-    anonymize: bool = False
-    include_active: bool = False
-    sort_by: str = "session_start_time"
-    sort_order: str = "DESC"
-    # which sessions
-    range_kind: str | None = None  # today | week | month | custom | None (the source's default)
-    start: date | None = None
-    end: date | None = None
-    timezone: str | None = None  # None: the data's zone, else the machine's
-    # definitions
-    threshold_kwh: float = DEFAULT_THRESHOLD_KWH
-    voltage: float = DEFAULT_VOLTAGE
-    health: HealthThresholds = field(default_factory=HealthThresholds)
-    # what to do
-    empty: bool = False
-    micro: bool = False
-    stations: bool = False
-    check: bool = False
-    active_current: bool = False
-    user: str | None = None  # ALL_USERS, an email, or None
-    all: bool = False
-    output: str = "text"  # text | json | csv | pdf | graph | sessions
-    logo: str | None = None  # --logo; None: pf.jpg in the current folder or the checkout
-    output_path: str | None = None
-    printsessions: bool = False
-    session_cap: int = 20
-    debug: bool = False
-    config_path: str | None = None
-    origins: tuple[tuple[str, str], ...] = ()  # where each setting came from, for --debug
+    # analysis
+    empty: bool = switch("--empty", "sessions that delivered 0 kWh", ANALYSIS)
+    micro: bool = switch("--micro", "sessions under the micro threshold", ANALYSIS)
+    user: str | None = setting(
+        None,
+        "--user",
+        str,
+        "sessions by user, or one user",
+        ANALYSIS,
+        metavar="EMAIL",
+        nargs="?",
+        const=ALL_USERS,
+    )
+    all: bool = switch("--all", "every analysis plus site health", ANALYSIS)
+    stations: bool = switch("--stations", "per-station table and suspects", ANALYSIS)
+    check: bool = switch("--check", "health and suspect stations; exit 3 on a breach", ANALYSIS)
+    # output
+    csv: bool = switch("--csv", "export the sessions to a CSV file", OUTPUT)
+    pdf: bool = switch("--pdf", "write the PDF report", OUTPUT)
+    graph: bool = switch("--graph", "draw the charts as PNG files", OUTPUT)
+    logo: str | None = setting(
+        None, "--logo", str, "logo for the PDF (default: pf.jpg if found)", OUTPUT, metavar="PATH"
+    )
+    json: bool = switch("--json", "print the analysis as one JSON document", OUTPUT)
+    output_path: str | None = setting(
+        None, "--output", str, "file or folder for --csv/--pdf/--graph", OUTPUT, metavar="PATH"
+    )
+    printsessions: bool = switch("--printsessions", "list every session, not the first 20", OUTPUT)
+    # source
+    demo: bool = switch("--demo", "the built-in demo site", SOURCE)
+    source: tuple[str, ...] = setting(
+        (), "--source", str, "session files (JSON, CSV, Parquet)", SOURCE, metavar="PATH", nargs="+"
+    )
+    api: str = setting(
+        "powerflex",
+        "--api",
+        str,
+        "live API (default powerflex)",
+        SOURCE,
+        choices=APIS,
+        config="api",
+        check=one_of(*APIS),
+    )
+    site: str = setting(
+        "caltech",
+        "--site",
+        str,
+        "ACN-Data site (default caltech)",
+        SOURCE,
+        choices=ACN_SITES,
+        config="site",
+        check=one_of(*ACN_SITES),
+    )
+    acn: str = setting(
+        "0021",
+        "--acn",
+        str,
+        "ACN of the PowerFlex site (prompt default 0021)",
+        SOURCE,
+        config="acn",
+        prompt=Prompt("Enter ACN", _powerflex),
+    )
+    account: str = setting(
+        "16",
+        "--account",
+        str,
+        "PowerFlex account number (prompt default 16)",
+        SOURCE,
+        config="account",
+        prompt=Prompt("Enter account", _powerflex),
+    )
+    auth_command: str | None = setting(
+        None,
+        "--auth-command",
+        str,
+        "curl wrapper that adds credentials",
+        SOURCE,
+        metavar="CMD",
+        config="auth_command",
+    )
+    page_size: int | None = setting(
+        None,
+        "--page-size",
+        int,
+        "sessions per API request",
+        SOURCE,
+        metavar="N",
+        config="page_size",
+        check=at_least(1),
+        prompt=Prompt("Enter page size", _live_advanced),
+    )
+    concurrency: int = setting(
+        4,
+        "--concurrency",
+        int,
+        "pages fetched at once (4)",
+        SOURCE,
+        metavar="N",
+        config="concurrency",
+        check=at_least(1),
+    )
+    timeout: float = setting(
+        30.0,
+        "--timeout",
+        float,
+        "seconds to connect/read (30)",
+        SOURCE,
+        metavar="S",
+        config="timeout",
+        check=not_negative("seconds"),
+    )
+    retries: int = setting(
+        5, "--retries", int, "attempts per request (5)", SOURCE, metavar="N", check=at_least(1)
+    )
+    store_path: str | None = setting(
+        None,
+        "--store",
+        str,
+        "the DuckDB store of fetched sessions",
+        SOURCE,
+        metavar="PATH",
+        config="store",
+    )
+    refresh: bool = switch("--refresh", "refetch the whole window", SOURCE)
+    offline: bool = switch("--offline", "answer from the store alone", SOURCE)
+    overlap_days: float = setting(
+        1.0,
+        "--overlap",
+        float,
+        "refetch before last sync (1)",
+        SOURCE,
+        metavar="DAYS",
+        check=not_negative("days"),
+    )
+    anonymize: bool = setting(
+        False,
+        "--anonymize",
+        bool,
+        "ask for hashed users",
+        SOURCE,
+        prompt=Prompt("Anonymize users", _live_advanced, "yes_no"),
+    )
+    include_active: bool = setting(
+        False,
+        "--include-active",
+        bool,
+        "include active sessions",
+        SOURCE,
+        prompt=Prompt("Include active sessions", _live_advanced, "yes_no"),
+    )
+    sort_by: str = setting(
+        "session_start_time",
+        "--sort-by",
+        str,
+        "API sort field (session_start_time)",
+        SOURCE,
+        metavar="FIELD",
+        prompt=Prompt("Sort by", _live_advanced),
+    )
+    sort_order: str = setting(
+        "DESC",
+        "--sort-order",
+        str,
+        "API sort order (DESC)",
+        SOURCE,
+        choices=("ASC", "DESC"),
+        check=one_of("ASC", "DESC"),
+        prompt=Prompt("Sort order (ASC/DESC)", _live_advanced),
+    )
+    api_url: str | None = setting(
+        None,
+        "--api-url",
+        str,
+        "base URL of the API (proxies, tests)",
+        SOURCE,
+        metavar="URL",
+        config="api_url",
+        prompt=Prompt("Enter API URL", _live_advanced),
+    )
+    # window and definitions
+    range_kind: str | None = setting(
+        None,
+        "--range",
+        str,
+        "today, week, month or custom (1-4 as in the menu)",
+        WINDOW,
+        metavar="RANGE",
+    )
+    start: date | None = setting(
+        None, "--start", date, "first day (implies custom)", WINDOW, metavar="YYYY-MM-DD"
+    )
+    end: date | None = setting(
+        None, "--end", date, "last day, included (implies custom)", WINDOW, metavar="YYYY-MM-DD"
+    )
+    timezone: str | None = setting(
+        None,
+        "--tz",
+        str,
+        "site time zone, e.g. America/Los_Angeles",
+        WINDOW,
+        metavar="ZONE",
+        config="timezone",
+        check=time_zone,
+        prompt=Prompt("Enter site time zone", _advanced, empty="from the data"),
+    )
+    threshold_kwh: float = setting(
+        d.DEFAULT_THRESHOLD_KWH,
+        "--threshold",
+        float,
+        "micro threshold (default 1.0)",
+        WINDOW,
+        metavar="KWH",
+        config="threshold",
+        check=above_zero("kWh", "1.0"),
+        prompt=Prompt(
+            "Enter microsession threshold (kWh, e.g., 1.0): ", lambda v: v["micro"], "plain"
+        ),
+    )
+    voltage: float = setting(
+        d.DEFAULT_VOLTAGE,
+        "--voltage",
+        float,
+        "voltage for average current (208)",
+        WINDOW,
+        metavar="V",
+        config="voltage",
+        check=above_zero("volts", "208"),
+        prompt=Prompt("Enter voltage for average current", _advanced),
+    )
+    active_current: bool = switch(
+        "--active-current", "bands over charging time where done-charging times exist", WINDOW
+    )
+    empty_max: float = setting(
+        d.HealthThresholds.empty_max,
+        "--max-empty",
+        float,
+        "health target (20)",
+        WINDOW,
+        metavar="PCT",
+        config="health.empty_max",
+        check=percent,
+    )
+    micro_max: float = setting(
+        d.HealthThresholds.micro_max,
+        "--max-micro",
+        float,
+        "health target (5)",
+        WINDOW,
+        metavar="PCT",
+        config="health.micro_max",
+        check=percent,
+    )
+    normal_min: float = setting(
+        d.HealthThresholds.normal_min,
+        "--min-normal",
+        float,
+        "health target (75)",
+        WINDOW,
+        metavar="PCT",
+        config="health.normal_min",
+        check=percent,
+    )
+    unclaimed_max: float = setting(
+        d.HealthThresholds.unclaimed_max,
+        "--max-unclaimed",
+        float,
+        "health target (30)",
+        WINDOW,
+        metavar="PCT",
+        config="health.unclaimed_max",
+        check=percent,
+    )
+    # behaviour
+    advanced: bool = switch("--advanced", "also ask the API and unit options", BEHAVIOUR)
+    config: str | None = setting(
+        None, "--config", str, "TOML file of defaults", BEHAVIOUR, metavar="PATH"
+    )
+    no_input: bool = switch("--no-input", "never prompt; use the defaults", BEHAVIOUR)
+    debug: bool = switch("--debug", "settings, timings, data-quality details", BEHAVIOUR)
+    # where each setting came from, for --debug
+    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def analysis(self) -> bool:
         return self.empty or self.micro or self.user is not None or self.all or self.stations
+
+    @property
+    def source_kind(self) -> str:
+        """demo | files | api"""
+        return "demo" if self.demo else "files" if self.source else "api"
+
+    @property
+    def output(self) -> str:
+        """text | json | csv | pdf | graph | check | sessions (no analysis flag: the rows)."""
+        for name in ("json", "csv", "pdf", "graph"):
+            if getattr(self, name):
+                return "json" if name == "json" else name
+        if self.check:
+            return "check"
+        return "text" if self.analysis else "sessions"
+
+    @property
+    def health(self) -> d.HealthThresholds:
+        return d.HealthThresholds(
+            self.empty_max, self.micro_max, self.normal_min, self.unclaimed_max
+        )
+
+    def report_options(self) -> Any:
+        """The library's report Options for these flags and this output."""
+        from .analysis import Options, Sections
+
+        wide = self.all or self.output in ("json", "pdf", "graph", "check")
+        pdf = self.output == "pdf"
+        return Options(
+            threshold_kwh=self.threshold_kwh,
+            voltage=self.voltage,
+            health=self.health,
+            user=None if self.user in (None, ALL_USERS) else self.user,
+            active_current=self.active_current,
+            sections=Sections(
+                empty=self.empty or self.all,
+                micro=self.micro or self.all,
+                users=self.all or self.user is not None,
+                health=self.all,
+                stations=self.stations or self.all,
+            ),
+            stations=self.stations or wide,
+            trends=wide,
+            listing_cap=PDF_ROWS_PER_USER if pdf else None if self.printsessions else SESSION_CAP,
+            worst_first=pdf,
+            export=self._export_categories() if self.output == "csv" else None,
+        )
+
+    def _export_categories(self) -> tuple[str, ...] | None:
+        """--empty/--micro alone export just those sessions; --all and --user every one."""
+        if self.all or self.user is not None or not (self.empty or self.micro):
+            return None
+        return tuple(c for c, on in ((d.EMPTY, self.empty), (d.MICRO, self.micro)) if on)
+
+    def live_options(self, backoff: float | None = None) -> Any:
+        """The library's LiveOptions: the live API settings of the same names."""
+        from .sources.live import LiveOptions
+
+        names = set(LiveOptions.__dataclass_fields__) - {"backoff"}
+        values = {name: getattr(self, name) for name in names}
+        return LiveOptions(**values, **({"backoff": backoff} if backoff is not None else {}))
+
+
+SESSION_CAP = 20  # session lines per driver in the terminal
+PDF_ROWS_PER_USER = 40  # and in the PDF: the worst ones
+
+
+def specs() -> tuple[tuple[str, Any, Spec], ...]:
+    """(name, default, declaration) of every setting, in declaration order."""
+    return tuple((f.name, f.default, f.metadata["spec"]) for f in fields(Settings) if f.metadata)
+
+
+def config_keys() -> dict[str, tuple[str, Spec]]:
+    """The config file's schema: {key: (setting name, declaration)}."""
+    return {spec.config: (name, spec) for name, _, spec in specs() if spec.config}
+
+
+def problem(spec: Spec, value: Any) -> str | None:
+    """What is wrong with a value of a setting, in the wording every origin shares."""
+    return spec.check(value) if spec.check and value is not None else None

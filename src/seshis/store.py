@@ -3,17 +3,20 @@
 Sources add relations in the normalized schema (DESIGN.md); `finalize` merges them into the
 `sessions` view, one row per session_id, with a `problem` column that is NULL for valid rows.
 Large Parquet inputs stay views over the file, so ten million rows never become a copy.
+Every query of the data runs through a method of this class or of the analysis package.
 """
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from .definitions import UNCLAIMED_LABEL
+from . import dates
 from .errors import DataError, SourceError
 
 # (name, SQL type) of the normalized session schema, in order.
@@ -38,6 +41,8 @@ SCHEMA: tuple[tuple[str, str], ...] = (
     ("origin", "VARCHAR"),
 )
 COLUMNS = tuple(name for name, _ in SCHEMA)
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # timestamps in exports: UTC, ISO 8601
+FORMULA_START = "=+-@\t\r"  # a spreadsheet runs a cell starting with one of these
 
 
 def q(name: str) -> str:
@@ -50,6 +55,17 @@ def lit(value: object) -> str:
     if value is None:
         return "NULL"
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def window_sql(window: dates.DateRange) -> str:
+    """The window as an SQL condition on start. A window of all the data spans every valid
+    start by construction, so it needs no condition (and Parquet no filter)."""
+    if window.kind == "all":
+        return "TRUE"
+    return (
+        f"start >= {lit(window.start.isoformat())}::TIMESTAMPTZ "
+        f"AND start < {lit(window.end.isoformat())}::TIMESTAMPTZ"
+    )
 
 
 # Why a row cannot be analysed; NULL for a valid row. Needs the _raw_* text columns.
@@ -114,19 +130,81 @@ class Store:
             f"CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, {columns}, "
             "problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR)"
         )
-        con.execute("CREATE SEQUENCE IF NOT EXISTS sync_ids")
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS syncs (id BIGINT PRIMARY KEY DEFAULT nextval('sync_ids'), "
-            "source VARCHAR NOT NULL, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
-            "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, rows BIGINT, api_total BIGINT, "
-            "complete BOOLEAN DEFAULT false)"
-        )
         return cls(con, path=path)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def run(self, sql: str, params: Any = None) -> None:
+        """A statement without a result (bookkeeping updates)."""
+        self.con.execute(sql, params)
+
+    def value(self, sql: str, params: Any = None) -> Any:
+        """The first column of the first row of a query (None when it returns no row)."""
+        row = self.con.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def row(self, sql: str, params: Any = None) -> tuple | None:
+        return self.con.execute(sql, params).fetchone()
+
+    def rows(self, sql: str, params: Any = None) -> list[tuple]:
+        return self.con.execute(sql, params).fetchall()
+
+    def describe(self, sql: str) -> list[tuple[str, str]]:
+        """(column, type) of a query's result, without running it."""
+        return [(r[0], str(r[1])) for r in self.con.execute(f"DESCRIBE {sql}").fetchall()]
+
+    def count(self, relation: str) -> int:
+        return int(self.value(f"SELECT count(*) FROM {relation}"))
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """First and last start of the rows (Parquet answers from its statistics, so this
+        costs nothing at ten million rows); None when no row has a start."""
+        first, last = self.row("SELECT min(start), max(start) FROM sessions")
+        if first is None:
+            return None
+        return first, last.replace(microsecond=0) + timedelta(seconds=1)
+
+    def identity(self, sample: int = 100_000) -> tuple[str | None, str | None]:
+        """The most common site name and time zone among the first rows of the data."""
+        row = self.row(
+            "SELECT mode(site), mode(timezone) FROM "
+            "(SELECT site, timezone FROM sessions WHERE site IS NOT NULL OR timezone IS NOT NULL "
+            f"LIMIT {int(sample)})"
+        )
+        return (row[0], row[1]) if row else (None, None)
+
+    # --- writing exports ----------------------------------------------------------------------
+
+    def copy_csv(self, sql: str, path: Path, guard_formulas: bool = True) -> int:
+        """Stream the rows of `sql` to a CSV file (a header, timestamps in UTC ISO 8601); with
+        `guard_formulas` a text cell a spreadsheet would run as a formula gets a leading quote.
+        Returns the number of rows."""
+        cells = ", ".join(
+            f"CASE WHEN left({q(name)}, 1) IN ({', '.join(lit(c) for c in FORMULA_START)}) "
+            f"THEN '''' || {q(name)} ELSE {q(name)} END AS {q(name)}"
+            if guard_formulas and kind == "VARCHAR"
+            else q(name)
+            for name, kind in self.describe(sql)
+        )
+        self.con.execute(
+            f"COPY (SELECT {cells} FROM ({sql})) TO {lit(str(path))} "
+            f"(FORMAT csv, HEADER true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
+        )
+        return self.count(f"({sql})")
+
+    def copy_json(self, sql: str, path: Path) -> None:
+        """Stream the rows of `sql` to a file as one JSON array."""
+        self.con.execute(
+            f"COPY ({sql}) TO {lit(str(path))} "
+            f"(FORMAT json, ARRAY true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
+        )
+
+    # --- loading ------------------------------------------------------------------------------
 
     def ingest(
         self, source: str, select_sql: str, sync_id: int, params: dict | None = None
     ) -> None:
-        """Upsert the normalized rows of one API page in one transaction; rows without an id
+        """Upsert the normalized rows of API pages in one transaction; rows without an id
         go to stored_invalid."""
         wrapped = normalized_select(select_sql, PROBLEM_SQL)
         con = self.con
@@ -154,14 +232,24 @@ class Store:
             con.execute("ROLLBACK")
             raise
 
-    def use_source(self, source: str, window_condition: str) -> None:
+    def stored_rows(self, sync_id: int) -> int:
+        """Rows a sync left in the store (its sessions and its id-less rows)."""
+        return int(
+            self.value(
+                "SELECT (SELECT count(*) FROM stored_sessions WHERE sync_id = $s) + "
+                "(SELECT count(*) FROM stored_invalid WHERE sync_id = $s)",
+                {"s": sync_id},
+            )
+        )
+
+    def use_source(self, source: str, window: dates.DateRange) -> None:
         """Point the `sessions` view at one source of the on-disk store."""
         cols = ", ".join(q(c) for c in COLUMNS)
         self.con.execute(
             f"CREATE OR REPLACE TEMP VIEW sessions AS "
             f"SELECT {cols}, problem, 0 AS _src FROM stored_sessions WHERE source = {lit(source)} "
             f"UNION ALL SELECT {cols}, problem, 0 AS _src FROM stored_invalid "
-            f"WHERE source = {lit(source)} AND (start IS NULL OR ({window_condition}))"
+            f"WHERE source = {lit(source)} AND (start IS NULL OR ({window_sql(window)}))"
         )
         self.sources.append(source)
 
@@ -203,20 +291,18 @@ class Store:
                 "CREATE TABLE dup_hashes AS SELECT hash(session_id) AS h FROM all_rows "
                 "WHERE session_id IS NOT NULL GROUP BY h HAVING count(*) > 1"
             )
-            if self.con.execute("SELECT count(*) FROM dup_hashes").fetchone()[0]:
+            if self.count("dup_hashes"):
                 self.con.execute(
                     "CREATE TABLE dup_ids AS SELECT session_id, count(*) AS n FROM all_rows "
                     "WHERE hash(session_id) IN (SELECT h FROM dup_hashes) "
                     "GROUP BY session_id HAVING count(*) > 1"
                 )
-                row = self.con.execute(
-                    "SELECT count(*), coalesce(sum(n - 1), 0) FROM dup_ids"
-                ).fetchone()
+                merged = self.value("SELECT coalesce(sum(n - 1), 0) FROM dup_ids")
             else:
-                row = (0, 0)
+                merged = 0
         except duckdb.Error as exc:
             raise DataError(f"The session data could not be read ({first_line(exc)}).") from exc
-        self.duplicates = int(row[1]) if row else 0
+        self.duplicates = int(merged or 0)
         if self.duplicates == 0:
             self.con.execute("CREATE VIEW sessions AS SELECT * FROM all_rows")
             return
@@ -243,6 +329,38 @@ class Store:
             self._scratch.cleanup()
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """Sessions loaded into a store, with what is known about their site: what a report is
+    built from. `span` is the first and last start of the valid sessions (None: none)."""
+
+    store: Store
+    site: str
+    location: str | None
+    timezone: str
+    span: tuple[datetime, datetime] | None
+    details: tuple[str, ...] = ()  # what each input held, for --debug
+    sync: Any = None  # syncs.SyncStatus of a live source
+
+    def window(
+        self,
+        kind: str = "all",
+        now: datetime | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> dates.DateRange:
+        """A date range of this data: Today, Last week, Last month, Custom, or all the data
+        (its real span; an empty window at `now` when there is no valid session)."""
+        if kind != "all":
+            if now is None:
+                raise ValueError("a relative date range needs `now`")
+            return dates.window(kind, self.timezone, now, start, end)
+        if self.span is None:
+            at = now or datetime.now(UTC)
+            return dates.DateRange(at, at, self.timezone, "all")
+        return dates.DateRange(self.span[0], self.span[1], self.timezone, "all")
+
+
 def normalized_select(select_sql: str, problem_sql: str = PROBLEM_SQL, index: int = 0) -> str:
     """Rows of `select_sql` cast to the schema, with their problem (NULL when valid)."""
     return (
@@ -254,8 +372,7 @@ def normalized_select(select_sql: str, problem_sql: str = PROBLEM_SQL, index: in
 def _normalized(column: str, sql_type: str) -> str:
     """A column cast to its schema type; user_id trimmed, with NULL for none (unclaimed)."""
     if column == "user_id":
-        # blank, or seshis's own CSV label for unclaimed sessions, means no user
-        return f"NULLIF(NULLIF(trim(user_id::VARCHAR), ''), {lit(UNCLAIMED_LABEL)}) AS user_id"
+        return "NULLIF(trim(user_id::VARCHAR), '') AS user_id"
     return f"{q(column)}::{sql_type} AS {q(column)}"
 
 

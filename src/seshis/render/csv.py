@@ -1,105 +1,56 @@
 """CSV export: UTF-8 with a byte-order mark (Excel opens it correctly), formula-like cells
-neutralised, written by DuckDB and moved into place atomically."""
+neutralised, streamed by the store and moved into place atomically; the stations in a second
+file beside it."""
 
 from __future__ import annotations
 
-import os
+import csv
 import shutil
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ExportError
-from ..store import Store, lit, q
+from ..analysis import Report
+from ..analysis.stations import RECORD_COLUMNS
+from ..store import FORMULA_START
+from .atomic import atomic_file
 
-FORMULA_START = "=+-@\t\r"
-
-
-def write(store: Store, sql: str, path: Path) -> int:
-    """Write the rows of `sql` to `path`; returns how many were written."""
-    described = store.con.execute(f"DESCRIBE {sql}").fetchall()
-    cells = ", ".join(
-        f"CASE WHEN left({q(name)}, 1) IN ({', '.join(lit(c) for c in FORMULA_START)}) "
-        f"THEN '''' || {q(name)} ELSE {q(name)} END AS {q(name)}"
-        if str(kind) == "VARCHAR"
-        else q(name)
-        for name, kind, *_ in described
-    )
-    target = path.resolve()
-    try:
-        with tempfile.TemporaryDirectory(prefix=".seshis-", dir=target.parent) as tmp:
-            raw = Path(tmp) / "raw.csv"
-            store.con.execute(
-                f"COPY (SELECT {cells} FROM ({sql})) TO {lit(str(raw))} "
-                "(FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%SZ')"
-            )
-            final = Path(tmp) / "final.csv"
-            with final.open("wb") as out, raw.open("rb") as src:
-                out.write(b"\xef\xbb\xbf")
-                shutil.copyfileobj(src, out)
-            os.replace(final, target)
-    except OSError as exc:
-        raise ExportError(
-            f"Cannot write {path} ({exc.strerror}); choose another --output."
-        ) from exc
-    return int(store.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])
+BOM = b"\xef\xbb\xbf"
 
 
-STATION_COLUMNS = (
-    "station_id",
-    "space",
-    "sessions",
-    "empty",
-    "micro",
-    "unclaimed",
-    "empty_pct",
-    "micro_pct",
-    "unclaimed_pct",
-    "kwh",
-    "median_current_a",
-    "charging_h",
-    "idle_h",
-    "occupied_h",
-    "utilization_pct",
-    "p_value",
-    "suspect",
-)
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    sessions: int
+    stations_path: Path | None = None
+    stations: int = 0
 
 
-def write_stations(store: Store, stations: tuple, path: Path) -> None:
-    """The stations table as its own CSV (few rows: written from Python through DuckDB)."""
-    rows = [
-        (
-            s.station_id,
-            s.space,
-            s.sessions,
-            s.empty,
-            s.micro,
-            s.unclaimed,
-            round(s.pct(s.empty), 2),
-            round(s.pct(s.micro), 2),
-            round(s.pct(s.unclaimed), 2),
-            round(s.kwh, 3),
-            None if s.median_current is None else round(s.median_current, 2),
-            None if s.charging_h is None else round(s.charging_h, 2),
-            None if s.idle_h is None else round(s.idle_h, 2),
-            round(s.occupied_h, 2),
-            round(s.utilization_pct, 2),
-            None if s.p_value is None else float(f"{s.p_value:.3g}"),
-            s.suspect,
-        )
-        for s in stations
-    ]
-    columns = ", ".join(f"{q(c)} {_type(c)}" for c in STATION_COLUMNS)
-    store.con.execute(f"CREATE OR REPLACE TEMP TABLE station_rows ({columns})")
-    if rows:
-        marks = ", ".join("?" for _ in STATION_COLUMNS)
-        store.con.executemany(f"INSERT INTO station_rows VALUES ({marks})", rows)
-    write(store, "SELECT * FROM station_rows", path)
+def render(report: Report, out: Path, *, stations: bool = False) -> Written:
+    """Write the report's selected sessions to `out` (and, with `stations`, the stations table
+    to `<name>_stations.csv`)."""
+    with atomic_file(out) as tmp:
+        raw = tmp.with_name(tmp.name + ".raw")
+        try:
+            count = report.sessions.write_csv(raw)
+            with tmp.open("wb") as dst, raw.open("rb") as src:
+                dst.write(BOM)
+                shutil.copyfileobj(src, dst)
+        finally:
+            raw.unlink(missing_ok=True)
+    if not stations:
+        return Written(out, count)
+    spath = out.with_name(out.stem + "_stations.csv")
+    records = [st.record() for st in report.stations]
+    with atomic_file(spath) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        columns = list(records[0]) if records else list(RECORD_COLUMNS)
+        writer = csv.DictWriter(fh, columns)
+        writer.writeheader()
+        writer.writerows({k: _cell(v) for k, v in rec.items()} for rec in records)
+    return Written(out, count, spath, len(records))
 
 
-def _type(column: str) -> str:
-    if column in ("station_id", "space", "suspect"):
-        return "VARCHAR"
-    if column in ("sessions", "empty", "micro", "unclaimed"):
-        return "BIGINT"
-    return "DOUBLE"
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        return "'" + value
+    return value

@@ -1,43 +1,26 @@
-"""--debug: the 🔧 lines on stderr (settings and where they came from, source details,
+"""--debug: the 🔧 lines on stderr (every setting and where it came from, what was loaded,
 timings, every invalid row, every API request)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from rich.console import Console
 
-SETTINGS_SHOWN = (
-    "source",
-    "paths",
-    "api",
-    "site",
-    "acn",
-    "account",
-    "api_url",
-    "auth_command",
-    "page_size",
-    "concurrency",
-    "timeout",
-    "retries",
-    "store_path",
-    "overlap_days",
-    "anonymize",
-    "include_active",
-    "sort_by",
-    "sort_order",
-    "range_kind",
-    "start",
-    "end",
-    "timezone",
-    "threshold_kwh",
-    "voltage",
-    "active_current",
-    "user",
-    "output",
-    "output_path",
-)
+
+@dataclass
+class Timer:
+    """Wall time of each step, for --debug."""
+
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    _t: float = field(default_factory=time.perf_counter)
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps.append((name, now - self._t))
+        self._t = now
 
 
 @dataclass
@@ -47,24 +30,23 @@ class DebugLog:
     def __call__(self, text: str) -> None:
         self.console.print(f"🔧 {text}", markup=False, highlight=False, soft_wrap=True)
 
-    def settings(self, settings, loaded, window) -> None:
+    def settings(self, settings) -> None:
+        """Every setting of the table with its value and origin (flag, prompt, config,
+        default)."""
         origins = dict(settings.origins)
-        for name in SETTINGS_SHOWN:
-            origin = f" ({origins[name]})" if name in origins else ""
-            self(f"setting {name} = {getattr(settings, name)!r}{origin}")
-        self(f"config file: {settings.config_path or 'none'}")
-        for name in ("empty_max", "micro_max", "normal_min", "unclaimed_max"):
-            origin = f" ({origins[name]})" if name in origins else ""
-            self(f"setting health {name} = {getattr(settings.health, name):g}%{origin}")
-        self(f"site: {loaded.site!r}, location: {loaded.location!r}, time zone: {loaded.timezone}")
-        for f in loaded.files:
-            rejected = f", {f.rejected} malformed lines" if f.rejected else ""
-            self(f"file {f.path}: {f.format}, {f.flavour} fields, {f.rows} rows{rejected}")
-        self(f"duplicates merged: {loaded.store.duplicates}")
+        for f in fields(settings):
+            if f.name in origins:
+                self(f"setting {f.name} = {getattr(settings, f.name)!r} ({origins[f.name]})")
+
+    def data(self, data, window) -> None:
+        self(f"site: {data.site!r}, location: {data.location!r}, time zone: {data.timezone}")
+        for line in data.details:
+            self(line)
+        self(f"duplicates merged: {data.store.duplicates}")
         self(f"window: {window.start.isoformat()} to {window.end.isoformat()} ({window.title})")
 
-    def quality(self, summary) -> None:
-        q = summary.quality
+    def quality(self, report) -> None:
+        q = report.quality
         self(f"invalid rows: {q.invalid}")
         for row in q.examples:
             self(f"invalid row {row.session_id or '(no id)'} from {row.origin}: {row.problem}")

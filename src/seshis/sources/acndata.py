@@ -12,6 +12,17 @@ from .remote import Page
 
 DEFAULT_URL = "https://ev.caltech.edu"
 DEFAULT_PAGE_SIZE = 100  # what the ACN-Data client library asks for
+# The ACN-Data sites by siteID: name and location, for report headers.
+SITES = {
+    "0001": ("JPL", "Pasadena, CA"),
+    "0002": ("Caltech", "Pasadena, CA"),
+    "0019": ("Office001", None),
+}
+
+
+def site_name(site: str | None) -> tuple[str | None, str | None]:
+    """An ACN-Data siteID as the site's name and location; other names as they are."""
+    return SITES.get(site or "", (site, None))
 
 
 def http_date(when: datetime) -> str:
@@ -25,6 +36,11 @@ class AcnDataApi:
 
     name = "ACN-Data"
     mapping = mapping.ACNDATA
+    default_page_size = DEFAULT_PAGE_SIZE
+
+    def site_name(self, site: str | None) -> tuple[str, str | None]:
+        name, location = site_name(site)
+        return name or self.site.title(), location
 
     @property
     def key(self) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..definitions import UNCLAIMED_LABEL
 from ..errors import SourceError
 from ..store import COLUMNS, Store, first_line, lit, q
 from . import mapping
@@ -29,10 +30,9 @@ class FileInfo:
     rows: int
     rejected: int
 
-
-def load_files(store: Store, paths: list[str]) -> list[FileInfo]:
-    """Add every file to the store; one unreadable file stops the run with its name."""
-    return [load_file(store, Path(p)) for p in paths]
+    def describe(self) -> str:
+        rejected = f", {self.rejected} malformed lines" if self.rejected else ""
+        return f"file {self.path}: {self.format}, {self.flavour} fields, {self.rows} rows{rejected}"
 
 
 def load_file(store: Store, path: Path) -> FileInfo:
@@ -100,9 +100,7 @@ def _load_json(store: Store, path: Path, literal: str) -> FileInfo:
         f"read_json_objects({lit(literal)}, format='auto', maximum_object_size={MAX_JSON_OBJECT})"
     )
     try:
-        first = store.con.execute(
-            f"SELECT json_type(json), json_keys(json) FROM {reader} LIMIT 1"
-        ).fetchone()
+        first = store.row(f"SELECT json_type(json), json_keys(json) FROM {reader} LIMIT 1")
     except duckdb.Error as exc:
         raise SourceError(
             f"{path} is not valid JSON ({first_line(exc)}); check that the file is complete."
@@ -132,7 +130,7 @@ def _load_json(store: Store, path: Path, literal: str) -> FileInfo:
         origin=lit(str(path)),
     )
     table = store.add(f"SELECT {select} FROM ({rows})", str(path), materialize=True)
-    return FileInfo(str(path), "JSON", name, _count(store, table), 0)
+    return FileInfo(str(path), "JSON", name, store.count(table), 0)
 
 
 def _json_key(name: str) -> str:
@@ -168,9 +166,11 @@ def _load_csv(store: Store, path: Path, head: bytes, literal: str) -> FileInfo:
     def ref(n: str) -> str | None:
         if n not in present:
             return None
-        if name == "seshis":  # undo the export's guard against spreadsheet formulas
-            return f"regexp_replace({q(n)}, '^''([=+@\\-])', '\\1')"
-        return q(n)
+        if name != "seshis":
+            return q(n)
+        # undo the export's guard against spreadsheet formulas, and its unclaimed label
+        unguarded = f"regexp_replace({q(n)}, '^''([=+@\\-])', '\\1')"
+        return f"NULLIF({unguarded}, {lit(UNCLAIMED_LABEL)})" if n == "user_id" else unguarded
 
     select = mapping.select_list(
         fields,
@@ -180,12 +180,12 @@ def _load_csv(store: Store, path: Path, head: bytes, literal: str) -> FileInfo:
     )
     table = store.add(f"SELECT {select} FROM {reader}", str(path), materialize=True)
     rejected = _add_rejected_lines(store, path, f"rejects_{n}")
-    return FileInfo(str(path), "CSV", name, _count(store, table), rejected)
+    return FileInfo(str(path), "CSV", name, store.count(table), rejected)
 
 
 def _add_rejected_lines(store: Store, path: Path, rejects: str) -> int:
     """CSV lines DuckDB could not split into the header's columns become invalid rows."""
-    n = store.con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]
+    n = store.count(rejects)
     if n:
         nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
         select = (
@@ -204,10 +204,10 @@ def _add_rejected_lines(store: Store, path: Path, rejects: str) -> int:
 def _load_parquet(store: Store, path: Path, literal: str) -> FileInfo:
     reader = f"read_parquet({lit(literal)})"
     try:
-        described = store.con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        described = store.describe(f"SELECT * FROM {reader}")
     except duckdb.Error as exc:
         raise SourceError(f"{path} could not be read as Parquet ({first_line(exc)}).") from exc
-    types = {r[0]: str(r[1]) for r in described}
+    types = dict(described)
     found = mapping.flavour(set(types))
     if found is None:
         raise SourceError(
@@ -222,11 +222,5 @@ def _load_parquet(store: Store, path: Path, literal: str) -> FileInfo:
         origin=lit(str(path)),
     )
     store.add(f"SELECT {select} FROM {reader}", str(path), materialize=False)
-    rows = store.con.execute(
-        f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(literal)})"
-    ).fetchone()
-    return FileInfo(str(path), "Parquet", name, int(rows[0] or 0), 0)
-
-
-def _count(store: Store, table: str) -> int:
-    return int(store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    rows = store.value(f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(literal)})")
+    return FileInfo(str(path), "Parquet", name, int(rows or 0), 0)

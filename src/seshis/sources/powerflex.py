@@ -27,6 +27,11 @@ class PowerFlexApi:
 
     name = "PowerFlex"
     mapping = mapping.POWERFLEX
+    default_page_size = DEFAULT_PAGE_SIZE
+
+    def site_name(self, site: str | None) -> tuple[str, str | None]:
+        """The site's name from its sessions, else its ACN; PowerFlex gives no location."""
+        return site or f"ACN {self.acn}", None
 
     @property
     def key(self) -> str:

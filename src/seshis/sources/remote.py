@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Protocol
 
-from ..errors import ApiError, AuthError, SeshisError
+from .. import syncs
+from ..errors import AuthError, SeshisError
 from ..store import Store, lit
 from . import mapping
 from .http import Fetcher
@@ -51,48 +52,10 @@ class SyncReport:
     duplicates: int = 0
     api_total: int | None = None
     fetched_windows: tuple[tuple[datetime, datetime], ...] = ()
-    last_sync: datetime | None = None
 
     @property
     def mismatch(self) -> bool:
         return self.api_total is not None and self.api_total != self.rows
-
-
-def plan(
-    covered: list[tuple[datetime, datetime]], lo: datetime, hi: datetime
-) -> list[tuple[datetime, datetime]]:
-    """The parts of [lo, hi) that no covered interval holds."""
-    gaps: list[tuple[datetime, datetime]] = []
-    cursor = lo
-    for start, end in sorted(covered):
-        if end <= cursor or start >= hi:
-            continue
-        if start > cursor:
-            gaps.append((cursor, min(start, hi)))
-        cursor = max(cursor, end)
-        if cursor >= hi:
-            break
-    if cursor < hi:
-        gaps.append((cursor, hi))
-    return gaps
-
-
-def covered_intervals(
-    store: Store, key: str, overlap: timedelta
-) -> list[tuple[datetime, datetime]]:
-    rows = store.con.execute(
-        "SELECT window_start, least(window_end, finished_at - to_microseconds(?)) FROM syncs "
-        "WHERE source = ? AND complete",
-        [int(overlap.total_seconds() * 1_000_000), key],
-    ).fetchall()
-    return [(a, b) for a, b in rows if b > a]
-
-
-def last_sync(store: Store, key: str) -> datetime | None:
-    row = store.con.execute(
-        "SELECT max(finished_at) FROM syncs WHERE source = ? AND complete", [key]
-    ).fetchone()
-    return row[0] if row else None
 
 
 def sync(
@@ -110,14 +73,13 @@ def sync(
     progress: Callable[[int, int, int | None], None] | None = None,
 ) -> SyncReport:
     """Bring the store up to date for [lo, hi) and return what was fetched."""
-    windows = [(lo, hi)] if refresh else plan(covered_intervals(store, api.key, overlap), lo, hi)
+    windows = [(lo, hi)] if refresh else syncs.plan(syncs.covered(store, api.key, overlap), lo, hi)
     report = SyncReport(fetched_windows=tuple(windows))
     for start, end in windows:
         _fetch_window(
             store, api, fetcher, start, end, page_size, concurrency, report, progress, now
         )
     report.requests = fetcher.requests
-    report.last_sync = last_sync(store, api.key)
     return report
 
 
@@ -135,11 +97,7 @@ def _fetch_window(
 ) -> None:
     """Every page of one window: page 1 first; when it tells the total, the other pages
     concurrently, else one after another until a short page or no next link."""
-    sync_id = store.con.execute(
-        "INSERT INTO syncs (source, window_start, window_end, started_at) VALUES (?, ?, ?, ?) "
-        "RETURNING id",
-        [api.key, lo, hi, now],
-    ).fetchone()[0]
+    sync_id = syncs.begin(store, api.key, lo, hi, now)
     select = mapping.select_list(
         api.mapping,
         ref=lambda n: f"(j->>{lit('$.' + n)})",
@@ -212,19 +170,12 @@ def _fetch_window(
         raise type(exc)(f"{str(exc).rstrip('.')}; {kept}.") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    unique = store.con.execute(
-        "SELECT (SELECT count(*) FROM stored_sessions WHERE sync_id = $s) + "
-        "(SELECT count(*) FROM stored_invalid WHERE sync_id = $s)",
-        {"s": sync_id},
-    ).fetchone()[0]
+    unique = store.stored_rows(sync_id)
     report.duplicates += received - int(unique)
     report.rows += int(unique)
     if total is not None:
         report.api_total = (report.api_total or 0) + total
-    store.con.execute(
-        "UPDATE syncs SET finished_at = ?, rows = ?, api_total = ?, complete = true WHERE id = ?",
-        [now, int(unique), total, sync_id],
-    )
+    syncs.finish(store, sync_id, now, unique, total)
 
 
 BATCH_PAGES = 20  # pages upserted per transaction
@@ -243,34 +194,3 @@ def _in_order(pool: ThreadPoolExecutor, func: Callable, calls: list[tuple], ahea
         if call is not None:
             pending.append(pool.submit(func, *call))
         yield result
-
-
-def freshness(store: Store, key: str, now: datetime, lo: datetime, hi: datetime) -> str:
-    """How fresh the store is for a source and how much of [lo, hi) it holds, for --offline."""
-    when = last_sync(store, key)
-    if when is None:
-        raise ApiError(
-            f"The store {store.path} holds no sessions for {key} yet; run once without "
-            "--offline to fetch them."
-        )
-    gaps = plan(covered_intervals(store, key, timedelta(0)), lo, hi)
-    missing = sum((b - a).total_seconds() for a, b in gaps)
-    if missing >= (hi - lo).total_seconds():
-        raise ApiError(
-            f"The store {store.path} has never fetched this date range for {key}; run once "
-            "without --offline to fetch it."
-        )
-    part = (
-        f"; it holds only {100 * (1 - missing / (hi - lo).total_seconds()):.0f}% of this "
-        "date range (run without --offline for the rest)"
-        if gaps
-        else ""
-    )
-    age = now - when
-    hours = age.total_seconds() / 3600
-    ago = f"{age.total_seconds() / 60:.0f} minutes" if hours < 2 else f"{hours:.1f} hours"
-    if hours >= 48:
-        ago = f"{hours / 24:.1f} days"
-    return (
-        f"answering from the store alone, last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC){part}"
-    )

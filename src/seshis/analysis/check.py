@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .analysis import SiteSummary
+from .stations import StationStats
+from .summary import HealthCheck
 
 
 @dataclass(frozen=True)
@@ -16,23 +17,21 @@ class Finding:
     text: str
 
 
-def findings(summary: SiteSummary) -> tuple[Finding, ...]:
+def findings(
+    health: tuple[HealthCheck, ...], stations: tuple[StationStats, ...]
+) -> tuple[Finding, ...]:
     """One finding per health metric, then one per suspect or silent station."""
     out: list[Finding] = []
-    for h in summary.health:
+    for h in health:
         target = f"{h.comparison} {h.threshold_pct:g}%"
         if h.ok is None:
             out.append(Finding("health", h.metric, True, f"{h.metric}: no sessions to check"))
             continue
         text = f"{h.metric} {h.value_pct:.1f}% (target {target})"
         out.append(Finding("health", h.metric, bool(h.ok), text))
-    for s in summary.stations:
+    for s in stations:
         if s.suspect:
             where = s.label + (f" ({s.space})" if s.space else "")
             note = "" if s.alarm else " (too few sessions to raise an alarm)"
             out.append(Finding("station", s.label, not s.alarm, f"{where}: {s.suspect}{note}"))
     return tuple(out)
-
-
-def passed(found: tuple[Finding, ...]) -> bool:
-    return all(f.ok for f in found)

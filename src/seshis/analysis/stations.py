@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
-from . import definitions as d
-from .analysis import Options, window_sql
-from .dates import DateRange
-from .store import Store, lit
+from .. import definitions as d
+from ..dates import DateRange
+from ..store import Store, lit, window_sql
+from .options import Options
 
 ALPHA = 0.01
 MIN_SESSIONS = 10
@@ -57,6 +58,37 @@ class StationStats:
     def pct(self, part: int) -> float:
         return 100.0 * part / self.sessions if self.sessions else 0.0
 
+    def record(self) -> dict[str, Any]:
+        """The station as one flat record, rounded for reading: a JSON object, a CSV row."""
+
+        def rounded(value: float | None, digits: int) -> float | None:
+            return None if value is None else round(value, digits)
+
+        return {
+            "station_id": self.station_id,
+            "space": self.space,
+            "sessions": self.sessions,
+            "empty": self.empty,
+            "micro": self.micro,
+            "unclaimed": self.unclaimed,
+            "empty_pct": round(self.pct(self.empty), 2),
+            "micro_pct": round(self.pct(self.micro), 2),
+            "unclaimed_pct": round(self.pct(self.unclaimed), 2),
+            "kwh": round(self.kwh, 3),
+            "median_current": rounded(self.median_current, 2),
+            "charging_h": rounded(self.charging_h, 2),
+            "idle_h": rounded(self.idle_h, 2),
+            "occupied_h": round(self.occupied_h, 2),
+            "utilization_pct": round(self.utilization_pct, 2),
+            "p_value": None if self.p_value is None else float(f"{self.p_value:.3g}"),
+            "suspect": self.suspect is not None,
+            "reason": self.suspect,
+        }
+
+
+# The keys of StationStats.record(), in order: the header of the stations CSV.
+RECORD_COLUMNS = tuple(StationStats(None, None, 0, 0, 0, 0, 0.0, None, None, None, 0, 0).record())
+
 
 def station_stats(
     store: Store, window: DateRange, options: Options, alpha: float = ALPHA
@@ -74,7 +106,7 @@ def station_stats(
         else f'greatest(epoch_us(least("end", {hi}::TIMESTAMPTZ)) '
         f"- epoch_us(greatest(start, {lo}::TIMESTAMPTZ)), 0) / 3.6e9"
     )
-    rows = store.con.execute(
+    rows = store.rows(
         f"""
         SELECT station_id, min(space), count(*),
             count(*) FILTER (cls = 0), count(*) FILTER (cls = 1),
@@ -90,7 +122,7 @@ def station_stats(
         )
         GROUP BY station_id
         """
-    ).fetchall()
+    )
     span = (window.start, window.end)
     if window.kind == "all" and rows:
         span = (min(r[11] for r in rows), max(r[12] for r in rows))

@@ -1,0 +1,143 @@
+"""Session lines of the listings (per driver, unclaimed last) and the selected sessions an
+export streams. Only the shown lines leave DuckDB; exports never become Python objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import definitions as d
+from ..dates import DateRange
+from ..store import Store, lit
+from .options import Options
+from .summary import classified_sql
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    number: int
+    start: str  # local time, "YYYY-MM-DD HH:MM:SS"
+    end: str
+    duration_s: float
+    kwh: float
+    avg_current: float | None
+    category: str
+    band: str | None
+    session_id: str
+    station_id: str | None
+    space: str | None
+
+    @property
+    def label(self) -> str:
+        return d.label(self.category, self.band)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The session lines of one user (None: unclaimed), capped; `total` counts them all."""
+
+    user: str | None
+    lines: tuple[SessionLine, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class SessionRows:
+    """The sessions an export selects: every normalized field plus local times, duration,
+    current, category and label. Streamed by the store, never held in Python."""
+
+    store: Store
+    sql: str
+
+    def write_csv(self, path: Path) -> int:
+        """Write them as CSV (formula-like cells guarded); returns how many."""
+        return self.store.copy_csv(self.sql, path)
+
+    def write_json(self, path: Path) -> None:
+        """Write them as one JSON array."""
+        self.store.copy_json(self.sql, path)
+
+
+def _selection(
+    options: Options, categories: Iterable[str] | None, unclaimed_too: bool = False
+) -> str:
+    """One user's sessions (case-insensitive; with the unclaimed ones when asked) and/or some
+    categories, as an SQL condition."""
+    where = ["TRUE"]
+    if options.user:
+        one = f"(NOT unclaimed AND lower(user_id) = lower({lit(options.user)}))"
+        where.append(f"({one} OR unclaimed)" if unclaimed_too else one)
+    if categories is not None:
+        where.append("category IN (" + ", ".join(lit(c) for c in categories) + ")")
+    return " AND ".join(where)
+
+
+def listings(store: Store, window: DateRange, options: Options) -> tuple[Listing, ...]:
+    """Session lines per user (unclaimed last), oldest first, at most `listing_cap` per user;
+    with `worst_first`, a user with more than the cap shows the worst ones (empty, micro, low,
+    medium, high current), worst first. Window functions number, rank and cut them."""
+    cap = options.listing_cap
+    where = _selection(options, None, unclaimed_too=True)
+    severity = (
+        "CASE category WHEN 'EMPTY' THEN 0 WHEN 'MICRO' THEN 1 ELSE "
+        "CASE band WHEN 'LOW' THEN 2 WHEN 'MED' THEN 3 ELSE 4 END END"
+    )
+    rank = f"{severity}, start, session_id" if options.worst_first else "start, session_id"
+    limit = f"WHERE pick <= {int(cap)}" if cap is not None else ""
+    shown = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if cap is not None else "n"
+    tz = lit(window.timezone)
+    rows = store.rows(
+        f"""
+        SELECT CASE WHEN unclaimed THEN NULL ELSE user_id END AS who, n, total,
+            strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S'),
+            strftime(timezone({tz}, "end"), '%Y-%m-%d %H:%M:%S'),
+            duration_s, kwh, avg_current, category, band, session_id, station_id, space
+        FROM (
+            SELECT *,
+                row_number() OVER (PARTITION BY unclaimed, user_id ORDER BY start, session_id)
+                    AS n,
+                count(*) OVER (PARTITION BY unclaimed, user_id) AS total,
+                row_number() OVER (PARTITION BY unclaimed, user_id ORDER BY {rank}) AS pick
+            FROM ({classified_sql(window, options)})
+            WHERE {where}
+        ) {limit}
+        ORDER BY who IS NULL, lower(who), who, {shown}
+        """
+    )
+    grouped: dict[str | None, list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return tuple(
+        Listing(
+            user=who,
+            lines=tuple(SessionLine(int(r[1]), *r[3:]) for r in group),
+            total=int(group[0][2]),
+        )
+        for who, group in grouped.items()
+    )
+
+
+def session_rows(store: Store, window: DateRange, options: Options) -> SessionRows:
+    """The sessions an export writes: one driver's or everyone's, the categories asked for."""
+    where = _selection(options, options.export)
+    tz = lit(window.timezone)
+    return SessionRows(
+        store,
+        f"""
+        SELECT session_id, site, acn, account, station_id, space,
+            CASE WHEN unclaimed THEN {lit(d.UNCLAIMED_LABEL)} ELSE user_id END AS user_id,
+            start, "end", done_charging,
+            strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S') AS start_local,
+            strftime(timezone({tz}, "end"), '%Y-%m-%d %H:%M:%S') AS end_local,
+            kwh, timezone, status, evse_type, authorization_source, vehicle, cost, origin,
+            round(duration_s / 3600.0, 4) AS duration_h,
+            round(charging_s / 3600.0, 4) AS charging_h, round(idle_s / 3600.0, 4) AS idle_h,
+            avg_current, category,
+            '[' || CASE WHEN band IS NULL THEN category ELSE 'NORMAL-' || band END || ']'
+                AS label
+        FROM ({classified_sql(window, options)})
+        WHERE {where}
+        ORDER BY start, session_id
+        """,
+    )

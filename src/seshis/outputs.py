@@ -1,0 +1,148 @@
+"""The outputs of the command line: for each, the renderer to call and what to print around
+it (where an export went, the charts saved, the exit status of --check)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+
+from .analysis import Report
+from .errors import ExportError
+from .render import terminal
+from .settings import Settings
+from .sources.live import CHECKOUT
+from .status import ExitStatus
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a renderer of the command line needs: the report, the settings, the streams."""
+
+    report: Report
+    settings: Settings
+    out: Console
+    err: Console
+    stdout: IO[str]
+    now: datetime
+
+
+def _text(r: Run) -> ExitStatus:
+    terminal.render(r.report, r.out, debug=r.settings.debug)
+    return ExitStatus.OK
+
+
+def _check(r: Run) -> ExitStatus:
+    from .render import check, jsonout
+
+    if r.settings.json:
+        jsonout.render(r.report, r.stdout)
+    else:
+        check.render(r.report, r.out)
+    return ExitStatus.OK if r.report.passed else ExitStatus.CHECK_FAILED
+
+
+def _json(r: Run) -> ExitStatus:
+    if r.settings.check:
+        return _check(r)
+    from .render import jsonout
+
+    jsonout.render(r.report, r.stdout)
+    return ExitStatus.OK
+
+
+def _sessions(r: Run) -> ExitStatus:
+    from .render import rows
+
+    rows.render(r.report, r.stdout)
+    return ExitStatus.OK
+
+
+def _csv(r: Run) -> ExitStatus:
+    from .render import csv
+
+    written = csv.render(r.report, _export_path(r, ".csv"), stations=r.report.sections.stations)
+    terminal.exported(r.out, written.sessions, written.path)
+    if written.stations_path:
+        terminal.exported(r.out, written.stations, written.stations_path, what="stations")
+    return ExitStatus.OK
+
+
+def _pdf(r: Run) -> ExitStatus:
+    from .render import pdf
+
+    path = _export_path(r, ".pdf")
+    pdf.render(r.report, path, logo=_logo(r.settings, r.err))
+    terminal.exported(r.out, r.report.totals.sessions, path)
+    return ExitStatus.OK
+
+
+def _graph(r: Run) -> ExitStatus:
+    from .render import charts
+
+    folder = Path(r.settings.output_path or ".").expanduser()
+    paths = charts.render(r.report, folder, stamp=_stamp(r.now))
+    terminal.charts_saved(r.out, paths)
+    if _display_available():
+        charts.show(paths)
+    return ExitStatus.OK
+
+
+OUTPUTS = {
+    "text": _text,
+    "check": _check,
+    "json": _json,
+    "sessions": _sessions,
+    "csv": _csv,
+    "pdf": _pdf,
+    "graph": _graph,
+}
+
+
+def _stamp(now: datetime) -> str:
+    return now.astimezone().strftime("%Y_%m_%d_%H%M%S")
+
+
+def _export_path(r: Run, suffix: str) -> Path:
+    name = _stamp(r.now) + suffix
+    given = r.settings.output_path
+    if given is None:
+        return Path(name)
+    path = Path(given).expanduser()
+    if path.is_dir() or given.endswith(("/", os.sep)):
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"Cannot create the folder {path} ({exc.strerror}).") from exc
+        return path / name
+    return path
+
+
+def _logo(settings: Settings, err: Console) -> Path | None:
+    """--logo, else pf.jpg in the current folder or next to seshis.py, as the original did."""
+    from .render.pdf import logo_ok
+
+    if settings.logo:
+        path = Path(settings.logo).expanduser()
+        problem = logo_ok(path)
+        if problem:
+            raise ExportError(f"The logo {path} {problem}; give another --logo.")
+        return path
+    for path in (Path("pf.jpg"), CHECKOUT / "pf.jpg"):
+        if path.is_file():
+            problem = logo_ok(path)
+            if problem is None:
+                return path
+            terminal.note(err, f"Skipping the logo {path}: it {problem}.", warning=True)
+    return None
+
+
+def _display_available() -> bool:
+    """A window can open: a display is set, and this is not a test or CI run."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not (
+        os.environ.get("CI") or os.environ.get("PYTEST_CURRENT_TEST")
+    )

@@ -1,0 +1,119 @@
+"""The report's charts as PNG images: daily rates, daily sessions, top users, performance,
+hours of start, and the stations. `data` holds the plotted numbers, `draw` draws them;
+matplotlib is imported in this package only."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ...analysis import Report
+from ...errors import ExportError, UsageError
+from ..atomic import atomic_file
+from .data import (
+    BUILDERS,
+    EMAIL_WIDTH,
+    INK,
+    MUTED,
+    NAMES,
+    NO_SESSIONS,
+    SIZE,
+    STATIONS,
+    ChartData,
+    Series,
+    shorten,
+)
+from .draw import DRAW, message, style, subtitle
+
+__all__ = [
+    "EMAIL_WIDTH",
+    "NAMES",
+    "NO_SESSIONS",
+    "ChartData",
+    "Series",
+    "chart_data",
+    "figure",
+    "names_for",
+    "png_bytes",
+    "render",
+    "shorten",
+    "show",
+]
+
+
+def render(report: Report, out: Path, *, stamp: str, dpi: int = 100) -> list[Path]:
+    """Write `{stamp}_{name}.png` for every chart into the folder `out`; returns the paths in
+    NAMES order. Each file is written beside its final name and moved into place, so a reader
+    never sees half a PNG."""
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(
+            f"Cannot write the charts in {folder} ({exc.strerror}); choose another folder."
+        ) from exc
+    if not folder.is_dir():
+        raise ExportError(f"{folder} is a file; --output for --graph is a folder.")
+    paths = []
+    for name in names_for(report):
+        path = folder / f"{stamp}_{name}.png"
+        with atomic_file(path, "folder") as tmp:
+            figure(report, name).savefig(tmp, format="png", dpi=dpi)
+        paths.append(path)
+    return paths
+
+
+def chart_data(report: Report, top: int = 10) -> dict[str, ChartData]:
+    """Every chart's numbers, by name, in NAMES order."""
+    return {name: BUILDERS[name](report, top) for name in names_for(report)}
+
+
+def names_for(report: Report) -> tuple[str, ...]:
+    """The charts this report can draw: NAMES, and the stations when it has them."""
+    return (*NAMES, STATIONS) if report.stations else NAMES
+
+
+def figure(report: Report, name: str, top: int = 10) -> Figure:
+    """One chart, titled, with the site and date range as subtitle. The figure belongs to no
+    pyplot state: drop it when done, nothing needs closing."""
+    if name not in BUILDERS:
+        raise UsageError(f"Unknown chart '{name}'; choose one of {', '.join(NAMES)}.")
+    data = BUILDERS[name](report, top)
+    fig = Figure(figsize=SIZE, layout="constrained", facecolor="white")
+    FigureCanvasAgg(fig)
+    fig.get_layout_engine().set(rect=(0.0, 0.0, 1.0, 0.875), h_pad=0.06, w_pad=0.08)
+    fig.text(0.012, 0.975, data.title, fontsize=15, fontweight="bold", color=INK, va="top")
+    fig.text(0.012, 0.915, subtitle(report), fontsize=10, color=MUTED, va="top")
+    ax = fig.add_subplot()
+    style(ax, data)
+    if data.note:
+        message(ax, data.note)
+    else:
+        DRAW[name](ax, data)
+    return fig
+
+
+def png_bytes(report: Report, name: str, dpi: int = 150, top: int = 10) -> bytes:
+    """One chart as PNG bytes, for the PDF report."""
+    buffer = io.BytesIO()
+    figure(report, name, top).savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def show(paths: Sequence[Path]) -> None:
+    """Open the saved charts in windows when a GUI toolkit is there; otherwise the files are
+    the result and nothing else happens."""
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.switch_backend("TkAgg")
+    except (ImportError, RuntimeError, ValueError):
+        return
+    for path in paths:
+        fig = plt.figure(figsize=(10, 5.6))
+        fig.figimage(plt.imread(str(path)), resize=True)
+    plt.show()

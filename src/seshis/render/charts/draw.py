@@ -1,0 +1,251 @@
+"""Drawing the charts with matplotlib's object-oriented API on an Agg canvas: no pyplot, so no
+GUI backend and no global list of figures to close or leak."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import numpy as np
+from matplotlib import dates as mdates
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from ... import definitions as d
+from ...analysis import Report
+from ..wording import site_line, span
+from .data import BAR_DAYS, COLOURS, GRID, INK, MUTED, SHORT_DAYS, ChartData, Series, shorten
+
+
+def subtitle(report: Report) -> str:
+    site = shorten(site_line(report.site, report.location), 48)
+    w = report.window
+    return " · ".join(p for p in (site, f"{w.title}: {span(w, ' to ')} ({w.timezone})") if p)
+
+
+def style(ax: Axes, data: ChartData) -> None:
+    ax.set_xlabel(data.x_label, color=INK, fontsize=10.5, labelpad=6)
+    ax.set_ylabel(data.y_label, color=INK, fontsize=10.5, labelpad=6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color("#999999")
+    ax.tick_params(colors="#444444", labelsize=9, length=3)
+    ax.grid(axis="x" if data.name == "top_users" else "y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def message(ax: Axes, text: str) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.text(
+        0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=13, color=MUTED
+    )
+
+
+def _legend(ax: Axes) -> None:
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=9.5,
+        handlelength=1.6,
+        borderaxespad=0.0,
+    )
+
+
+def _array(values: Sequence[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _stack(
+    ax: Axes, positions: np.ndarray, series: Sequence[Series], width: float, horizontal: bool
+) -> list:
+    """Stacked bars, first series at the base; returns the bar containers."""
+    base = np.zeros(len(positions))
+    containers = []
+    for s in series:
+        values = np.nan_to_num(_array(s.values))
+        draw = ax.barh if horizontal else ax.bar
+        extent = {"height": width, "left": base} if horizontal else {"width": width, "bottom": base}
+        containers.append(
+            draw(positions, values, color=s.colour, label=s.label, linewidth=0, **extent)
+        )
+        base = base + values
+    return containers
+
+
+def _stack_areas(ax: Axes, positions: np.ndarray, series: Sequence[Series]) -> None:
+    """Stacked day steps: what contiguous bars look like, drawn at the cost of one shape per
+    series however many days there are."""
+    base = np.zeros(len(positions))
+    for s in series:
+        top = base + np.nan_to_num(_array(s.values))
+        ax.fill_between(
+            positions, base, top, step="mid", color=s.colour, label=s.label, linewidth=0
+        )
+        base = top
+
+
+def _date_axis(ax: Axes, days: Sequence[date]) -> np.ndarray:
+    """Day positions: a labelled tick per day for a few days (shown at least a week wide, so
+    one day is not one huge bar), matplotlib's concise dates for more."""
+    positions = mdates.date2num(np.array(days, dtype="datetime64[D]"))
+    pad = 0.7 + max(0.0, (7 - len(days)) / 2)
+    ax.set_xlim(positions[0] - pad, positions[-1] + pad)
+    if len(days) <= SHORT_DAYS:
+        ax.set_xticks(positions, [f"{day:%a}\n{day:%b} {day.day}" for day in days])
+    else:
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return positions
+
+
+def _draw_daily_rates(ax: Axes, data: ChartData) -> None:
+    positions = _date_axis(ax, data.x)
+    averaged = any(s.key.endswith("_7D") for s in data.series)
+    top = 0.0
+    for s in data.series:
+        values = _array(s.values)
+        daily = not s.key.endswith("_7D")
+        faded = averaged and daily
+        ax.plot(
+            positions,
+            values,
+            color=s.colour,
+            label=s.label,
+            linewidth=0.8 if faded else 2.0,
+            alpha=0.4 if faded else 1.0,
+            marker="o" if daily else None,
+            markersize=2 if faded else 5,
+            markeredgewidth=0,
+            zorder=2 if faded else 3,
+        )
+        top = max(top, np.nanmax(values, initial=0.0))
+        if len(positions) <= SHORT_DAYS:
+            _point_labels(ax, positions, values, s.colour)
+    for label, y, colour in data.targets:
+        ax.axhline(y, color=colour, linestyle="--", linewidth=1.1, alpha=0.6, label=label)
+        top = max(top, y)
+    ax.set_ylim(0, min(top * 1.15, 100) if top < 100 else 104)
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    _legend(ax)
+
+
+def _point_labels(ax: Axes, positions: np.ndarray, values: np.ndarray, colour: str) -> None:
+    """Each value written above its point, or below it where the line dips, on a white halo."""
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for i, (x, y) in enumerate(zip(positions, values, strict=True)):
+        if np.isnan(y):
+            continue
+        around = [values[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
+        around = [v for v in around if not np.isnan(v)]
+        below = bool(around) and all(v > y for v in around)
+        ax.annotate(
+            f"{y:.1f}%",
+            (x, y),
+            xytext=(0, -8 if below else 7),
+            textcoords="offset points",
+            ha="center",
+            va="top" if below else "bottom",
+            fontsize=8.5,
+            color=colour,
+            path_effects=halo,
+            zorder=4,
+        )
+
+
+def _draw_daily_sessions(ax: Axes, data: ChartData) -> None:
+    positions = _date_axis(ax, data.x)
+    if len(positions) > BAR_DAYS:
+        _stack_areas(ax, positions, data.series)
+    else:
+        bars = _stack(ax, positions, data.series, 0.8, horizontal=False)
+        if len(positions) <= SHORT_DAYS:
+            ax.bar_label(bars[-1], labels=_totals(data), padding=3, fontsize=9, color=INK)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    ax.margins(y=0.08)
+    ax.set_ylim(bottom=0)
+    _legend(ax)
+
+
+def _totals(data: ChartData) -> list[str]:
+    columns = zip(*(s.values for s in data.series), strict=True)
+    return [f"{sum(v or 0 for v in values):g}" for values in columns]
+
+
+def _draw_top_users(ax: Axes, data: ChartData) -> None:
+    positions = np.arange(len(data.x))
+    bars = _stack(ax, positions, data.series, 0.7, horizontal=True)
+    ax.bar_label(bars[-1], labels=_totals(data), padding=4, fontsize=9, color=INK)
+    ax.set_yticks(positions, data.x_labels)
+    if data.x[-1] is None:
+        ax.get_yticklabels()[-1].set_fontstyle("italic")
+        if len(positions) > 1:
+            ax.axhline(positions[-1] - 0.5, color="#bbbbbb", linewidth=0.8, linestyle=":")
+    pad = 0.6 + max(0.0, (6 - len(positions)) / 2)  # a few users keep slim bars
+    ax.set_ylim(len(positions) - 1 + pad, -pad)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    ax.margins(x=0.08)
+    _legend(ax)
+
+
+def _draw_performance(ax: Axes, data: ChartData) -> None:
+    counts, shares = data.series
+    positions = np.arange(len(data.x))
+    bars = ax.bar(
+        positions,
+        _array(counts.values),
+        width=0.55,
+        color=[COLOURS[band] for band in data.x],
+        linewidth=0,
+    )
+    labels = [f"{n:g}  ({p:.1f}%)" for n, p in zip(counts.values, shares.values, strict=True)]
+    ax.bar_label(bars, labels=labels, padding=4, fontsize=10, color=INK)
+    ax.set_xticks(positions, data.x_labels)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    ax.margins(y=0.12)
+
+
+def _draw_hourly(ax: Axes, data: ChartData) -> None:
+    positions = np.arange(24)
+    _stack(ax, positions, data.series, 0.8, horizontal=False)
+    ax.set_xticks(positions, data.x_labels)
+    ax.set_xlim(-0.7, 23.7)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    ax.margins(y=0.05)
+    _legend(ax)
+
+
+def _draw_stations(ax: Axes, data: ChartData) -> None:
+    positions = np.arange(len(data.x))
+    bars = _stack(ax, positions, data.series, 0.7, horizontal=True)
+    totals = [
+        f"{sum(v or 0 for v in values):.0f}%"
+        for values in zip(*(s.values for s in data.series), strict=True)
+    ]
+    ax.bar_label(bars[-1], labels=totals, padding=4, fontsize=8, color=INK)
+    ax.set_yticks(positions, data.x_labels, fontsize=8)
+    for label in ax.get_yticklabels():
+        if label.get_text().endswith("SUSPECT"):
+            label.set_color(COLOURS[d.EMPTY])
+            label.set_fontweight("bold")
+    for name, value, colour in data.targets:
+        ax.axvline(value, color=colour, linestyle="--", linewidth=1, label=f"{name} ({value:.0f}%)")
+    ax.set_ylim(len(positions) - 0.4, -0.6)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.margins(x=0.08)
+    _legend(ax)
+
+
+DRAW: dict[str, Callable[[Axes, ChartData], None]] = {
+    "stations": _draw_stations,
+    "daily_rates": _draw_daily_rates,
+    "daily_sessions": _draw_daily_sessions,
+    "top_users": _draw_top_users,
+    "performance": _draw_performance,
+    "hourly": _draw_hourly,
+}

@@ -1,0 +1,79 @@
+"""The PDF's page, colours, paragraph styles and table pieces (reportlab)."""
+
+from __future__ import annotations
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import landscape, letter
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import Paragraph, TableStyle
+
+PAGE = landscape(letter)
+MARGIN = 0.5 * inch
+WIDTH = PAGE[0] - 2 * MARGIN
+
+GREEN = colors.HexColor("#1a7f37")
+ORANGE = colors.HexColor("#d9730d")
+RED = colors.HexColor("#c62828")
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#616e7c")
+RULE = colors.HexColor("#cbd2d9")
+HEAD_BG = colors.HexColor("#243b53")
+ZEBRA = colors.HexColor("#f5f7fa")
+LABEL_INK = {"green": GREEN, "dark_orange": ORANGE, "red": RED}
+TINT = {
+    "green": colors.HexColor("#e6f4ea"),
+    "dark_orange": colors.HexColor("#fdf0e3"),
+    "red": colors.HexColor("#fdecea"),
+}
+
+_styles = getSampleStyleSheet()
+TITLE = ParagraphStyle("title", _styles["Title"], fontSize=22, leading=26, alignment=TA_LEFT)
+H1 = ParagraphStyle("h1", _styles["Heading1"], fontSize=15, leading=19, textColor=INK)
+H2 = ParagraphStyle("h2", _styles["Heading2"], fontSize=12, leading=15, textColor=INK)
+BODY = ParagraphStyle("body", _styles["BodyText"], fontSize=9.5, leading=12, textColor=INK)
+SMALL = ParagraphStyle("small", BODY, fontSize=8, leading=10, textColor=MUTED)
+CELL = ParagraphStyle("cell", BODY, fontSize=7.5, leading=9, wordWrap="CJK")
+CELL_HEAD = ParagraphStyle("cellhead", CELL, textColor=colors.white, fontName="Helvetica-Bold")
+
+
+def table_style(header_font: bool = True) -> TableStyle:
+    style = TableStyle(
+        [
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("LEADING", (0, 0), (-1, -1), 10),
+            ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]
+    )
+    if not header_font:
+        style.add("FONTNAME", (0, 0), (-1, 0), "Helvetica")
+    return style
+
+
+def fit(text: str, width: float, size: float, font: str = "Helvetica") -> str:
+    """The text, cut with an ellipsis to fit `width` points."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def cell(text: str, fits: int) -> str | Paragraph:
+    """Plain text when it fits the column (fast); a wrapping paragraph when it does not."""
+    return text if len(text) <= fits else Paragraph(esc(text), CELL)
+
+
+def esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

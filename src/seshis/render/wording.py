@@ -1,0 +1,100 @@
+"""Shared wording of every output: numbers, percentages, durations, plurals and labels.
+
+The terminal, the PDF and the charts all say things the same way through these functions;
+nothing here imports a rendering library.
+"""
+
+from __future__ import annotations
+
+from .. import definitions as d
+from ..dates import DateRange
+
+HEALTH_NAMES = {
+    "empty": "Empty sessions",
+    "micro": "Microsessions",
+    "normal": "Normal sessions",
+    "unclaimed": "Unclaimed sessions",
+}
+TREND_NAMES = {
+    "sessions": "Sessions",
+    "kwh": "Energy delivered",
+    **HEALTH_NAMES,
+}
+
+
+def pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def kwh(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} kWh" if text != "-0" else "0 kWh"
+
+
+def duration(seconds: float) -> str:
+    """35.0s, 12.5m, 4.3h: the seed's duration style."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def threshold(value: float) -> str:
+    """The micro threshold as the seed writes it: 1.0, 0.5, 2.25."""
+    return f"{value:g}" if value != int(value) else f"{value:.1f}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 session", "2 sessions", "0 sessions"."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def span(window: DateRange, sep: str = " → ") -> str:
+    """The local days a window covers: one day, or first and last; an empty window of all the
+    data says there is nothing in it."""
+    if window.kind == "all" and window.start == window.end:
+        return "no valid sessions"
+    first, last = window.local_dates()
+    return str(first) if first == last else f"{first}{sep}{last}"
+
+
+def site_line(site: str, location: str | None, sep: str = " (") -> str:
+    """ "Demo Site (Pasadena, CA)" or "Demo Site, Pasadena, CA"."""
+    if not location:
+        return site
+    return f"{site}{sep}{location})" if sep == " (" else f"{site}{sep}{location}"
+
+
+def band_ranges() -> dict[str, str]:
+    """The performance bands with their currents: HIGH >= 16 A, MED 8-15.9 A, LOW < 8 A."""
+    return {
+        d.HIGH: f">= {d.HIGH_AMPS:g} A",
+        d.MED: f"{d.MED_AMPS:g}-{d.HIGH_AMPS - 0.1:g} A",
+        d.LOW: f"< {d.MED_AMPS:g} A",
+    }
+
+
+def trend_value(metric: str, value: float | None) -> str:
+    """A trend figure as shown: sessions, kWh, or a percentage; n/a when there is none."""
+    if value is None:
+        return "n/a"
+    if metric == "sessions":
+        return f"{value:,.0f}"
+    if metric == "kwh":
+        return f"{value:,.0f} kWh"
+    return pct(value)
+
+
+def trend_change(metric: str, change: float | None) -> str:
+    """The change with its arrow: "▲ 2.1 pts", "▼ 48 kWh", "no change"; empty when unknown."""
+    if change is None:
+        return ""
+    if change == 0:
+        return "no change"
+    arrow = "▲" if change > 0 else "▼"
+    if metric == "sessions":
+        return f"{arrow} {abs(change):,.0f}"
+    if metric == "kwh":
+        return f"{arrow} {abs(change):,.0f} kWh"
+    return f"{arrow} {abs(change):.1f} pts"

@@ -1,0 +1,196 @@
+"""The live sources as a library: credentials, the on-disk store, a sync of the window (and of
+the window before it, for the trends), and the Dataset the report is built from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .. import dates, syncs
+from ..errors import AuthError
+from ..store import Dataset, Store
+from . import acndata, powerflex
+from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
+from .remote import SyncReport, sync
+
+AUTH_SCRIPT = "curl_device_manager.sh"
+CHECKOUT = Path(__file__).resolve().parents[3]  # where seshis.py sits in a checkout
+API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data"}
+
+Progress = Callable[[int, int, int | None], None]  # pages, sessions, the API's total
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Which API, which site, and how to fetch from it."""
+
+    api: str = "powerflex"  # powerflex | acndata
+    site: str = "caltech"  # ACN-Data site
+    acn: str = "0021"
+    account: str = "16"
+    api_url: str | None = None  # None: the API's public URL
+    auth_command: str | None = None  # None: curl_device_manager.sh when found
+    page_size: int | None = None  # None: the API's default
+    concurrency: int = 4
+    timeout: float = 30.0
+    retries: int = 5
+    store_path: str | None = None  # None: the user cache folder
+    refresh: bool = False
+    offline: bool = False
+    overlap_days: float = 1.0
+    anonymize: bool = False
+    include_active: bool = False
+    sort_by: str = "session_start_time"
+    sort_order: str = "DESC"
+    timezone: str | None = None  # None: the ACN-Data sites' zone, else the machine's
+    backoff: float = 0.5  # seconds before the first retry (doubling, with jitter)
+
+
+def default_store_path() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("seshis") / "sessions.duckdb"
+
+
+def credentials(options: LiveOptions) -> Credentials:
+    """A token from the environment, else the auth command; never printed anywhere."""
+    if options.api == "acndata":
+        token = _token("SESHIS_TOKEN", "ACN_API_TOKEN")
+        if not token:
+            raise AuthError(
+                "No ACN-Data token: set SESHIS_TOKEN (or ACN_API_TOKEN) to your ACN-Data API token."
+            )
+        return Credentials(token=token, basic=True)
+    token = _token("SESHIS_TOKEN", "EDF_JWT")
+    if token:
+        return Credentials(token=token)
+    command = options.auth_command or shutil.which(AUTH_SCRIPT)
+    if command is None and (CHECKOUT / AUTH_SCRIPT).is_file():
+        command = str(CHECKOUT / AUTH_SCRIPT)
+    if command is None:
+        raise AuthError(
+            "No PowerFlex credentials: set SESHIS_TOKEN (or EDF_JWT) to your API token, or "
+            f"put {AUTH_SCRIPT} on PATH or next to seshis.py (or give --auth-command)."
+        )
+    return Credentials(command=command)
+
+
+def _token(*names: str) -> str | None:
+    """The first token set in the environment, without surrounding blanks; one that no HTTP
+    header can carry is a credentials error, not a retried connection failure."""
+    for name in names:
+        token = os.environ.get(name, "").strip()
+        if token:
+            if not token.isascii() or not token.isprintable():
+                raise AuthError(
+                    f"The token in {name} holds characters a token cannot have (a line break, "
+                    "or letters outside ASCII); copy it again."
+                )
+            return token
+    return None
+
+
+def api_for(options: LiveOptions) -> powerflex.PowerFlexApi | acndata.AcnDataApi:
+    if options.api == "acndata":
+        return acndata.AcnDataApi(options.api_url or acndata.DEFAULT_URL, options.site)
+    return powerflex.PowerFlexApi(
+        options.api_url or powerflex.DEFAULT_URL,
+        options.acn,
+        options.account,
+        anonymize=options.anonymize,
+        include_active=options.include_active,
+        sort_by=options.sort_by,
+        sort_order=options.sort_order,
+    )
+
+
+def timezone_for(options: LiveOptions) -> str:
+    """The window is needed before any row arrives: the option, else the zone of the ACN-Data
+    sites (California), else the machine's."""
+    if options.timezone:
+        return options.timezone
+    return "America/Los_Angeles" if options.api == "acndata" else dates.system_timezone()
+
+
+def load(
+    options: LiveOptions,
+    kind: str,
+    now: datetime,
+    start: dates.date | None = None,
+    end: dates.date | None = None,
+    *,
+    progress: Progress | None = None,
+    log: Callable[[str], None] | None = None,
+) -> tuple[Dataset, dates.DateRange]:
+    """Bring the store up to date for the window (and the one before it) and return the
+    store's sessions of the window with the window itself."""
+    api = api_for(options)
+    tz = timezone_for(options)
+    window = dates.window(kind, tz, now, start, end)
+    creds = None if options.offline else credentials(options)
+    store = Store.open(Path(options.store_path or default_store_path()).expanduser())
+    syncs.prepare(store)
+    if creds is None:
+        note = syncs.freshness(store, api.key, now, window.start, window.end)
+        status = syncs.SyncStatus(str(store.path), api.key, offline=True, note=note)
+    else:
+        report = _sync(store, api, creds, options, window, now, progress, log)
+        note = _mismatch(report)
+        status = syncs.SyncStatus(
+            str(store.path),
+            api.key,
+            offline=False,
+            requests=report.requests,
+            pages=report.pages,
+            rows=report.rows,
+            duplicates=report.duplicates,
+            api_total=report.api_total,
+            windows=report.fetched_windows,
+            note=note,
+            warning=note is not None,
+        )
+    store.use_source(api.key, window)
+    site, _zone = store.identity()
+    name, location = api.site_name(site)
+    data = Dataset(store, name, location, window.timezone, span=None, sync=status)
+    return data, window
+
+
+def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
+    transport = (
+        CommandTransport(creds.command, options.timeout)
+        if creds.command
+        else HttpxTransport(creds, options.timeout, options.concurrency)
+    )
+    fetcher = Fetcher(transport, creds, attempts=options.retries, backoff=options.backoff, log=log)
+    size = options.page_size or api.default_page_size
+    try:
+        return sync(
+            store,
+            api,
+            fetcher,
+            dates.previous_window(window).start,  # and the window before: the trends
+            window.end,
+            page_size=size,
+            concurrency=options.concurrency,
+            overlap=timedelta(days=options.overlap_days),
+            refresh=options.refresh,
+            now=now,
+            progress=progress,
+        )
+    finally:
+        transport.close()
+
+
+def _mismatch(report: SyncReport) -> str | None:
+    if not report.mismatch:
+        return None
+    merged = f" after merging {report.duplicates} duplicates" if report.duplicates else ""
+    return (
+        f"The API said it had {report.api_total} sessions but {report.rows} arrived{merged}; "
+        "rerun with --refresh if the site was busy."
+    )
