@@ -32,6 +32,7 @@ class Result:
     out: str
     err: str
     code: int
+    waits: list[float]  # the waits between retries, recorded instead of slept
 
     def json(self):
         return json.loads(self.out)
@@ -46,6 +47,7 @@ def run_cli(
 ) -> Result:
     """Run seshis in-process; `tty=True` makes stdin look like a terminal so prompts appear."""
     out, err = io.StringIO(), io.StringIO()
+    waits: list[float] = []
     env = Environment(
         stdin=io.StringIO(stdin),
         stdout=out,
@@ -53,9 +55,10 @@ def run_cli(
         stdin_isatty=tty,
         color=color,
         now=now or datetime(2026, 11, 26, 20, 0, tzinfo=UTC),
+        sleep=waits.append,
     )
     code = main(list(args), env)
-    return Result(out.getvalue(), err.getvalue(), code)
+    return Result(out.getvalue(), err.getvalue(), code, waits)
 
 
 def shared_file(name: str) -> Path:

@@ -17,12 +17,18 @@ from fakeapi import T0, TOKEN, FakeApi, powerflex_rows, start_server
 WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
 
 
-@pytest.fixture
-def server():
+@pytest.fixture(scope="module")
+def _running():
+    """One loopback server for the module (stopping one costs half a second)."""
     srv = start_server()
     yield srv
-    srv.clear()
     srv.stop()
+
+
+@pytest.fixture
+def server(_running):
+    yield _running
+    _running.clear()
 
 
 @pytest.fixture
@@ -168,10 +174,9 @@ def test_empty_window(server, fake, token, tmp_path):
 
 def test_429_with_retry_after_is_honoured(server, fake, token, tmp_path):
     fake.rate_limited = 2
-    started = time.monotonic()
     r = live(server, tmp_path, "--page-size", "500")
     assert r.code == 0, r.err
-    assert time.monotonic() - started >= 2.0  # two waits of Retry-After: 1
+    assert r.waits == [1.0, 1.0]  # two waits of Retry-After: 1
     assert totals(r.json()) == expected(fake.rows)
     assert len(fake.requests) == 3 + 2
 
@@ -180,6 +185,9 @@ def test_a_burst_of_500s_then_success(server, fake, token, tmp_path):
     fake.errors_500 = 3
     r = live(server, tmp_path, "--page-size", "500", "--concurrency", "1")
     assert r.code == 0, r.err
+    # exponential back-off with jitter: 0.5-1 s, then 1-2 s, then 2-4 s
+    assert len(r.waits) == 3
+    assert all(lo <= w <= 2 * lo for w, lo in zip(r.waits, (0.5, 1.0, 2.0), strict=True))
     assert totals(r.json()) == expected(fake.rows)
     assert len(fake.requests) == 3 + 3
 
@@ -194,8 +202,8 @@ def test_giving_up_says_what_failed_and_what_was_kept(server, fake, token, tmp_p
 
 
 def test_read_timeout_then_the_next_run_completes(server, fake, token, tmp_path):
-    fake.slow_page, fake.delay = 2, 2.0
-    args = ("--page-size", "500", "--concurrency", "1", "--timeout", "0.5", "--retries", "2")
+    fake.slow_page, fake.delay = 2, 1.0
+    args = ("--page-size", "500", "--concurrency", "1", "--timeout", "0.3", "--retries", "2")
     r = live(server, tmp_path, *args)
     assert r.code == 1
     assert "timed out" in r.err

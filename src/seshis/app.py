@@ -27,12 +27,12 @@ def run(
     err: Console,
     stdout: IO[str],
     now: datetime,
-    backoff: float | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> ExitStatus:
     """Everything after the flags and prompts: returns the exit status."""
     timer = Timer()
     debug = DebugLog(err) if settings.debug else None
-    data, window = load(settings, now, err, debug, backoff)
+    data, window = load(settings, now, err, debug, sleep)
     timer.lap("load")
     if debug:
         debug.settings(settings)
@@ -54,12 +54,12 @@ def load(
     now: datetime,
     err: Console,
     log: Callable[[str], None] | None,
-    backoff: float | None,
+    sleep: Callable[[float], None] | None,
 ) -> tuple[Dataset, DateRange]:
     """The sessions of the demo, the files or a live API, and the window asked for."""
     kind, start, end = settings.range_kind, settings.start, settings.end
     if settings.source_kind == "api":
-        options = settings.live_options(backoff)
+        options = settings.live_options(sleep)
         with FetchProgress(err, live.API_NAMES[options.api]) as progress:
             return live.load(options, kind or "today", now, start, end, progress=progress, log=log)
     busy = err.status("Reading session files…") if err.is_terminal else nullcontext()

@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,7 +129,7 @@ class Environment:
     stdin_isatty: bool | None = None
     color: bool | None = None  # None: colour when the stream is a terminal
     now: datetime | None = None
-    backoff: float | None = None  # seconds before the first retry (tests make it tiny)
+    sleep: Callable[[float], None] | None = None  # waits between retries (tests record them)
 
 
 def gather(
@@ -247,4 +248,4 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
         for stream in (env.stdout, env.stderr)
     )
     now = env.now or datetime.now(UTC)
-    return run(settings, out, err, env.stdout, now, backoff=env.backoff)
+    return run(settings, out, err, env.stdout, now, sleep=env.sleep)

@@ -469,13 +469,13 @@ class Settings:
             return None
         return tuple(c for c, on in ((d.EMPTY, self.empty), (d.MICRO, self.micro)) if on)
 
-    def live_options(self, backoff: float | None = None) -> Any:
+    def live_options(self, sleep: Callable[[float], None] | None = None) -> Any:
         """The library's LiveOptions: the live API settings of the same names."""
         from .sources.live import LiveOptions
 
-        names = set(LiveOptions.__dataclass_fields__) - {"backoff"}
+        names = set(LiveOptions.__dataclass_fields__) & {f.name for f in fields(self)}
         values = {name: getattr(self, name) for name in names}
-        return LiveOptions(**values, **({"backoff": backoff} if backoff is not None else {}))
+        return LiveOptions(**values, **({"sleep": sleep} if sleep is not None else {}))
 
 
 SESSION_CAP = 20  # session lines per driver in the terminal

@@ -182,6 +182,7 @@ class Fetcher:
     creds: Credentials
     attempts: int = 5
     backoff: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
     max_wait: float = 60.0
     log: Callable[[str], None] | None = None
     requests: int = field(default=0)
@@ -202,6 +203,7 @@ class Fetcher:
             wait=self._wait,
             retry=retry_if_exception_type(RetryableError),
             reraise=True,
+            sleep=self.sleep,
         )
         try:
             response = retrying(self._get_once, url)

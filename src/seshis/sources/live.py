@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ class LiveOptions:
     sort_order: str = "DESC"
     timezone: str | None = None  # None: the ACN-Data sites' zone, else the machine's
     backoff: float = 0.5  # seconds before the first retry (doubling, with jitter)
+    sleep: Callable[[float], None] = time.sleep  # how to wait between attempts
 
 
 def default_store_path() -> Path:
@@ -166,7 +168,14 @@ def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
         if creds.command
         else HttpxTransport(creds, options.timeout, options.concurrency)
     )
-    fetcher = Fetcher(transport, creds, attempts=options.retries, backoff=options.backoff, log=log)
+    fetcher = Fetcher(
+        transport,
+        creds,
+        attempts=options.retries,
+        backoff=options.backoff,
+        sleep=options.sleep,
+        log=log,
+    )
     size = options.page_size or api.default_page_size
     try:
         return sync(
