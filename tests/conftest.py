@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +63,12 @@ def run_cli(
 
 
 def shared_file(name: str) -> Path:
+    """A real data file of ../shared/data. A user's own checkout has no ../shared, so its tests
+    skip; in CI (where it always exists) a missing file fails loudly."""
     path = SHARED_DATA / name
     if not path.exists():
-        pytest.skip(f"{path} is not present (real data lives beside the project)")
+        message = f"{path} is not present (real data lives beside the project)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return path

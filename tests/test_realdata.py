@@ -18,7 +18,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import SHARED_DATA, run_cli, shared_file
+from conftest import run_cli, shared_file
 
 JSON_FILE = "acn-caltech-2020-api-pages.json"
 CSV_FILE = "acn-caltech-2021.csv"
@@ -358,11 +358,3 @@ def test_user_report_lists_unclaimed_after_every_user(name: str) -> None:
     assert len(user_lines) == users
     assert len(unclaimed_lines) == 1
     assert all(i < unclaimed_lines[0] for i in user_lines)
-
-
-def test_the_data_files_have_not_moved() -> None:
-    # A renamed file would make every test above skip quietly; this one fails instead.
-    if not SHARED_DATA.exists():
-        pytest.skip(f"{SHARED_DATA} is not present")
-    for name in FILES:
-        assert (SHARED_DATA / name).is_file()

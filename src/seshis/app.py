@@ -13,8 +13,8 @@ from .analysis import build_report
 from .dates import DateRange
 from .outputs import OUTPUTS, Run
 from .render import terminal
-from .render.debug import DebugLog, Timer
-from .render.progress import FetchProgress
+from .render.common.debug import DebugLog, Timer
+from .render.common.progress import FetchProgress
 from .settings import Settings
 from .sources import live, load_demo, load_files
 from .status import ExitStatus

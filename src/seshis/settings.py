@@ -458,6 +458,7 @@ class Settings:
             ),
             stations=self.stations or wide,
             trends=wide,
+            listings=self.output in ("text", "pdf"),
             listing_cap=PDF_ROWS_PER_USER if pdf else None if self.printsessions else SESSION_CAP,
             worst_first=pdf,
             export=self._export_categories() if self.output == "csv" else None,

@@ -157,11 +157,23 @@ class Store:
         return int(self.value(f"SELECT count(*) FROM {relation}"))
 
     def span(self) -> tuple[datetime, datetime] | None:
-        """First and last start of the rows (Parquet answers from its statistics, so this
-        costs nothing at ten million rows); None when no row has a start."""
+        """First and last start of the valid sessions; None when there is none. Parquet answers
+        the extremes from its statistics; only when an extreme row is invalid does this take
+        a scan of every row."""
         first, last = self.row("SELECT min(start), max(start) FROM sessions")
         if first is None:
             return None
+        valid = self.row(
+            "SELECT bool_or(start = $f AND problem IS NULL), "
+            "bool_or(start = $l AND problem IS NULL) FROM sessions WHERE start = $f OR start = $l",
+            {"f": first, "l": last},
+        )
+        if not (valid and valid[0] and valid[1]):
+            first, last = self.row(
+                "SELECT min(start), max(start) FROM sessions WHERE problem IS NULL"
+            )
+            if first is None:
+                return None
         return first, last.replace(microsecond=0) + timedelta(seconds=1)
 
     def identity(self, sample: int = 100_000) -> tuple[str | None, str | None]:
@@ -289,12 +301,12 @@ class Store:
         try:
             self.con.execute(
                 "CREATE TABLE dup_hashes AS SELECT hash(session_id) AS h FROM all_rows "
-                "WHERE session_id IS NOT NULL GROUP BY h HAVING count(*) > 1"
+                "WHERE session_id <> '' GROUP BY h HAVING count(*) > 1"
             )
             if self.count("dup_hashes"):
                 self.con.execute(
                     "CREATE TABLE dup_ids AS SELECT session_id, count(*) AS n FROM all_rows "
-                    "WHERE hash(session_id) IN (SELECT h FROM dup_hashes) "
+                    "WHERE session_id <> '' AND hash(session_id) IN (SELECT h FROM dup_hashes) "
                     "GROUP BY session_id HAVING count(*) > 1"
                 )
                 merged = self.value("SELECT coalesce(sum(n - 1), 0) FROM dup_ids")

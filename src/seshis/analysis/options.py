@@ -31,6 +31,7 @@ class Options:
     sections: Sections = field(default_factory=Sections)
     stations: bool = True  # the per-station figures
     trends: bool = True  # the previous window's figures
+    listings: bool = True  # the session lines per driver (with the users section)
     listing_cap: int | None = 20  # session lines per driver; None: every one
     worst_first: bool = False  # listings cut to the worst sessions (the PDF), not the first
     export: tuple[str, ...] | None = None  # the categories an export selects; None: all

@@ -122,7 +122,8 @@ def build_report(
         if options.trends and window.kind != "all"
         else None
     )
-    lines = listings.listings(store, window, options) if options.sections.users else ()
+    shown = options.listings and options.sections.users
+    lines = listings.listings(store, window, options) if shown else ()
     return Report(
         site=data.site,
         location=data.location,

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..analysis import Report
-from .wording import span
+from .common.wording import span
 
 
 def render(report: Report, out: Console) -> None:

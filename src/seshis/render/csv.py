@@ -12,7 +12,7 @@ from pathlib import Path
 from ..analysis import Report
 from ..analysis.stations import RECORD_COLUMNS
 from ..store import FORMULA_START
-from .atomic import atomic_file
+from .common.atomic import atomic_file
 
 BOM = b"\xef\xbb\xbf"
 

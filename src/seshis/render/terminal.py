@@ -9,7 +9,7 @@ from .. import definitions as d
 from ..analysis import Report
 from ..analysis.listings import Listing
 from ..analysis.summary import Counts, UserStats
-from .wording import (
+from .common.wording import (
     HEALTH_NAMES,
     TREND_NAMES,
     duration,
@@ -166,13 +166,15 @@ def _user(stats: UserStats, listing: Listing | None, thr_kwh: float, out: Consol
 def _quality(r: Report, out: Console, debug: bool) -> None:
     q = r.quality
     if q.duplicates:
-        out.print(f"\nℹ️  {q.duplicates} duplicate rows merged (the same session_id seen twice).")
+        rows = plural(q.duplicates, "duplicate row")
+        out.print(f"\nℹ️  {rows} merged (the same session_id seen twice).")
     if not q.invalid:
         return
     kinds = ", ".join(f"{name}: {n}" for name, n in q.problems)
     hint = "" if debug else "; run with --debug to list them"
     out.print(
-        f"\n[yellow]⚠️  {q.invalid} invalid rows were not analysed ({kinds}){hint}.[/yellow]",
+        f"\n[yellow]⚠️  {plural(q.invalid, 'invalid row')} {'was' if q.invalid == 1 else 'were'} "
+        f"not analysed ({kinds}){hint}.[/yellow]",
         soft_wrap=True,
     )
 

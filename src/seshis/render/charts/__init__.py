@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from ...analysis import Report
 from ...errors import ExportError, UsageError
-from ..atomic import atomic_file
+from ..common.atomic import atomic_file
 from .data import (
     BUILDERS,
     EMAIL_WIDTH,

@@ -14,7 +14,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ... import definitions as d
 from ...analysis import Report
-from ..wording import site_line, span
+from ..common.wording import site_line, span
 from .data import BAR_DAYS, COLOURS, GRID, INK, MUTED, SHORT_DAYS, ChartData, Series, shorten
 
 

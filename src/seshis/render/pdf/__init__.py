@@ -12,8 +12,8 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from ...analysis import Report
-from ..atomic import atomic_file
-from ..wording import span
+from ..common.atomic import atomic_file
+from ..common.wording import span
 from . import sections
 from .styles import MARGIN, MUTED, PAGE, RULE, WIDTH, fit
 from .summary import header, logo_ok, summary_page

@@ -13,7 +13,7 @@ from ...analysis import Report
 from ...analysis.listings import Listing
 from ...analysis.stations import ALPHA, MIN_SESSIONS
 from ...analysis.summary import UserStats
-from ..wording import band_ranges, duration, kwh, pct, plural, threshold
+from ..common.wording import band_ranges, duration, kwh, pct, plural, threshold
 from .styles import (
     BODY,
     CELL_HEAD,

@@ -15,7 +15,7 @@ from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
 from ... import definitions as d
 from ...analysis import Report, Trend
 from ...analysis.summary import Counts
-from ..wording import (
+from ..common.wording import (
     HEALTH_NAMES,
     band_ranges,
     pct,

@@ -6,8 +6,8 @@ nothing here imports a rendering library.
 
 from __future__ import annotations
 
-from .. import definitions as d
-from ..dates import DateRange
+from ... import definitions as d
+from ...dates import DateRange
 
 HEALTH_NAMES = {
     "empty": "Empty sessions",

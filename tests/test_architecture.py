@@ -1,0 +1,110 @@
+"""The shape of the code: imports run one way (sources -> store -> report -> render, with the
+CLI on top), renderers never query, and no module grows past what a reader can hold."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "seshis"
+
+# Each layer and the layers it may import (besides itself). The base modules hold the
+# definitions everything shares; the command line sits on top of everything.
+BASE = {"errors", "status", "definitions", "dates"}
+LAYERS = {
+    "base": set(),
+    "store": {"base"},
+    "sources": {"base", "store"},
+    "analysis": {"base", "store"},
+    "render": {"base", "store", "analysis"},
+    "cli": {"base", "store", "sources", "analysis", "render"},
+}
+OUTPUT_FORMATS = ("terminal", "check", "jsonout", "rows", "csv", "pdf", "charts")
+
+
+def layer(module: str) -> str:
+    """The layer of a module named relative to the package (e.g. "render.pdf.summary")."""
+    top = module.split(".")[0]
+    if top in BASE or top in ("__init__", ""):
+        return "base"
+    if top in ("store", "syncs"):
+        return "store"
+    if top in ("sources", "analysis", "render"):
+        return top
+    return "cli"  # cli, app, outputs, settings, config, prompts
+
+
+def modules() -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        out.append((".".join(parts), path))
+    return out
+
+
+def imports(module: str, path: Path) -> set[str]:
+    """Every seshis module this one imports, at the top or inside a function."""
+    package = module.split(".")[:-1] if path.name != "__init__.py" else module.split(".")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                name = ".".join([*base, node.module] if node.module else base)
+            elif node.module and node.module.startswith("seshis"):
+                name = node.module.removeprefix("seshis").lstrip(".")
+            else:
+                continue
+            targets = (
+                [name] if node.module else [f"{name}.{a.name}".lstrip(".") for a in node.names]
+            )
+            found.update(t for t in targets if t)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("seshis."):
+                    found.add(alias.name.removeprefix("seshis."))
+    return found
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
+def test_imports_run_one_way(module, path):
+    mine = layer(module)
+    allowed = LAYERS[mine] | {mine}
+    wrong = sorted(t for t in imports(module, path) if layer(t) not in allowed)
+    assert not wrong, f"{module} ({mine}) imports {wrong}"
+
+
+def test_the_layer_map_knows_every_module():
+    known = {"cli", "app", "outputs", "settings", "config", "prompts", "__main__"}
+    for module, _ in modules():
+        top = module.split(".")[0]
+        assert layer(module) != "cli" or top in known, f"{module}: which layer is it?"
+
+
+def test_renderers_have_one_entry_point_and_never_query():
+    for name in OUTPUT_FORMATS:
+        path = PACKAGE / "render" / f"{name}.py"
+        path = path if path.exists() else PACKAGE / "render" / name / "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        entry = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "render"]
+        assert entry and entry[0].args.args[0].arg == "report", f"render/{name}: render(report…)"
+    for path in (PACKAGE / "render").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert ".execute(" not in text and ".sql(" not in text, f"{path} runs a query"
+
+
+def test_nothing_outside_the_store_and_the_report_touches_the_connection():
+    for module, path in modules():
+        if layer(module) in ("store", "analysis"):
+            continue
+        assert ".con." not in path.read_text(encoding="utf-8"), f"{module} uses store.con"
+
+
+def test_modules_stay_small():
+    sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules()}
+    assert sizes["cli"] <= 400 and sizes["app"] <= 150
+    assert max(sizes.values()) <= 500, max(sizes.items(), key=lambda kv: kv[1])
