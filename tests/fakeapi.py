@@ -2,7 +2,10 @@
 
 Real HTTP on loopback (pytest-httpserver, threaded), the real response shapes of DESIGN.md,
 and knobs for what real servers do: 429 with Retry-After, bursts of 500s, slow pages, truncated
-JSON, expired tokens, rows repeated across pages. Used by tests/test_live.py and bench/.
+JSON, expired tokens, rows repeated across pages; and data that changes while a client pages
+(sessions arriving, late completions), pages short of rows, totals that change or cannot be
+right, pages longer than asked, bodies trickled slowly. Used by tests/test_live.py,
+tests/test_sync_faults.py and bench/.
 """
 
 from __future__ import annotations
@@ -90,6 +93,18 @@ class FakeApi:
     total_offset: int = 0  # the total the API claims, minus the true total
     cap: int | None = None  # the server sends at most this many rows a page, whatever asked
     html: bool = False  # answers 200 with an HTML page (a login portal, a proxy error)
+    # data that changes while a client pages: after serving the Nth full page request, these
+    # sessions join the data ({N: [rows]}); N counts page requests with rows, in order served
+    arrive_after: dict[int, list[dict]] = field(default_factory=dict)
+    short_pages: dict[int, int] = field(default_factory=dict)  # page: rows dropped, every try
+    short_once: dict[int, int] = field(default_factory=dict)  # page: rows dropped, first try
+    empty_once: set[int] = field(default_factory=set)  # these pages answer empty, first try
+    total_on_page: dict[int, int] = field(default_factory=dict)  # page: total claimed there
+    fixed_total: int | None = None  # the total claimed, whatever the data
+    long_page: int = 0  # every page also carries this many rows of the next page
+    trickle: float = 0.0  # seconds between 64-byte pieces of the body (a stuck server)
+    newest_first: bool = False  # PowerFlex ignores sortOrder and always answers newest first
+    served: int = 0
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: int = 0
@@ -133,15 +148,46 @@ class FakeApi:
         return None
 
     def _page(self, selected: list[dict], size: int, page: int) -> list[dict]:
-        chunk = selected[(page - 1) * size : page * size]
+        chunk = selected[(page - 1) * size : page * size + self.long_page]
         if self.repeat_across_pages and page > 1 and chunk:
             chunk = [selected[(page - 1) * size - 1], *chunk]
+        with self.lock:
+            dropped = self.short_pages.get(page, 0) + self.short_once.pop(page, 0)
+            if page in self.empty_once:
+                self.empty_once.discard(page)
+                dropped = len(chunk)
+        if dropped and size > 1:
+            chunk = chunk[: max(0, len(chunk) - dropped)]
         return chunk
+
+    def _total(self, selected: list[dict], page: int, size: int) -> int:
+        if self.fixed_total is not None:
+            return self.fixed_total
+        if size > 1 and page in self.total_on_page:
+            return self.total_on_page[page]
+        return len(selected) + self.total_offset
+
+    def _served(self, chunk: list[dict], size: int) -> None:
+        """Count a page served; sessions due to arrive after it join the data now."""
+        if size <= 1 or not chunk:
+            return
+        with self.lock:
+            self.served += 1
+            self.rows.extend(self.arrive_after.pop(self.served, []))
 
     def _body(self, doc: object, page: int) -> Response:
         text = json.dumps(doc)
         if page == self.truncate_page:
             text = text[: len(text) // 2]
+        if self.trickle:
+            pause = self.trickle
+
+            def slowly():
+                for i in range(0, len(text), 64):
+                    time.sleep(pause)
+                    yield text[i : i + 64]
+
+            return Response(slowly(), status=200, content_type="application/json")
         return Response(text, status=200, content_type="application/json")
 
     # --- PowerFlex ----------------------------------------------------------------------------
@@ -172,17 +218,20 @@ class FakeApi:
             return Response("<html><body>Please sign in</body></html>", content_type="text/html")
         bounds = dict(d.split(":", 1) for d in request.args.getlist("date"))
         lo, hi = int(bounds.get("gte", 0)), int(bounds.get("lte", 2**62))
+        with self.lock:
+            rows = list(self.rows)
         selected = sorted(
-            (r for r in self.rows if lo <= r["session_start_time"] <= hi),
-            key=lambda r: r["session_start_time"],
-            reverse=True,
+            (r for r in rows if lo <= r["session_start_time"] <= hi),
+            key=lambda r: (r["session_start_time"], r["session_id"]),
+            reverse=self.newest_first or request.args.get("sortOrder", "DESC") == "DESC",
         )
         chunk = self._page(selected, size, page)
+        self._served(chunk, size)
         if self.bare_list:
             return self._body(chunk, page)
         doc: dict = {"rows": chunk, "page": page, "limit": size}
         if not self.hide_total:
-            doc["total_count"] = len(selected) + self.total_offset
+            doc["total_count"] = self._total(selected, page, size)
         return self._body(doc, page)
 
     # --- ACN-Data -----------------------------------------------------------------------------
@@ -194,25 +243,29 @@ class FakeApi:
         if denied:
             return denied
         where = request.args.get("where", "")
-        found = re.findall(r'connectionTime([<>]=)"([^"]+)"', where)
-        lo = hi = None
-        for op, text in found:
-            when = datetime.strptime(text, RFC1123).replace(tzinfo=UTC)
-            lo, hi = (when, hi) if op == ">=" else (lo, when)
-        items = [
-            i
-            for i in acn_items(self.rows)
-            if (lo is None or _start(i) >= lo) and (hi is None or _start(i) <= hi)
+        found = re.findall(r'connectionTime([<>]=?)"([^"]+)"', where)
+        checks = {
+            ">=": lambda t, w: t >= w,
+            ">": lambda t, w: t > w,
+            "<=": lambda t, w: t <= w,
+            "<": lambda t, w: t < w,
+        }
+        bounds = [
+            (checks[op], datetime.strptime(text, RFC1123).replace(tzinfo=UTC)) for op, text in found
         ]
-        items.sort(key=_start)
+        with self.lock:
+            rows = list(self.rows)
+        items = [i for i in acn_items(rows) if all(ok(_start(i), w) for ok, w in bounds)]
+        items.sort(key=lambda i: (_start(i), i["sessionID"]))
         chunk = self._page(items, size, page)
+        self._served(chunk, size)
         doc: dict = {
             "_items": chunk,
             "_meta": {"page": page, "max_results": size},
             "_links": {"self": {"href": "sessions"}},
         }
         if not self.hide_total:
-            doc["_meta"]["total"] = len(items) + self.total_offset
+            doc["_meta"]["total"] = self._total(items, page, size)
         if page * size < len(items):
             site = request.path.rsplit("/", 1)[-1]
             query = urlencode({"where": where, "max_results": size, "page": page + 1})

@@ -110,7 +110,7 @@ def test_powerflex_without_total_pages_until_a_short_page(server, fake, token, t
     r = live(server, tmp_path, "--page-size", "500")
     assert r.code == 0, r.err
     assert totals(r.json()) == expected(fake.rows)
-    assert len(fake.requests) == 3  # 500 + 500 + 234
+    assert len(fake.requests) == 4  # 500 + 500 + 234, then an empty page confirms the end
     assert fake.max_in_flight == 1
 
 
@@ -119,7 +119,7 @@ def test_acndata_follows_next_links(server, fake, token, tmp_path):
     r = live(server, tmp_path, "--api", "acndata", "--site", "caltech", "--page-size", "250")
     assert r.code == 0, r.err
     assert totals(r.json()) == expected(fake.rows)
-    assert len(fake.requests) == 5
+    assert len(fake.requests) == 6  # 5 pages, then an empty page confirms the end
     assert all(p.startswith("/api/v1/sessions/caltech") for p in fake.requests)
 
 
@@ -141,15 +141,15 @@ def test_duplicates_across_pages_are_stored_once(server, fake, token, tmp_path):
     assert stored(tmp_path) == (1234, 1234)
 
 
-def test_a_total_that_disagrees_is_a_warning(server, fake, token, tmp_path):
-    fake.total_offset = 7
-    fake.hide_total = False
+def test_a_total_that_cannot_be_met_is_an_incomplete_sync(server, fake, token, tmp_path):
+    fake.total_offset = 7  # the API claims 7 sessions it never sends
     r = live(server, tmp_path, "--page-size", "500")
     assert r.code == 0
     doc = r.json()
     assert doc["sync"]["mismatch"] is True
-    assert "The API said it had 1241 sessions but 1234 arrived" in r.err
-    assert "The API said it had 1241" in doc["sync"]["note"]
+    assert doc["sync"]["complete"] is False and doc["sync"]["missing"] == 7
+    assert "up to 7 sessions the API reported could not be fetched" in r.err
+    assert totals(doc) == expected(fake.rows)
 
 
 def test_empty_window(server, fake, token, tmp_path):

@@ -146,42 +146,37 @@ def query(url: str | None) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
-def test_powerflex_full_page_with_a_total_links_the_next_page():
-    page = PF.parse({"rows": [{}, {}, {}], "total_count": 7}, "u", 3, 1, LO, HI)
-    assert (page.count, page.path, page.total) == (3, "$.rows[*]", 7)
-    assert page.next_url is not None
-    assert page.next_url.startswith("https://pf.example/v1/public/sessions/acn/0021?")
-    q = query(page.next_url)
+def test_powerflex_pages_are_asked_oldest_first_over_a_half_open_window():
+    url = PF.page_url(LO, HI, 3, 2)
+    assert url.startswith("https://pf.example/v1/public/sessions/acn/0021?")
+    q = query(url)
     assert q["page"] == ["2"] and q["limit"] == ["3"] and q["acc"] == ["16"]
-    # 2026-11-01T00:00Z is 1,793,491,200 s after the epoch; a week is 604,800 s
-    assert q["date"] == ["gte:1793491200000", "lte:1794096000000"]
+    assert q["sortBy"] == ["session_start_time"] and q["sortOrder"] == ["ASC"]
+    # 2026-11-01T00:00Z is 1,793,491,200 s after the epoch; a week is 604,800 s, and the
+    # window's end is excluded (one millisecond before it is the last one asked)
+    assert q["date"] == ["gte:1793491200000", "lte:1794095999999"]
 
 
 @pytest.mark.parametrize(
-    ("doc", "size", "number", "count", "path", "total", "next_page"),
+    ("doc", "count", "path", "total"),
     [
-        ({"rows": [{}], "total_count": 7}, 3, 3, 1, "$.rows[*]", 7, None),  # the last, short
-        ({"rows": [{}]}, 3, 1, 1, "$.rows[*]", None, 2),  # short first page: the server may cap
-        ({"rows": [{}]}, 3, 2, 1, "$.rows[*]", None, None),  # a short later page ends it
-        ({"rows": []}, 3, 1, 0, "$.rows[*]", None, None),  # nothing at all
-        ([{}, {}], 2, 4, 2, "$[*]", None, 5),  # a bare list, full
-        ({"rows": [{}], "total_count": "12"}, 3, 2, 1, "$.rows[*]", 12, None),
-        ({"rows": [{}], "total_count": "many"}, 3, 2, 1, "$.rows[*]", None, None),
+        ({"rows": [{}], "total_count": 7}, 1, "$.rows[*]", 7),
+        ({"rows": [{}]}, 1, "$.rows[*]", None),
+        ({"rows": []}, 0, "$.rows[*]", None),  # nothing at all
+        ([{}, {}], 2, "$[*]", None),  # a bare list
+        ({"rows": [{}], "total_count": "12"}, 1, "$.rows[*]", 12),
+        ({"rows": [{}], "total_count": "many"}, 1, "$.rows[*]", None),
     ],
 )
-def test_powerflex_pages(doc, size, number, count, path, total, next_page):
-    page = PF.parse(doc, "u", size, number, LO, HI)
-    assert (page.count, page.path, page.total) == (count, path, total)
-    if next_page is None:
-        assert page.next_url is None
-    else:
-        assert query(page.next_url)["page"] == [str(next_page)]
+def test_powerflex_pages(doc, count, path, total):
+    page = PF.parse(doc, "u")
+    assert (page.count, page.path, page.total, page.next_url) == (count, path, total, None)
 
 
 @pytest.mark.parametrize("doc", [{"data": []}, {"rows": "none"}, "rows", 3])
 def test_powerflex_page_without_rows_is_an_api_error(doc):
     with pytest.raises(ApiError) as err:
-        PF.parse(doc, "https://pf.example/x", 3, 1, LO, HI)
+        PF.parse(doc, "https://pf.example/x")
     assert str(err.value).startswith("https://pf.example/x answered with JSON that holds no")
 
 
@@ -194,7 +189,7 @@ def test_acndata_page_with_a_next_link_and_a_total():
         "_meta": {"page": 1, "max_results": 2, "total": 5},
         "_links": {"next": {"href": "sessions/caltech?page=2"}},
     }
-    page = ACN.parse(doc, "u", 2, 1, LO, HI)
+    page = ACN.parse(doc, "u")
     assert (page.count, page.path, page.total) == (2, "$._items[*]", 5)
     assert page.next_url == "https://acn.example/api/v1/sessions/caltech?page=2"
 
@@ -209,14 +204,14 @@ def test_acndata_page_with_a_next_link_and_a_total():
     ],
 )
 def test_acndata_pages_without_a_next_link(doc, count, total):
-    page = ACN.parse(doc, "u", 2, 3, LO, HI)
+    page = ACN.parse(doc, "u")
     assert (page.count, page.total, page.next_url) == (count, total, None)
 
 
 @pytest.mark.parametrize("doc", [{"items": []}, [{}], {"_items": {"a": 1}}])
 def test_acndata_page_without_items_is_an_api_error(doc):
     with pytest.raises(ApiError) as err:
-        ACN.parse(doc, "https://acn.example/y", 2, 1, LO, HI)
+        ACN.parse(doc, "https://acn.example/y")
     assert str(err.value) == (
         'https://acn.example/y answered with JSON that holds no sessions (no "_items" list).'
     )

@@ -313,10 +313,10 @@ def test_an_unfinished_sync_covers_nothing(disk: Store):
 
 def test_a_finished_sync_covers_its_window_up_to_its_finish_less_the_overlap(disk: Store):
     old = syncs.begin(disk, "pf", at(0), at(24), at(100))
-    syncs.finish(disk, old, at(101), rows=12, api_total=13)
+    syncs.finish(disk, old, at(101), rows=12, api_total=13, missing=0)
     # a window that reached the moment of the sync: only what had ended by then is settled
     recent = syncs.begin(disk, "pf", at(200), at(300), at(300))
-    syncs.finish(disk, recent, at(301), rows=4, api_total=None)
+    syncs.finish(disk, recent, at(301), rows=4, api_total=None, missing=0)
     assert disk.row("SELECT rows, api_total, complete FROM syncs WHERE id = ?", [old]) == (
         12,
         13,
@@ -337,7 +337,7 @@ def test_sources_are_kept_apart_and_the_store_persists(tmp_path: Path):
     store = Store.open(path)
     syncs.prepare(store)
     one = syncs.begin(store, "pf", at(0), at(10), at(50))
-    syncs.finish(store, one, at(51), rows=1, api_total=1)
+    syncs.finish(store, one, at(51), rows=1, api_total=1, missing=0)
     syncs.begin(store, "acn", at(0), at(10), at(50))  # never finished
     store.close()
     again = Store.open(path)

@@ -33,16 +33,20 @@ def run(
     timer = Timer()
     debug = DebugLog(err) if settings.debug else None
     data, window = load(settings, now, err, debug, sleep)
-    timer.lap("load")
-    if debug:
-        debug.settings(settings)
-        debug.data(data, window)
-    report = build_report(data, window, settings.report_options(), now)
-    timer.lap("analysis")
-    if report.sync is not None and report.sync.note:
-        terminal.note(err, report.sync.note, warning=report.sync.warning)
-    status = OUTPUTS[settings.output](Run(report, settings, out, err, stdout, now))
-    timer.lap("render")
+    try:
+        timer.lap("load")
+        if debug:
+            debug.settings(settings)
+            debug.data(data, window)
+        report = build_report(data, window, settings.report_options(), now)
+        timer.lap("analysis")
+        sync = report.sync
+        if sync is not None and sync.note and not (sync.warning and settings.output == "text"):
+            terminal.note(err, sync.note, warning=sync.warning)  # the text report carries it
+        status = OUTPUTS[settings.output](Run(report, settings, out, err, stdout, now))
+        timer.lap("render")
+    finally:
+        data.store.close()  # releases the on-disk store at once for the next run
     if debug:
         debug.quality(report)
         debug.timings(timer.steps)

@@ -1,5 +1,6 @@
 """The sync bookkeeping beside the store: which window of which source was fetched when, how
-many rows came back, and whether the sync finished. A later run asks it what is missing."""
+many rows came back, and whether it reconciled with the server. A later run asks it what is
+missing: windows that never finished, or finished without reconciling, are fetched again."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ class SyncStatus:
     duplicates: int = 0
     api_total: int | None = None
     windows: tuple[tuple[datetime, datetime], ...] = ()
+    complete: bool = True  # every window fetched reconciled with the server (or, offline,
+    # the store covers the whole window)
+    missing: int = 0  # sessions the server reported that could not be fetched
     note: str | None = None  # the store's freshness, or a total that disagrees
     warning: bool = False  # whether the note is a warning
 
@@ -40,6 +44,7 @@ def prepare(store: Store) -> None:
         "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, rows BIGINT, api_total BIGINT, "
         "complete BOOLEAN DEFAULT false)"
     )
+    store.run("ALTER TABLE syncs ADD COLUMN IF NOT EXISTS missing BIGINT DEFAULT 0")
 
 
 def begin(store: Store, source: str, lo: datetime, hi: datetime, now: datetime) -> int:
@@ -53,11 +58,25 @@ def begin(store: Store, source: str, lo: datetime, hi: datetime, now: datetime) 
     )
 
 
-def finish(store: Store, sync_id: int, now: datetime, rows: int, api_total: int | None) -> None:
-    """Mark a window's sync complete: later runs fetch only what it does not cover."""
+def finish(
+    store: Store, sync_id: int, now: datetime, rows: int, api_total: int | None, missing: int
+) -> None:
+    """Record a window's sync as finished; it counts as complete (later runs fetch only what it
+    does not cover) when nothing is missing."""
     store.run(
-        "UPDATE syncs SET finished_at = ?, rows = ?, api_total = ?, complete = true WHERE id = ?",
-        [now, rows, api_total, sync_id],
+        "UPDATE syncs SET finished_at = ?, rows = ?, api_total = ?, missing = ?, complete = ? "
+        "WHERE id = ?",
+        [now, rows, api_total, missing, missing == 0, sync_id],
+    )
+
+
+def stored_between(store: Store, source: str, lo: datetime, hi: datetime) -> int:
+    """Sessions of a source the store holds with a start in [lo, hi)."""
+    return int(
+        store.value(
+            "SELECT count(*) FROM stored_sessions WHERE source = ? AND start >= ? AND start < ?",
+            [source, lo, hi],
+        )
     )
 
 
@@ -94,8 +113,11 @@ def last_sync(store: Store, source: str) -> datetime | None:
     return store.value("SELECT max(finished_at) FROM syncs WHERE source = ? AND complete", [source])
 
 
-def freshness(store: Store, source: str, now: datetime, lo: datetime, hi: datetime) -> str:
-    """How fresh the store is for a source and how much of [lo, hi) it holds, for --offline."""
+def freshness(
+    store: Store, source: str, now: datetime, lo: datetime, hi: datetime
+) -> tuple[str, bool]:
+    """How fresh the store is for a source and how much of [lo, hi) it holds, for --offline;
+    and whether it holds all of it."""
     when = last_sync(store, source)
     if when is None:
         raise ApiError(
@@ -121,5 +143,6 @@ def freshness(store: Store, source: str, now: datetime, lo: datetime, hi: dateti
     if hours >= 48:
         ago = f"{hours / 24:.1f} days"
     return (
-        f"answering from the store alone, last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC){part}"
+        f"answering from the store alone, last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC){part}",
+        not gaps,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..syncs import SyncStatus
 from .stations import StationStats
 from .summary import HealthCheck
 
@@ -18,10 +19,20 @@ class Finding:
 
 
 def findings(
-    health: tuple[HealthCheck, ...], stations: tuple[StationStats, ...]
+    health: tuple[HealthCheck, ...],
+    stations: tuple[StationStats, ...],
+    sync: SyncStatus | None = None,
 ) -> tuple[Finding, ...]:
-    """One finding per health metric, then one per suspect or silent station."""
+    """One finding for a live sync that did not reconcile (the figures may be short), one per
+    health metric, then one per suspect or silent station."""
     out: list[Finding] = []
+    if sync is not None and not sync.complete:
+        text = (
+            f"sync incomplete: up to {sync.missing:,} sessions the API reported are missing"
+            if sync.missing
+            else "the store does not hold the whole date range (run without --offline)"
+        )
+        out.append(Finding("sync", "sync", False, text))
     for h in health:
         target = f"{h.comparison} {h.threshold_pct:g}%"
         if h.ok is None:

@@ -142,7 +142,7 @@ def build_report(
         previous=before,
         trends=trends(counted, before),
         listings=lines,
-        findings=check.findings(counted.health, station_rows),
+        findings=check.findings(counted.health, station_rows, data.sync),
         sync=data.sync,
         sessions=listings.session_rows(store, window, options),
     )

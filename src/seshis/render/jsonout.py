@@ -108,5 +108,6 @@ def _sync(s: SyncStatus) -> dict[str, Any]:
             "mismatch": s.mismatch,
             "windows": [[a.isoformat(), b.isoformat()] for a, b in s.windows],
         }
+    info |= {"complete": s.complete, "missing": s.missing}
     info["note"] = s.note
     return info

@@ -47,6 +47,8 @@ def render(report: Report, out: Console, *, debug: bool = False) -> None:
 def _header(r: Report, out: Console) -> None:
     out.print(f"[bold]🔌 SESHIS — {escape(site_line(r.site, r.location))}[/bold]")
     out.print(f"📅 {r.window.title}: {span(r.window)} ({r.window.timezone})")
+    if r.sync is not None and r.sync.warning and r.sync.note:
+        out.print(f"[yellow]⚠️  {escape(r.sync.note)}[/yellow]", soft_wrap=True)
     if r.empty:
         out.print("\n[yellow]No sessions in this date range.[/yellow]")
 

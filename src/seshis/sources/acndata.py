@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode, urljoin
 
+from .. import redact
 from ..errors import ApiError
 from . import mapping
 from .remote import Page
@@ -44,7 +45,7 @@ class AcnDataApi:
 
     @property
     def key(self) -> str:
-        return f"acndata:{self.site}@{self.api_url.rstrip('/')}"
+        return f"acndata:{self.site}@{redact.url(self.api_url.rstrip('/'))}"
 
     def overrides(self) -> dict[str, str]:
         return {}
@@ -54,13 +55,14 @@ class AcnDataApi:
         return f"{self.api_url.rstrip('/')}/api/v1/"
 
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str:
-        where = f'connectionTime>="{http_date(lo)}" and connectionTime<="{http_date(hi)}"'
+        """Sessions connected in [lo, hi), oldest first."""
+        where = f'connectionTime>="{http_date(lo)}" and connectionTime<"{http_date(hi)}"'
         query = urlencode(
             [("where", where), ("sort", "connectionTime"), ("max_results", size), ("page", page)]
         )
         return f"{self.base}sessions/{self.site}?{query}"
 
-    def parse(self, doc: object, url: str, size: int, page: int, lo, hi) -> Page:
+    def parse(self, doc: object, url: str) -> Page:
         if not isinstance(doc, dict) or not isinstance(doc.get("_items"), list):
             raise ApiError(f'{url} answered with JSON that holds no sessions (no "_items" list).')
         meta = doc.get("_meta") if isinstance(doc.get("_meta"), dict) else {}

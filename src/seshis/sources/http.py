@@ -13,6 +13,7 @@ import random
 import shlex
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from .. import redact
 from ..errors import ApiError, AuthError
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -58,6 +60,8 @@ class Credentials:
     command: str | None = None
 
     def redact(self, text: str) -> str:
+        """The text without the token or a password in a URL."""
+        text = redact.url(text)
         return text.replace(self.token, "***") if self.token else text
 
 
@@ -71,6 +75,7 @@ class Transport:
 
 class HttpxTransport(Transport):
     def __init__(self, creds: Credentials, timeout: float, concurrency: int) -> None:
+        self.timeout = timeout
         headers = {"Accept": "application/json", "User-Agent": "seshis"}
         auth = None
         if creds.token and creds.basic:
@@ -87,15 +92,45 @@ class HttpxTransport(Transport):
         )
 
     def get(self, url: str) -> Response:
+        """One response, read within `timeout` seconds in all: a server that trickles its body
+        or stalls mid-way is abandoned at the deadline (the read runs in a daemon thread, which
+        stops at its own next read)."""
         start = time.perf_counter()
+        deadline = time.monotonic() + self.timeout
+        box: dict = {}
+        done = threading.Event()
+
+        def read() -> None:
+            try:
+                box["response"] = self._read(url, deadline)
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=read, daemon=True, name="seshis-get").start()
+        if not done.wait(self.timeout + 0.25):
+            raise RetryableError(f"timed out (no whole response within {self.timeout:g} s)")
+        if "error" in box:
+            raise box["error"]
+        status, headers, body = box["response"]
+        return Response(url, status, headers, body, (time.perf_counter() - start) * 1000)
+
+    def _read(self, url: str, deadline: float) -> tuple[int, dict[str, str], bytes]:
         try:
-            r = self.client.get(url)
+            with self.client.stream("GET", url) as r:
+                chunks = []
+                for chunk in r.iter_bytes():
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise RetryableError(
+                            f"timed out (no whole response within {self.timeout:g} s)"
+                        )
+                return r.status_code, dict(r.headers), b"".join(chunks)
         except httpx.TimeoutException as exc:
             raise RetryableError(f"timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise RetryableError(f"connection failed ({type(exc).__name__})") from exc
-        ms = (time.perf_counter() - start) * 1000
-        return Response(url, r.status_code, dict(r.headers), r.content, ms)
 
     def close(self) -> None:
         self.client.close()

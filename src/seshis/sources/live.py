@@ -135,13 +135,23 @@ def load(
     window = dates.window(kind, tz, now, start, end)
     creds = None if options.offline else credentials(options)
     store = Store.open(Path(options.store_path or default_store_path()).expanduser())
+    try:
+        return _load(store, api, creds, options, window, now, progress, log), window
+    except BaseException:
+        store.close()  # release the store at once: another run may be waiting for it
+        raise
+
+
+def _load(store, api, creds, options, window, now, progress, log) -> Dataset:
     syncs.prepare(store)
     if creds is None:
-        note = syncs.freshness(store, api.key, now, window.start, window.end)
-        status = syncs.SyncStatus(str(store.path), api.key, offline=True, note=note)
+        note, whole = syncs.freshness(store, api.key, now, window.start, window.end)
+        status = syncs.SyncStatus(
+            str(store.path), api.key, offline=True, complete=whole, note=note, warning=not whole
+        )
     else:
         report = _sync(store, api, creds, options, window, now, progress, log)
-        note = _mismatch(report)
+        note = _note(report)
         status = syncs.SyncStatus(
             str(store.path),
             api.key,
@@ -152,14 +162,15 @@ def load(
             duplicates=report.duplicates,
             api_total=report.api_total,
             windows=report.fetched_windows,
+            complete=report.complete,
+            missing=report.missing,
             note=note,
-            warning=note is not None,
+            warning=not report.complete,
         )
     store.use_source(api.key, window)
     site, _zone = store.identity()
     name, location = api.site_name(site)
-    data = Dataset(store, name, location, window.timezone, span=None, sync=status)
-    return data, window
+    return Dataset(store, name, location, window.timezone, span=None, sync=status)
 
 
 def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
@@ -195,11 +206,18 @@ def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
         transport.close()
 
 
-def _mismatch(report: SyncReport) -> str | None:
-    if not report.mismatch:
-        return None
-    merged = f" after merging {report.duplicates} duplicates" if report.duplicates else ""
-    return (
-        f"The API said it had {report.api_total} sessions but {report.rows} arrived{merged}; "
-        "rerun with --refresh if the site was busy."
-    )
+def _note(report: SyncReport) -> str | None:
+    """What to say of a sync that did not reconcile (a warning), or whose total disagreed
+    while nothing is missing."""
+    if not report.complete:
+        return (
+            f"The sync is incomplete: up to {report.missing:,} sessions the API reported could "
+            "not be fetched, even after fetching again; the figures below may be short, and the "
+            "next run fetches this date range again."
+        )
+    if report.mismatch:
+        return (
+            f"The API's total was {report.api_total:,} sessions and {report.rows:,} distinct "
+            "sessions arrived (the site's data changed during the sync); nothing is missing."
+        )
+    return None

@@ -1,11 +1,14 @@
-"""The PowerFlex sessions API: pages of `limit`/`page`, newest first (DESIGN.md)."""
+"""The PowerFlex sessions API: pages of `limit`/`page` (DESIGN.md), asked oldest first so that
+sessions created during a sync cannot push others past the last page."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
+from .. import redact
 from ..errors import ApiError
 from ..store import lit
 from . import mapping
@@ -40,29 +43,33 @@ class PowerFlexApi:
         options = ("-anonymized" if self.anonymize else "") + (
             "-with-active" if self.include_active else ""
         )
-        return f"powerflex:{self.acn}:{self.account}{options}@{self.api_url.rstrip('/')}"
+        url = redact.url(self.api_url.rstrip("/"))  # a password in the URL is never stored
+        return f"powerflex:{self.acn}:{self.account}{options}@{url}"
 
     def overrides(self) -> dict[str, str]:
         """Columns the rows lack but the request knows."""
         return {"acn": lit(self.acn), "account": f"COALESCE(j->>'$.acc', {lit(self.account)})"}
 
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str:
+        """Sessions starting in [lo, hi), in milliseconds; always by start time, ascending (the
+        sync's order: --sort-by and --sort-order order the printed rows instead)."""
+        first, last = math.ceil(lo.timestamp() * 1000), math.ceil(hi.timestamp() * 1000) - 1
         query = urlencode(
             [
                 ("acc", self.account),
                 ("anonymize", str(self.anonymize).lower()),
                 ("includeActive", str(self.include_active).lower()),
-                ("sortBy", self.sort_by),
-                ("sortOrder", self.sort_order),
+                ("sortBy", "session_start_time"),
+                ("sortOrder", "ASC"),
                 ("limit", size),
                 ("page", page),
-                ("date", f"gte:{int(lo.timestamp() * 1000)}"),
-                ("date", f"lte:{int(hi.timestamp() * 1000)}"),
+                ("date", f"gte:{first}"),
+                ("date", f"lte:{last}"),
             ]
         )
         return f"{self.api_url.rstrip('/')}/v1/public/sessions/acn/{self.acn}?{query}"
 
-    def parse(self, doc: object, url: str, size: int, page: int, lo, hi) -> Page:
+    def parse(self, doc: object, url: str) -> Page:
         if isinstance(doc, list):
             rows, total, path = doc, None, "$[*]"
         elif isinstance(doc, dict) and isinstance(doc.get("rows"), list):
@@ -74,7 +81,4 @@ class PowerFlexApi:
                 f"{url} answered with JSON that holds no sessions (expected a list or "
                 '{"rows": [...]}).'
             )
-        # A full page means more may follow. So may a short first page without a total: the
-        # server may cap the page size, and one more request tells.
-        more = len(rows) >= size or (page == 1 and total is None and len(rows) > 0)
-        return Page(len(rows), path, total, self.page_url(lo, hi, size, page + 1) if more else None)
+        return Page(len(rows), path, total, None)

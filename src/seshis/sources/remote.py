@@ -1,9 +1,19 @@
-"""Pulling a window of sessions from a live API into the on-disk store, page by page.
+"""Pulling a window of sessions from a live API into the on-disk store, so that nothing is lost
+silently while the server's data changes underneath.
 
-A sync fetches only what the store lacks: the parts of the window no finished sync covered,
-plus an overlap (default one day) before each earlier sync's finish, for sessions that were
-still active or were updated late. Each page is upserted in its own transaction and a sync is
-marked complete only at its end, so an interrupted sync is simply fetched again next time.
+- A sync fetches only what the store lacks: the parts of the window no reconciled sync covered,
+  plus an overlap (default one day) before each earlier sync's finish, for sessions that were
+  still active or were updated late.
+- Pages are asked oldest first (ascending start), so sessions created during a sync join the
+  end of the order instead of pushing the oldest ones past the last page.
+- A window is recorded as complete only when it reconciles: every page up to a confirmed end
+  (a short or empty page is confirmed by one more request, never taken on faith), and, when
+  the API tells totals, as many distinct sessions stored as the API's latest total says. A
+  shortfall is looked for by halving the window with one-row count requests and re-fetching
+  only the slices that lack sessions, a bounded number of times; what still does not
+  reconcile is reported (`missing`) and fetched again by the next run.
+- Work is bounded: a total that would take more than MAX_PAGES pages, or paging that never
+  reaches an end, stops with one sentence.
 """
 
 from __future__ import annotations
@@ -12,24 +22,30 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 from typing import Protocol
 
 from .. import syncs
-from ..errors import AuthError, SeshisError
+from ..errors import ApiError, AuthError, SeshisError
 from ..store import Store, lit
 from . import mapping
 from .http import Fetcher
+
+MAX_PAGES = 20_000  # pages of one window: more means the total cannot be right
+BATCH_PAGES = 20  # pages upserted per transaction
+RETRIES_OF_A_SHORT_PAGE = 2  # a page short before the end is asked again this many times
+REFETCH_PASSES = 2  # passes over the slices that lack sessions
+COUNT_REQUESTS = 32  # one-row count requests a window may spend looking for a shortfall
+# pages a window may fetch again, as a share of its first pass (at least 10)
 
 
 @dataclass(frozen=True)
 class Page:
     count: int
     path: str  # JSON path of the rows in the body, for DuckDB
-    total: int | None  # the API's own total for the window, when it says
-    next_url: str | None
+    total: int | None  # the API's own total for the request's window, when it says
+    next_url: str | None  # the API's link to the next page, when it gives one
 
 
 class Api(Protocol):
@@ -39,7 +55,7 @@ class Api(Protocol):
 
     def overrides(self) -> dict[str, str]: ...
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str: ...
-    def parse(self, doc: object, url: str, size: int, page: int, lo, hi) -> Page: ...
+    def parse(self, doc: object, url: str) -> Page: ...
 
 
 @dataclass
@@ -48,10 +64,16 @@ class SyncReport:
 
     requests: int = 0
     pages: int = 0
-    rows: int = 0
-    duplicates: int = 0
+    rows: int = 0  # distinct sessions stored by this run
+    duplicates: int = 0  # rows received more than once
     api_total: int | None = None
     fetched_windows: tuple[tuple[datetime, datetime], ...] = ()
+    missing: int = 0  # sessions the API says exist that could not be fetched
+    incomplete: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.incomplete
 
     @property
     def mismatch(self) -> bool:
@@ -76,121 +98,219 @@ def sync(
     windows = [(lo, hi)] if refresh else syncs.plan(syncs.covered(store, api.key, overlap), lo, hi)
     report = SyncReport(fetched_windows=tuple(windows))
     for start, end in windows:
-        _fetch_window(
-            store, api, fetcher, start, end, page_size, concurrency, report, progress, now
-        )
+        WindowSync(store, api, fetcher, start, end, page_size, concurrency, report, progress, now)()
     report.requests = fetcher.requests
     return report
 
 
-def _fetch_window(
-    store: Store,
-    api: Api,
-    fetcher: Fetcher,
-    lo: datetime,
-    hi: datetime,
-    size: int,
-    concurrency: int,
-    report: SyncReport,
-    progress: Callable[[int, int, int | None], None] | None,
-    now: datetime,
-) -> None:
-    """Every page of one window: page 1 first; when it tells the total, the other pages
-    concurrently, else one after another until a short page or no next link."""
-    sync_id = syncs.begin(store, api.key, lo, hi, now)
-    select = mapping.select_list(
-        api.mapping,
-        ref=lambda n: f"(j->>{lit('$.' + n)})",
-        type_of=lambda n: "TEXT",
-        origin="'api'",
-        overrides=api.overrides(),
-    )
-    received = 0
-    bodies: list[str] = []
-    path = "$[*]"
+@dataclass
+class WindowSync:
+    """The sync of one window: page through it, then reconcile it with the API's total."""
 
-    def fetch(url: str, number: int) -> tuple[str, Page]:
-        doc, body = fetcher.get_json(url)
-        return body, api.parse(doc, fetcher.creds.redact(url), size, number, lo, hi)
+    store: Store
+    api: Api
+    fetcher: Fetcher
+    lo: datetime
+    hi: datetime
+    size: int
+    concurrency: int
+    report: SyncReport
+    progress: Callable[[int, int, int | None], None] | None
+    now: datetime
+    received: int = 0
+    total: int | None = None  # the API's latest total for the window
+    short: int = 0  # rows short pages lacked before the end, where no total tells
+    bodies: list[str] = field(default_factory=list)
+    path: str = "$[*]"
+    sync_id: int = 0
+    pages_before: int = 0
 
-    def flush() -> None:
+    def __call__(self) -> None:
+        self.sync_id = syncs.begin(self.store, self.api.key, self.lo, self.hi, self.now)
+        self.pages_before = self.report.pages
+        self.select = mapping.select_list(
+            self.api.mapping,
+            ref=lambda n: f"(j->>{lit('$.' + n)})",
+            type_of=lambda n: "TEXT",
+            origin="'api'",
+            overrides=self.api.overrides(),
+        )
+        pool = ThreadPoolExecutor(max_workers=max(self.concurrency, 1))
+        try:
+            self.total = self.page_through(pool, self.lo, self.hi)
+            self.flush()
+            if self.total is not None and self.stored() < self.total:
+                self.refetch_shortfall(pool)
+        except SeshisError as exc:
+            self.flush()  # keep what arrived: the next run fetches the rest of the window again
+            if isinstance(exc, AuthError) and not self.report.pages:
+                raise  # a credentials problem: what was fetched is beside the point
+            kept = (
+                f"{self.report.rows + self.received} sessions in {self.report.pages} pages "
+                "were fetched and kept"
+                if self.report.pages
+                else "nothing was fetched"
+            )
+            raise type(exc)(f"{str(exc).rstrip('.')}; {kept}.") from exc
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        unique = self.stored()
+        missing = max(0, self.total - unique) if self.total is not None else self.short
+        self.report.duplicates += max(0, self.received - unique)
+        self.report.rows += unique
+        self.report.missing += missing
+        if self.total is not None:
+            self.report.api_total = (self.report.api_total or 0) + self.total
+        if missing:
+            self.report.incomplete.append((self.lo, self.hi))
+        syncs.finish(self.store, self.sync_id, self.now, unique, self.total, missing)
+
+    # --- paging ---------------------------------------------------------------------------
+
+    def fetch(self, lo: datetime, hi: datetime, number: int) -> tuple[str, Page]:
+        url = self.api.page_url(lo, hi, self.size, number)
+        doc, body = self.fetcher.get_json(url)
+        return body, self.api.parse(doc, self.fetcher.creds.redact(url))
+
+    def page_through(self, pool: ThreadPoolExecutor, lo: datetime, hi: datetime) -> int | None:
+        """Every page of [lo, hi) up to a confirmed end; returns the API's latest total.
+
+        The pages a total implies are fetched concurrently (at most twice the concurrency
+        ahead), then, while pages keep coming full (sessions arrived meanwhile), one at a
+        time. A short page is the end only when the total says every session arrived or the
+        next page is empty. Once the end is confirmed, a page before it with fewer rows than
+        the server's page size lost rows, and is asked again."""
+        body, page = self.fetch(lo, hi, 1)
+        self.take(body, page)
+        total = page.total
+        # With a total, a first page shorter than asked shows the server's own page size.
+        expected = min(page.count, self.size) if total and page.count else self.size
+        planned = math.ceil(total / expected) if total and page.count else 1
+        if planned > MAX_PAGES:
+            raise ApiError(
+                f"The API says this window holds {total:,} sessions, {planned:,} pages of "
+                f"{expected}; that cannot be right for one site (the limit is {MAX_PAGES:,} "
+                "pages). Check the API URL, or narrow the date range"
+            )
+        counts = {1: page.count}
+        server_size = 0  # the most rows of a page that more pages followed
+        received = page.count
+        ahead = 2 * max(self.concurrency, 1)
+        pending: deque = deque()
+        number, queued = 1, 2
+        while True:
+            short = page.count < max(expected, server_size)
+            if short and total is not None and received >= total:
+                break  # every session the total counts has arrived
+            if number >= MAX_PAGES:
+                raise ApiError(
+                    f"Paging through {self.api.name} did not reach an end after "
+                    f"{MAX_PAGES:,} pages; the API keeps answering full pages"
+                )
+            while len(pending) < ahead and queued <= max(planned, number + 1):
+                pending.append(pool.submit(self.fetch, lo, hi, queued))
+                queued += 1
+            body, following = pending.popleft().result()
+            if following.total is not None:
+                total = following.total
+            if short and not following.count:
+                break  # confirmed: the page after a short one is empty
+            if following.count:
+                server_size = max(server_size, min(page.count, self.size))
+                if number == 1 and total is None and page.count < self.size:
+                    expected = page.count  # a server that caps its pages below what was asked
+            self.take(body, following)
+            received += following.count
+            number, page = number + 1, following
+            counts[number] = page.count
+        size = max(server_size, expected)
+        last = max((n for n, c in counts.items() if c), default=1)
+        for n, count in sorted(counts.items()):
+            if n < last and count < size:
+                self.retry_short(lo, hi, n, count, size, total)
+        return total
+
+    def retry_short(
+        self, lo: datetime, hi: datetime, number: int, count: int, size: int, total: int | None
+    ) -> None:
+        """A page short before the end lost rows: ask for it again; what is still missing is
+        counted here when no total will tell."""
+        best = count
+        for _ in range(RETRIES_OF_A_SHORT_PAGE):
+            body, again = self.fetch(lo, hi, number)
+            self.take(body, again)
+            best = max(best, again.count)
+            if again.count >= size:
+                return
+        if total is None:
+            self.short += size - best
+
+    def take(self, body: str, page: Page) -> None:
+        if page.path != self.path:
+            self.flush()
+            self.path = page.path
+        self.bodies.append(body)
+        self.received += page.count
+        self.report.pages += 1
+        if len(self.bodies) >= BATCH_PAGES:
+            self.flush()
+        if self.progress:
+            self.progress(self.report.pages, self.report.rows + self.received, page.total)
+
+    def flush(self) -> None:
         """Upsert the pages received so far in one transaction (one statement per batch
         costs far less than one per page)."""
-        if bodies:
-            rows = f"unnest(json_extract(b::JSON, {lit(path)}))"
-            sql = f"SELECT {select} FROM (SELECT {rows} AS j FROM (SELECT unnest($b) AS b))"
-            store.ingest(api.key, sql, sync_id, {"b": list(bodies)})
-            bodies.clear()
+        if self.bodies:
+            rows = f"unnest(json_extract(b::JSON, {lit(self.path)}))"
+            sql = f"SELECT {self.select} FROM (SELECT {rows} AS j FROM (SELECT unnest($b) AS b))"
+            self.store.ingest(self.api.key, sql, self.sync_id, {"b": list(self.bodies)})
+            self.bodies.clear()
 
-    def take(body: str, page: Page) -> None:
-        nonlocal received, path
-        if page.path != path:
-            flush()
-            path = page.path
-        bodies.append(body)
-        received += page.count
-        report.pages += 1
-        if len(bodies) >= BATCH_PAGES:
-            flush()
-        if progress:
-            progress(report.pages, report.rows + received, page.total)
+    # --- reconciling ----------------------------------------------------------------------
 
-    pool = ThreadPoolExecutor(max_workers=max(concurrency, 1))
-    try:
-        first = fetch(api.page_url(lo, hi, size, 1), 1)
-        take(*first)
-        total, nxt, number = first[1].total, first[1].next_url, 1
-        if total is not None and first[1].count and total > first[1].count:
-            # the server's own page size may be smaller than asked: page by what it sent
-            pages = math.ceil(total / first[1].count)
-            calls = [(api.page_url(lo, hi, size, p), p) for p in range(2, pages + 1)]
-            for result in _in_order(pool, fetch, calls, ahead=2 * max(concurrency, 1)):
-                take(*result)
-        else:
-            per_page = first[1].count  # what the server sends a page, maybe fewer than asked
-            while nxt:
-                number += 1
-                body, page = fetch(nxt, number)
-                take(body, page)
-                if not page.count:
+    def stored(self) -> int:
+        """Distinct sessions this window's sync stored (rows seen again count once)."""
+        return self.store.stored_rows(self.sync_id)
+
+    def stored_between(self, lo: datetime, hi: datetime) -> int:
+        return syncs.stored_between(self.store, self.api.key, lo, hi)
+
+    def count(self, lo: datetime, hi: datetime) -> int | None:
+        """The API's total for [lo, hi), from a one-row request."""
+        doc, _ = self.fetcher.get_json(self.api.page_url(lo, hi, 1, 1))
+        return self.api.parse(doc, "").total
+
+    def refetch_shortfall(self, pool: ThreadPoolExecutor) -> None:
+        """Find the slices of the window that lack sessions by halving it (a count request
+        per half) and fetch those slices again; a bounded number of passes and requests."""
+        budget = [COUNT_REQUESTS]
+        pages = max(10, self.report.pages - self.pages_before)  # at most the first pass again
+        for _ in range(REFETCH_PASSES):
+            if self.total is None or self.stored() >= self.total:
+                return
+            for lo, hi in self.short_slices(self.lo, self.hi, self.total, budget):
+                if pages <= 0:
                     break
-                nxt = page.next_url or (
-                    api.page_url(lo, hi, size, number + 1) if page.count >= per_page else None
-                )
-        flush()
-    except SeshisError as exc:
-        flush()  # keep what arrived: the next run only fetches the rest of the window again
-        if isinstance(exc, AuthError) and not report.pages:
-            raise  # a credentials problem: what was fetched is beside the point
-        kept = (
-            f"{report.rows + received} sessions in {report.pages} pages were fetched and kept"
-            if report.pages
-            else "nothing was fetched"
-        )
-        raise type(exc)(f"{str(exc).rstrip('.')}; {kept}.") from exc
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    unique = store.stored_rows(sync_id)
-    report.duplicates += received - int(unique)
-    report.rows += int(unique)
-    if total is not None:
-        report.api_total = (report.api_total or 0) + total
-    syncs.finish(store, sync_id, now, unique, total)
+                before = self.report.pages
+                self.page_through(pool, lo, hi)
+                pages -= self.report.pages - before
+            self.flush()
+            if budget[0] > 0:
+                budget[0] -= 1
+                latest_total = self.count(self.lo, self.hi)
+                if latest_total is not None:
+                    self.total = latest_total
 
-
-BATCH_PAGES = 20  # pages upserted per transaction
-
-
-def _in_order(pool: ThreadPoolExecutor, func: Callable, calls: list[tuple], ahead: int) -> Iterator:
-    """func(*call) for every call, run `ahead` at a time, yielded in order; at most `ahead`
-    responses wait in memory."""
-    pending: deque = deque()
-    queue = iter(calls)
-    for call in islice(queue, ahead):
-        pending.append(pool.submit(func, *call))
-    while pending:
-        result = pending.popleft().result()
-        call = next(queue, None)
-        if call is not None:
-            pending.append(pool.submit(func, *call))
-        yield result
+    def short_slices(
+        self, lo: datetime, hi: datetime, server: int | None, budget: list[int]
+    ) -> Iterator[tuple[datetime, datetime]]:
+        if server is None or server <= self.stored_between(lo, hi):
+            return
+        if server <= self.size or budget[0] < 2 or hi - lo < timedelta(minutes=1):
+            yield lo, hi
+            return
+        mid = (lo + (hi - lo) / 2).replace(microsecond=0)  # whole seconds, as the APIs ask
+        budget[0] -= 2
+        left, right = self.count(lo, mid), self.count(mid, hi)
+        yield from self.short_slices(lo, mid, left, budget)
+        yield from self.short_slices(mid, hi, right, budget)

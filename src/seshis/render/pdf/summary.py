@@ -37,6 +37,8 @@ def header(report: Report, logo: Path | None) -> list:
         Paragraph(f"{r.window.title}: {span(r.window, ' to ')} ({r.window.timezone})", BODY),
         Paragraph(f"Generated {generated:%Y-%m-%d %H:%M %Z} by seshis", SMALL),
     ]
+    if r.sync is not None and r.sync.warning and r.sync.note:
+        lines.append(Paragraph(f"<font color='#c62828'><b>{esc(r.sync.note)}</b></font>", BODY))
     image = _logo(logo)
     if image is None:
         return lines
