@@ -54,7 +54,8 @@ def pf(*args: str, **kw):
         (["--all", "--demo", "--threshold", "inf"], "--threshold must be a number of kWh above 0"),
         (["--all", "--demo", "--voltage", "nan"], "--voltage must be a number of volts above 0"),
         (["--all", "--demo", "--start", "2026-01-01", "--end", "9999-12-31"], "out of range"),
-        (["--all", "--demo", "--output", "x.csv"], "--output says where --csv, --pdf or --graph"),
+        (["--all", "--demo", "--output", "x.csv"], "--output says where --csv, --pdf, --graph"),
+        (["--all", "--demo", "--pdf", "--output", "-"], "--output - (standard output) is for"),
     ],
 )
 def test_usage_errors_exit_2_with_the_seed_message(args, message):

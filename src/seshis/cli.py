@@ -87,8 +87,18 @@ def check_rules(ns: argparse.Namespace) -> None:
         raise UsageError(f"--csv/--pdf requires at least one analysis flag {ANALYSIS_HINT}")
     if ns.csv and ns.pdf:
         raise UsageError("Can't use --csv and --pdf together; run them separately.")
-    if ns.output_path and not (exports or ns.graph):
-        raise UsageError("--output says where --csv, --pdf or --graph write; add one of them.")
+    if ns.output_path and not (exports or ns.graph or ns.json):
+        raise UsageError(
+            "--output says where --csv, --pdf, --graph or --json write; add one of them."
+        )
+    if ns.output_path == "-" and not (ns.csv or ns.json):
+        raise UsageError("--output - (standard output) is for --csv and --json.")
+    for given in ns.source or ():
+        if ns.output_path and _same_file(ns.output_path, given):
+            raise UsageError(
+                f"--output {ns.output_path} is one of the --source files; seshis never "
+                "overwrites its input: choose another --output."
+            )
     if exports and ns.graph:
         raise UsageError("Can't use exports (--csv, --pdf) with --graph; run them separately.")
     if ns.check and (exports or ns.graph):
@@ -117,6 +127,13 @@ def check_rules(ns: argparse.Namespace) -> None:
     for which in ("start", "end"):
         if getattr(ns, which) is not None:
             setattr(ns, which, parse_date(getattr(ns, which), which))
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return Path(a).expanduser().samefile(Path(b).expanduser())
+    except OSError:
+        return False
 
 
 @dataclass

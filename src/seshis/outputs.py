@@ -50,8 +50,15 @@ def _json(r: Run) -> ExitStatus:
     if r.settings.check:
         return _check(r)
     from .render import jsonout
+    from .render.common.atomic import atomic_file
 
-    jsonout.render(r.report, r.stdout)
+    if r.settings.output_path in (None, STDOUT):
+        jsonout.render(r.report, r.stdout)
+        return ExitStatus.OK
+    path = _export_path(r, ".json")
+    with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        jsonout.render(r.report, fh)
+    r.out.print(f"📄 The JSON report is in {path}", markup=False, soft_wrap=True)
     return ExitStatus.OK
 
 
@@ -65,6 +72,12 @@ def _sessions(r: Run) -> ExitStatus:
 def _csv(r: Run) -> ExitStatus:
     from .render import csv
 
+    if r.settings.output_path == STDOUT:
+        written = csv.render(r.report, r.stdout)
+        terminal.exported(r.err, written.sessions, "standard output")
+        if r.report.sections.stations:
+            terminal.note(r.err, "The stations table goes to a file; give --output a file.", True)
+        return ExitStatus.OK
     written = csv.render(r.report, _export_path(r, ".csv"), stations=r.report.sections.stations)
     terminal.exported(r.out, written.sessions, written.path)
     if written.stations_path:
@@ -101,6 +114,9 @@ OUTPUTS = {
     "pdf": _pdf,
     "graph": _graph,
 }
+
+
+STDOUT = "-"  # --output - : standard output (CSV and JSON)
 
 
 def _stamp(now: datetime) -> str:

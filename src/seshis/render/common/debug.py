@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields
 
 from rich.console import Console
 
+from ... import redact
+
 
 @dataclass
 class Timer:
@@ -34,9 +36,13 @@ class DebugLog:
         """Every setting of the table with its value and origin (flag, prompt, config,
         default)."""
         origins = dict(settings.origins)
+        shown = {"api_url": redact.url, "auth_command": redact.command}
         for f in fields(settings):
             if f.name in origins:
-                self(f"setting {f.name} = {getattr(settings, f.name)!r} ({origins[f.name]})")
+                value = getattr(settings, f.name)
+                if f.name in shown and value is not None:
+                    value = shown[f.name](value)
+                self(f"setting {f.name} = {value!r} ({origins[f.name]})")
 
     def data(self, data, window) -> None:
         self(f"site: {data.site!r}, location: {data.location!r}, time zone: {data.timezone}")
