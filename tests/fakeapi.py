@@ -104,6 +104,7 @@ class FakeApi:
     long_page: int = 0  # every page also carries this many rows of the next page
     trickle: float = 0.0  # seconds between 64-byte pieces of the body (a stuck server)
     newest_first: bool = False  # PowerFlex ignores sortOrder and always answers newest first
+    basic_users: set[str] = field(default_factory=set)  # also let in these HTTP Basic users
     served: int = 0
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -135,10 +136,12 @@ class FakeApi:
                 )
         if self.expired:
             return _json({"error": "Unauthorized", "message": "Jwt is expired"}, 401)
+        user = request.authorization.username if request.authorization else None
         if basic:
-            ok = request.authorization is not None and request.authorization.username == TOKEN
+            ok = user == TOKEN
         else:
             ok = request.headers.get("Authorization") == f"Bearer {TOKEN}"
+        ok = ok or (user is not None and user in self.basic_users)
         if not ok:
             return _json({"error": "Unauthorized", "message": "invalid token"}, 401)
         if self.every_page_delay:
