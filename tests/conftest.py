@@ -57,6 +57,7 @@ def run_cli(
         color=color,
         now=now or datetime(2026, 11, 26, 20, 0, tzinfo=UTC),
         sleep=waits.append,
+        signals=False,
     )
     code = main(list(args), env)
     return Result(out.getvalue(), err.getvalue(), code, waits)

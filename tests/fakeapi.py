@@ -137,11 +137,8 @@ class FakeApi:
         if self.expired:
             return _json({"error": "Unauthorized", "message": "Jwt is expired"}, 401)
         user = request.authorization.username if request.authorization else None
-        if basic:
-            ok = user == TOKEN
-        else:
-            ok = request.headers.get("Authorization") == f"Bearer {TOKEN}"
-        ok = ok or (user is not None and user in self.basic_users)
+        bearer = request.headers.get("Authorization") == f"Bearer {TOKEN}"
+        ok = (user == TOKEN if basic else bearer) or (user is not None and user in self.basic_users)
         if not ok:
             return _json({"error": "Unauthorized", "message": "invalid token"}, 401)
         if self.every_page_delay:

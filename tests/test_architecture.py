@@ -79,7 +79,7 @@ def test_imports_run_one_way(module, path):
 
 
 def test_the_layer_map_knows_every_module():
-    known = {"cli", "app", "outputs", "settings", "config", "prompts", "__main__"}
+    known = {"cli", "app", "outputs", "settings", "config", "prompts", "interrupts", "__main__"}
     for module, _ in modules():
         top = module.split(".")[0]
         assert layer(module) != "cli" or top in known, f"{module}: which layer is it?"

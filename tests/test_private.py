@@ -8,11 +8,15 @@ import csv
 import io
 import json
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 
 import duckdb
 import pytest
-from conftest import DATA, run_cli
+from conftest import DATA, ROOT, run_cli
 from fakeapi import TOKEN, FakeApi, powerflex_rows, start_server
 
 PF = str(DATA / "powerflex_rows.json")
@@ -137,3 +141,42 @@ def test_a_later_export_removes_what_a_killed_one_left(tmp_path):
     assert alive.exists()
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".seshis-"))
     assert len(names) == 2 and names[0].endswith(".csv")  # the export and its stations file
+
+
+@pytest.fixture(scope="module")
+def big_parquet(tmp_path_factory):
+    """Two million sessions: an export of them takes seconds, time enough to interrupt it."""
+    path = tmp_path_factory.mktemp("big") / "big.parquet"
+    duckdb.sql(
+        "COPY (SELECT 'S' || i AS session_id, 'ST-' || (i % 40) AS station_id, "
+        "'u' || (i % 500) || '@x.com' AS user_id, "
+        "TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i * 30) AS start, "
+        "TIMESTAMPTZ '2024-01-01 02:00:00+00' + to_seconds(i * 30) AS \"end\", "
+        f"(i % 50) * 0.7 AS kwh FROM range(2000000) t(i)) TO '{path}' (FORMAT parquet)"
+    )
+    return path
+
+
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_during_an_export_stops_it_and_leaves_nothing(big_parquet, tmp_path, name, code):
+    out = tmp_path / "out"
+    out.mkdir()
+    flags = ["--all", "--csv", "--no-input", "--source", str(big_parquet), "--output", f"{out}/"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seshis", *flags],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not any(out.iterdir()) and time.monotonic() < deadline:  # the export has begun
+        time.sleep(0.05)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(getattr(signal, name))
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert time.monotonic() - sent < 3  # at once, not when the query would have ended
+    assert list(out.iterdir()) == []  # no half export, no hidden temporary file
+    assert "Traceback" not in err

@@ -147,6 +147,7 @@ class Environment:
     color: bool | None = None  # None: colour when the stream is a terminal
     now: datetime | None = None
     sleep: Callable[[float], None] | None = None  # waits between retries (tests record them)
+    signals: bool = True  # Ctrl-C and SIGTERM interrupt queries at once (off in-process)
 
 
 def gather(
@@ -210,6 +211,12 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
+        if env.signals:
+            from .interrupts import handled
+            from .store import interrupt_all
+
+            with handled(interrupt_all):
+                return int(_main(args, env))
         return int(_main(args, env))
     except UsageError as exc:
         env.stderr.write(f"seshis: error: {exc}\n")
@@ -221,9 +228,11 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
         if debug:
             raise
         return ExitStatus.ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        from .interrupts import Terminated
+
         env.stderr.write("\nInterrupted.\n")
-        return ExitStatus.INTERRUPTED
+        return ExitStatus.TERMINATED if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED
     except BrokenPipeError:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
         if env.stdout is sys.stdout:
@@ -231,6 +240,9 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return ExitStatus.OK
     except Exception as exc:  # the last line of defence: one sentence, never a traceback
+        if type(exc).__name__ == "InterruptException":  # a DuckDB query stopped by Ctrl-C
+            env.stderr.write("\nInterrupted.\n")
+            return ExitStatus.INTERRUPTED
         if debug:
             raise
         env.stderr.write(

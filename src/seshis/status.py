@@ -10,4 +10,5 @@ class ExitStatus(IntEnum):
     ERROR = 1
     USAGE = 2
     CHECK_FAILED = 3
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C
+    TERMINATED = 143  # SIGTERM

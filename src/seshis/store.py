@@ -8,7 +8,9 @@ Every query of the data runs through a method of this class or of the analysis p
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -98,6 +100,7 @@ class Store:
     def memory(cls) -> Store:
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone = 'UTC'")
+        _OPEN.add(con)
         return cls(con)
 
     @classmethod
@@ -121,6 +124,7 @@ class Store:
                 "move it away or give another --store."
             ) from exc
         con.execute("SET TimeZone = 'UTC'")
+        _OPEN.add(con)
         columns = ", ".join(f"{q(c)} {t}" for c, t in SCHEMA)
         con.execute(
             f"CREATE TABLE IF NOT EXISTS stored_sessions (source VARCHAR NOT NULL, {columns}, "
@@ -394,3 +398,14 @@ def first_line(exc: BaseException) -> str:
     text = lines[0] if lines else type(exc).__name__
     _head, sep, rest = text.partition(" Error: ")
     return rest if sep else text
+
+
+# Every open connection, so that Ctrl-C and SIGTERM can stop a long query at once.
+_OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
+def interrupt_all() -> None:
+    """Interrupt the queries running on every open connection (from a signal watcher)."""
+    for con in list(_OPEN):
+        with contextlib.suppress(duckdb.Error):
+            con.interrupt()
