@@ -255,7 +255,7 @@ def test_auth_command_wrapper(server, fake, monkeypatch, tmp_path):
     assert totals(r.json()) == expected(fake.rows)
 
 
-def test_auth_command_sees_429_headers(server, fake, monkeypatch, tmp_path):
+def test_a_429_through_the_auth_command_is_retried(server, fake, monkeypatch, tmp_path):
     monkeypatch.setenv("FAKE_CURL_TOKEN", TOKEN)
     fake.rate_limited = 1
     wrapper = str(DATA / "curl_device_manager.sh")

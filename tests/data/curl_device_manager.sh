@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""A stand-in for the operator's curl wrapper: takes curl's arguments, adds the credentials.
+"""A stand-in for the operator's curl wrapper, as strict as the narrowest real one: it accepts
+exactly the arguments the original seshis.py passed,
 
-Understands the arguments seshis passes: -sS, --max-time S, -H HEADER, -o FILE, -D FILE,
--w FORMAT (only %{http_code}) and the URL. The token comes from FAKE_CURL_TOKEN.
-"""
+    curl_device_manager.sh -s -X GET "<URL>" -H "accept: application/json" \
+        -H "Content-Type: application/json"
+
+adds the credentials (FAKE_CURL_TOKEN) and prints the response body on standard output, as
+`curl -s` does (whatever the HTTP status); a connection failure is curl's exit 7 with nothing
+printed. Any other argument shape is refused with exit 2, as a wrapper that does not forward
+curl's options would fail."""
 
 import os
 import sys
@@ -11,32 +16,17 @@ import urllib.error
 import urllib.request
 
 args = sys.argv[1:]
-opts, url, i = {"-H": []}, None, 0
-while i < len(args):
-    a = args[i]
-    if a in ("-o", "-D", "-w", "--max-time"):
-        opts[a] = args[i + 1]
-        i += 2
-    elif a == "-H":
-        opts["-H"].append(args[i + 1])
-        i += 2
-    elif a.startswith("-"):
-        i += 1
-    else:
-        url = a
-        i += 1
-request = urllib.request.Request(url)
-for header in opts["-H"]:
-    name, _, value = header.partition(":")
-    request.add_header(name.strip(), value.strip())
+headers = ["-H", "accept: application/json", "-H", "Content-Type: application/json"]
+if len(args) != 8 or args[:3] != ["-s", "-X", "GET"] or args[4:] != headers:
+    sys.stderr.write(f"usage: {sys.argv[0]} -s -X GET URL -H ... -H ... (got {args})\n")
+    sys.exit(2)
+request = urllib.request.Request(args[3])
+request.add_header("accept", "application/json")
 request.add_header("Authorization", "Bearer " + os.environ["FAKE_CURL_TOKEN"])
 try:
-    response = urllib.request.urlopen(request, timeout=float(opts.get("--max-time", 30)))
-    status, headers, body = response.status, response.headers, response.read()
+    body = urllib.request.urlopen(request, timeout=60).read()
 except urllib.error.HTTPError as err:
-    status, headers, body = err.code, err.headers, err.read()
-with open(opts["-o"], "wb") as fh:
-    fh.write(body)
-with open(opts["-D"], "w") as fh:
-    fh.write(f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()))
-sys.stdout.write(str(status))
+    body = err.read()  # curl -s prints the error page too
+except (urllib.error.URLError, OSError):
+    sys.exit(7)
+sys.stdout.buffer.write(body)

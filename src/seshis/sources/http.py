@@ -7,18 +7,20 @@ Credentials never appear in a message: every text that leaves this module is red
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
+import os
 import random
+import re
 import shlex
+import signal
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 from tenacity import (
@@ -137,7 +139,14 @@ class HttpxTransport(Transport):
 
 
 class CommandTransport(Transport):
-    """The operator's curl wrapper: it takes curl's arguments and adds the credentials."""
+    """The operator's curl wrapper (`curl_device_manager.sh`), called exactly as the original
+    seshis.py called it: `CMD -s -X GET URL -H "accept: application/json" -H "Content-Type:
+    application/json"`, with the response body read from its standard output. Wrappers that
+    forward only those arguments, take the URL by position or pipe curl's output all work.
+
+    Without curl's status line, failures are told from the exit status (curl's exit codes) and
+    the body (`{"message": "Jwt is expired"}`, an HTML error page, nothing at all). The wrapper
+    runs in its own process group, which is killed at the --timeout deadline."""
 
     def __init__(self, command: str, timeout: float) -> None:
         # "wrapper.sh -v" is a program and its arguments, split as a shell would (no shell runs)
@@ -146,53 +155,119 @@ class CommandTransport(Transport):
 
     def get(self, url: str) -> Response:
         start = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="seshis-") as tmp:
-            body, head = Path(tmp) / "body", Path(tmp) / "headers"
-            args = [
-                *self.command,
-                "-sS",
-                "--max-time",
-                f"{self.timeout:g}",
-                "-H",
-                "Accept: application/json",
-                "-o",
-                str(body),
-                "-D",
-                str(head),
-                "-w",
-                "%{http_code}",
-                url,
-            ]
-            try:
-                done = subprocess.run(
-                    args, capture_output=True, text=True, timeout=self.timeout + 10, check=False
-                )
-            except FileNotFoundError:
-                raise AuthError(
-                    f"The auth command {self.command[0]} was not found; check --auth-command."
-                ) from None
-            except subprocess.TimeoutExpired:
-                raise RetryableError("timed out (auth command)") from None
-            except OSError as exc:
-                raise AuthError(
-                    f"The auth command {self.command[0]} could not run ({exc.strerror})."
-                ) from None
-            status = done.stdout.strip()[-3:]
-            if done.returncode != 0 or not status.isdigit() or status == "000":
-                raise RetryableError(f"the auth command failed (exit {done.returncode})")
-            data = body.read_bytes() if body.exists() else b""
-            headers = _parse_headers(head.read_text("latin-1") if head.exists() else "")
-        return Response(url, int(status), headers, data, (time.perf_counter() - start) * 1000)
+        args = [
+            *self.command,
+            "-s",
+            "-X",
+            "GET",
+            url,
+            "-H",
+            "accept: application/json",
+            "-H",
+            "Content-Type: application/json",
+        ]
+        program = self.command[0]
+        try:
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its curl too is stopped at the deadline
+            )
+        except FileNotFoundError:
+            raise AuthError(
+                f"The auth command {program} was not found; check --auth-command."
+            ) from None
+        except OSError as exc:
+            raise AuthError(f"The auth command {program} could not run ({exc.strerror}).") from None
+        try:
+            body, _ = proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise RetryableError(
+                f"timed out (the auth command gave no whole answer within {self.timeout:g} s)"
+            ) from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+        code = proc.returncode
+        if code in CURL_RETRY:
+            raise RetryableError(f"the auth command failed: {CURL_RETRY[code]} (exit {code})")
+        if code in (126, 127):
+            raise AuthError(
+                f"The auth command {program} could not run curl (exit {code}); check the "
+                "wrapper and that curl is installed."
+            )
+        if code != 0:
+            raise ApiError(
+                f"The auth command {program} failed (exit {code}) for "
+                f"{redact.url(url)}; run it by hand to see why."
+            )
+        ms = (time.perf_counter() - start) * 1000
+        return Response(url, status_of(body), {}, body, ms)
 
 
-def _parse_headers(text: str) -> dict[str, str]:
-    """The last header block curl dumped (after redirects and 100 Continue)."""
-    blocks = [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
-    headers: dict[str, str] = {}
-    for line in (blocks[-1] if blocks else "").splitlines()[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return headers
+# curl's exit codes worth trying again: the network, not the request
+CURL_RETRY = {
+    5: "could not resolve the proxy",
+    6: "could not resolve the host",
+    7: "could not connect",
+    28: "timed out",
+    35: "the TLS handshake failed",
+    52: "the server sent nothing",
+    55: "sending failed",
+    56: "receiving failed",
+}
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def status_of(body: bytes) -> int:
+    """The HTTP status a wrapper's output stands for, when curl printed only the body: an error
+    document of the API (`{"message": ...}`, `{"statusCode": ...}`), a proxy's HTML error page,
+    or nothing at all; 200 for anything else (the JSON parser judges it)."""
+    text = body.strip()
+    if not text:
+        return 502  # nothing: a failure curl kept quiet about; tried again
+    if text[:1] == b"<":
+        match = re.search(rb"\b(5\d\d)\b", text[:2000])
+        return int(match.group(1)) if match else 200
+    if text[:1] != b"{" or len(text) > 4096:
+        return 200
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return 200
+    if not isinstance(doc, dict) or "rows" in doc or "_items" in doc:
+        return 200
+    code = doc.get("statusCode", doc.get("status"))
+    if isinstance(code, int) and 100 <= code <= 599:
+        return code
+    message = str(doc.get("message", doc.get("error", ""))).lower()
+    if any(word in message for word in ("expired", "jwt", "unauthorized", "token", "forbidden")):
+        return 401
+    if "too many" in message or "rate" in message:
+        return 429
+    if any(word in message for word in ("internal", "unavailable", "bad gateway", "timeout")):
+        return 503
+    return 400 if message else 200
+
+
+def _message(body: bytes) -> str | None:
+    """The message of a short JSON error document, for the error sentence."""
+    try:
+        doc = json.loads(body[:4096])
+    except ValueError:
+        return None
+    if isinstance(doc, dict):
+        said = doc.get("message") or doc.get("error")
+        return str(said)[:200] if said else None
+    return None
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -271,9 +346,10 @@ class Fetcher:
                 f"HTTP {r.status}", retry_after_seconds(r.headers.get("retry-after"))
             )
         if r.status >= 400:
+            said = _message(r.body)
             raise ApiError(
-                f"{self.creds.redact(url)} answered HTTP {r.status}; check the ACN, account "
-                "or site and the API URL."
+                f"{self.creds.redact(url)} answered HTTP {r.status}"
+                f"{f' ({said})' if said else ''}; check the ACN, account or site and the API URL."
             )
         return r
 
