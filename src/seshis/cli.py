@@ -21,7 +21,7 @@ from .status import ExitStatus
 
 ANALYSIS_HINT = "(--empty, --micro, --user, --stations or --all)"
 # The order of the questions on a terminal (the range menu and its dates are "range").
-PROMPT_ORDER = (
+TERMINAL_ORDER = (
     "acn",
     "account",
     "range",
@@ -34,6 +34,21 @@ PROMPT_ORDER = (
     "page_size",
     "voltage",
     "timezone",
+)
+# The order of the original seshis.py's questions, for answers piped on stdin: ACN, account,
+# micro threshold (--micro), the four --advanced answers, limit and page, the date range and
+# the custom range's dates. seshis's own extra questions are not read from a pipe.
+PIPED_ORDER = (
+    "acn",
+    "account",
+    "threshold_kwh",
+    "anonymize",
+    "include_active",
+    "sort_by",
+    "sort_order",
+    "limit",
+    "page",
+    "range",
 )
 
 
@@ -167,16 +182,22 @@ def gather(
         else:
             values[name], origins[name] = default, "default"
     values["source"] = tuple(values["source"] or ())
-    for name in PROMPT_ORDER if ask.enabled else ():
+    live = not values["demo"] and not values["source"]
+    if ask.enabled and live and not values["offline"]:
+        _credentials_first(values)
+    origin = "piped" if ask.piped else "prompt"
+    for name in (PIPED_ORDER if ask.piped else TERMINAL_ORDER) if ask.enabled else ():
         if name == "range":
-            _ask_range(ask, values, origins)
-            continue
-        default, spec = table[name]
-        if origins[name] == "flag" or not spec.prompt.when(values):
-            continue
-        answer = ask.setting(spec, values[name])
-        if answer != values[name]:
-            values[name], origins[name] = answer, "prompt"
+            _ask_range(ask, values, origins, origin)
+        elif name in ("limit", "page"):
+            _original_paging(ask, name, live, values, origins)
+        else:
+            default, spec = table[name]
+            if origins[name] == "flag" or not spec.prompt.when(values):
+                continue
+            answer = ask.setting(spec, values[name])
+            if answer != values[name]:
+                values[name], origins[name] = answer, origin
     if values["start"] or values["end"]:
         values["range_kind"] = "custom"
     if values["range_kind"] == "custom" and not (values["start"] and values["end"]):
@@ -187,17 +208,42 @@ def gather(
     return Settings(**values, origins=tuple(sorted(origins.items())))
 
 
-def _ask_range(ask: Prompter, values: dict[str, Any], origins: dict[str, str]) -> None:
+def _ask_range(ask: Prompter, values: dict[str, Any], origins: dict[str, str], origin: str) -> None:
     """The date range menu (not for files: they default to all their data), then the custom
-    range's dates."""
+    range's dates; on a terminal, an end before the start asks for both again."""
     if values["range_kind"] is None and not (values["start"] or values["end"]):
         if values["source"]:
             return
-        values["range_kind"], origins["range_kind"] = ask.range_kind(), "prompt"
-    if values["range_kind"] == "custom":
-        for which in ("start", "end"):
-            if values[which] is None:
-                values[which], origins[which] = ask.day(which), "prompt"
+        values["range_kind"], origins["range_kind"] = ask.range_kind(), origin
+    if values["range_kind"] != "custom":
+        return
+    asked = [w for w in ("start", "end") if values[w] is None]
+    while asked:
+        for which in asked:
+            values[which], origins[which] = ask.day(which), origin
+        start, end = values["start"], values["end"]
+        if ask.piped or not (start and end) or end >= start:
+            return
+        ask.out.write(f"The end date {end} is before the start date {start}; enter both again.\n")
+
+
+def _original_paging(
+    ask: Prompter, name: str, live: bool, values: dict[str, Any], origins: dict[str, str]
+) -> None:
+    """The original tool's limit and page answers: a limit becomes the page size; seshis
+    fetches every page whatever page was asked."""
+    if not live:
+        return
+    answer = ask.number(f"Enter {name}: ", None)
+    if name == "limit" and answer is not None and origins["page_size"] != "flag":
+        values["page_size"], origins["page_size"] = answer, "piped (limit)"
+
+
+def _credentials_first(values: dict[str, Any]) -> None:
+    """Before asking for an ACN and an account, make sure there are credentials to use them."""
+    from .sources.live import LiveOptions, credentials
+
+    credentials(LiveOptions(api=values["api"], auth_command=values["auth_command"]))
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
@@ -266,8 +312,12 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
 
     ns = build_parser().parse_args(args)
     check_rules(ns)
-    interactive = env.stdin_isatty if env.stdin_isatty is not None else env.stdin.isatty()
-    prompter = Prompter(env.stdin, env.stderr, enabled=interactive and not ns.no_input)
+    if env.stdin is None:  # closed (some schedulers start jobs so)
+        mode = "off"
+    else:
+        tty = env.stdin_isatty if env.stdin_isatty is not None else env.stdin.isatty()
+        mode = "off" if ns.no_input else "terminal" if tty else "piped"
+    prompter = Prompter(env.stdin, env.stderr, mode)
     config, config_path = load_config(Path(ns.config).expanduser() if ns.config else None)
     settings = gather(ns, prompter, config, config_path)
     # colour: forced on or off by the caller, else rich decides (terminal, NO_COLOR)

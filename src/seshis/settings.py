@@ -462,7 +462,14 @@ class Settings:
             listing_cap=PDF_ROWS_PER_USER if pdf else None if self.printsessions else SESSION_CAP,
             worst_first=pdf,
             export=self._export_categories() if self.output == "csv" else None,
+            listed=self._listed_categories(),
         )
+
+    def _listed_categories(self) -> tuple[str, ...] | None:
+        """--user with --empty and/or --micro lists only those sessions, as the original did."""
+        if self.user is None or self.all or not (self.empty or self.micro):
+            return None
+        return tuple(c for c, on in ((d.EMPTY, self.empty), (d.MICRO, self.micro)) if on)
 
     def _export_categories(self) -> tuple[str, ...] | None:
         """--empty/--micro alone export just those sessions; --all and --user every one."""

@@ -78,7 +78,7 @@ def listings(store: Store, window: DateRange, options: Options) -> tuple[Listing
     with `worst_first`, a user with more than the cap shows the worst ones (empty, micro, low,
     medium, high current), worst first. Window functions number, rank and cut them."""
     cap = options.listing_cap
-    where = _selection(options, None, unclaimed_too=True)
+    where = _selection(options, options.listed, unclaimed_too=True)
     severity = (
         "CASE category WHEN 'EMPTY' THEN 0 WHEN 'MICRO' THEN 1 ELSE "
         "CASE band WHEN 'LOW' THEN 2 WHEN 'MED' THEN 3 ELSE 4 END END"

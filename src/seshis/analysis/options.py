@@ -34,4 +34,5 @@ class Options:
     listings: bool = True  # the session lines per driver (with the users section)
     listing_cap: int | None = 20  # session lines per driver; None: every one
     worst_first: bool = False  # listings cut to the worst sessions (the PDF), not the first
+    listed: tuple[str, ...] | None = None  # the categories the listings show; None: all
     export: tuple[str, ...] | None = None  # the categories an export selects; None: all

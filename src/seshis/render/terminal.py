@@ -122,13 +122,18 @@ def _trends(r: Report, out: Console) -> None:
 def _users(r: Report, out: Console) -> None:
     by_user = {item.user: item for item in r.listings}
     claimed = [u for u in r.users if u.user is not None]
-    out.print("\n[bold]👥 User Session Summary:[/bold]")
+    listed = r.options.listed
+    which = " + ".join(c.lower() for c in listed) if listed else ""
+    title = f"User Session Summary with {which} sessions:" if listed else "User Session Summary:"
+    out.print(f"\n[bold]👥 {title}[/bold]")
     out.print(f"📊 Total unique users: {len(claimed)}")
     for stats in r.users:
-        _user(stats, by_user.get(stats.user), r.threshold_kwh, out)
+        _user(stats, by_user.get(stats.user), r.threshold_kwh, out, which)
 
 
-def _user(stats: UserStats, listing: Listing | None, thr_kwh: float, out: Console) -> None:
+def _user(
+    stats: UserStats, listing: Listing | None, thr_kwh: float, out: Console, which: str = ""
+) -> None:
     c = stats.counts
     thr = threshold(thr_kwh)
     head = (
@@ -149,7 +154,7 @@ def _user(stats: UserStats, listing: Listing | None, thr_kwh: float, out: Consol
             out.print(f"    {name}: {n} ({pct(c.pct(n))})")
     if listing is None:
         return
-    what = "unclaimed sessions" if stats.user is None else "sessions"
+    what = " ".join(p for p in (which, "unclaimed" if stats.user is None else "", "sessions") if p)
     shown = len(listing.lines)
     count = f"{shown}" if shown == listing.total else f"{shown} of {listing.total}"
     out.print(f"\n    Showing {count} {what}:")
@@ -157,7 +162,7 @@ def _user(stats: UserStats, listing: Listing | None, thr_kwh: float, out: Consol
         colour = d.LABEL_COLOURS[line.label]
         out.print(
             f"    [{colour}]Session {line.number}: START: {line.start} / END: {line.end} / "
-            f"DURATION: {duration(line.duration_s)} / {kwh(line.kwh)} / "
+            f"DURATION: {duration(line.duration_s)} / {kwh(line.kwh, thr_kwh)} / "
             f"{escape(line.session_id)} \\[{line.label}][/{colour}]",
             soft_wrap=True,
         )

@@ -204,6 +204,8 @@ class CommandTransport(Transport):
                 f"The auth command {program} failed (exit {code}) for "
                 f"{redact.url(url)}; run it by hand to see why."
             )
+        if not body.strip():
+            raise RetryableError("the auth command printed nothing (no response body)")
         ms = (time.perf_counter() - start) * 1000
         return Response(url, status_of(body), {}, body, ms)
 
@@ -232,8 +234,6 @@ def status_of(body: bytes) -> int:
     document of the API (`{"message": ...}`, `{"statusCode": ...}`), a proxy's HTML error page,
     or nothing at all; 200 for anything else (the JSON parser judges it)."""
     text = body.strip()
-    if not text:
-        return 502  # nothing: a failure curl kept quiet about; tried again
     if text[:1] == b"<":
         match = re.search(rb"\b(5\d\d)\b", text[:2000])
         return int(match.group(1)) if match else 200

@@ -6,6 +6,8 @@ nothing here imports a rendering library.
 
 from __future__ import annotations
 
+import math
+
 from ... import definitions as d
 from ...dates import DateRange
 
@@ -26,8 +28,13 @@ def pct(value: float) -> str:
     return f"{value:.1f}%"
 
 
-def kwh(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+def kwh(value: float, below: float | None = None) -> str:
+    """Energy with up to three decimals, trailing zeros trimmed: 29.021, 8.5, 0 kWh. A session
+    under the micro threshold (`below`) is never shown at it: 0.9996 is 0.999, not 1."""
+    shown = round(value, 3)
+    if below is not None and value < below <= shown:
+        shown = math.floor(value * 1000) / 1000
+    text = f"{shown:.3f}".rstrip("0").rstrip(".")
     return f"{text} kWh" if text != "-0" else "0 kWh"
 
 

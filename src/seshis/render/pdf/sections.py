@@ -245,7 +245,7 @@ def _user(stats: UserStats, listing: Listing | None, thr_kwh: float) -> list:
                 line.start,
                 line.end,
                 duration(line.duration_s),
-                kwh(line.kwh).replace(" kWh", ""),
+                kwh(line.kwh, thr_kwh).replace(" kWh", ""),
                 "" if line.avg_current is None else f"{line.avg_current:.1f}",
                 line.label,
                 cell(place, 18),
