@@ -10,6 +10,7 @@ tests/test_sync_faults.py and bench/.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -75,6 +76,88 @@ def acn_items(rows: list[dict]) -> list[dict]:
     return items
 
 
+def ocpi_objects(rows: list[dict], version: str = "2.2.1", kind: str = "cdrs") -> list[dict]:
+    """The same sessions as OCPI CDRs or Sessions of a version, as the specification shapes
+    them: times in RFC 3339 UTC, energy in kWh, the driver as the token's uid (2.2.1) or
+    auth_id (2.1.1), the station as the EVSE uid and its connector; written (last_updated) 30
+    minutes after the session ended, parked the last hour without charging."""
+    out = []
+    for r in rows:
+        begin = datetime.fromtimestamp(r["session_start_time"] / 1000, UTC)
+        end = begin + timedelta(hours=4)
+        iso = "%Y-%m-%dT%H:%M:%SZ"
+        user = r["user"]
+        obj: dict = {
+            "id": r["session_id"],
+            "last_updated": (end + timedelta(minutes=30)).strftime(iso),
+        }
+        if version == "2.2.1":
+            # an unclaimed session: a token with neither a uid nor a contract
+            contract = f"NL-ABC-{user.split('@')[0].upper()}" if user else ""
+            token = {"country_code": "NL", "party_id": "ABC", "type": "RFID",
+                     "uid": user or "", "contract_id": contract}  # fmt: skip
+            if kind == "cdrs":
+                obj |= {
+                    "start_date_time": begin.strftime(iso),
+                    "end_date_time": end.strftime(iso),
+                    "cdr_token": token,
+                    "auth_method": "WHITELIST",
+                    "cdr_location": {
+                        "id": "LOC1",
+                        "name": r["site"],
+                        "evse_uid": r["pfid"],
+                        "connector_id": "1",
+                    },
+                    "currency": "EUR",
+                    "total_cost": {"excl_vat": 4.0, "incl_vat": 4.4},
+                    "total_energy": r["session_kwh"],
+                    "total_time": 4.0,
+                    "total_parking_time": 1.0,
+                }
+            else:
+                obj |= {
+                    "start_date_time": begin.strftime(iso),
+                    "end_date_time": end.strftime(iso),
+                    "kwh": r["session_kwh"],
+                    "cdr_token": token,
+                    "auth_method": "WHITELIST",
+                    "location_id": "LOC1",
+                    "evse_uid": r["pfid"],
+                    "connector_id": "1",
+                    "currency": "EUR",
+                    "status": "COMPLETED",
+                }
+        else:
+            location = {"id": "LOC1", "name": r["site"],
+                        "evses": [{"uid": r["pfid"], "connectors": [{"id": "1"}]}]}  # fmt: skip
+            if kind == "cdrs":
+                obj |= {
+                    "start_date_time": begin.strftime(iso),
+                    "stop_date_time": end.strftime(iso),
+                    "auth_id": user or "",
+                    "auth_method": "WHITELIST",
+                    "location": location,
+                    "currency": "EUR",
+                    "total_cost": 4.4,
+                    "total_energy": r["session_kwh"],
+                    "total_time": 4.0,
+                    "total_parking_time": 1.0,
+                }
+            else:
+                obj |= {
+                    "start_datetime": begin.strftime(iso),
+                    "end_datetime": end.strftime(iso),
+                    "kwh": r["session_kwh"],
+                    "auth_id": user or "",
+                    "auth_method": "WHITELIST",
+                    "location": location,
+                    "currency": "EUR",
+                    "status": "COMPLETED",
+                }
+        out.append(obj)
+    return out
+
+
 @dataclass
 class FakeApi:
     rows: list[dict] = field(default_factory=list)
@@ -105,6 +188,8 @@ class FakeApi:
     trickle: float = 0.0  # seconds between 64-byte pieces of the body (a stuck server)
     newest_first: bool = False  # PowerFlex ignores sortOrder and always answers newest first
     basic_users: set[str] = field(default_factory=set)  # also let in these HTTP Basic users
+    ocpi_limit: int = 50  # OCPI: the largest page the server sends (X-Limit)
+    ocpi_status: int | None = None  # OCPI: an error status_code in an HTTP 200 body
     served: int = 0
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -118,6 +203,7 @@ class FakeApi:
         server.expect_request(re.compile(r"^/api/v1/sessions/.*")).respond_with_handler(
             self.acndata
         )
+        server.expect_request(re.compile(r"^/ocpi/cpo/.*")).respond_with_handler(self.ocpi)
 
     # --- shared -------------------------------------------------------------------------------
 
@@ -271,6 +357,51 @@ class FakeApi:
             query = urlencode({"where": where, "max_results": size, "page": page + 1})
             doc["_links"]["next"] = {"title": "next page", "href": f"sessions/{site}?{query}"}
         return self._body(doc, page)
+
+    # --- OCPI ----------------------------------------------------------------------------------
+
+    def ocpi(self, request: Request) -> Response:
+        return self._counted(self._ocpi, request)
+
+    def _ocpi(self, request: Request) -> Response:
+        """/ocpi/cpo/<version>/<cdrs|sessions>: offset/limit, X-Limit, X-Total-Count, Link,
+        date_from/date_to on last_updated, the OCPI envelope, Token authorization."""
+        _, _, _, version, kind = request.path.rstrip("/").split("/")[:5]
+        offset = int(request.args.get("offset", 0))
+        asked = int(request.args.get("limit", self.ocpi_limit))
+        limit = min(asked, self.ocpi_limit)
+        page = offset // max(limit, 1) + 1
+        with self.lock:
+            self.requests.append(request.full_path)
+        if self.expired:
+            return _json({"status_code": 2001, "status_message": "Invalid or missing token"}, 401)
+        secret = base64.b64encode(TOKEN.encode()).decode() if version.startswith("2.2") else TOKEN
+        if request.headers.get("Authorization") != f"Token {secret}":
+            return _json({"status_code": 2001, "status_message": "Invalid or missing token"}, 401)
+        if self.ocpi_status is not None:
+            said = "Unable to use the client's API"
+            doc = {"status_code": self.ocpi_status, "status_message": said}
+            return _json(doc, 200)
+        with self.lock:
+            rows = list(self.rows)
+        objects = ocpi_objects(rows, version, kind)
+        lo = request.args.get("date_from", "0000")
+        hi = request.args.get("date_to", "9999")
+        selected = sorted((o for o in objects if lo <= o["last_updated"] < hi),
+                          key=lambda o: (o["last_updated"], o["id"]))  # fmt: skip
+        chunk = selected[offset : offset + limit]
+        self._served(chunk, asked)
+        headers = {"X-Limit": str(self.ocpi_limit)}
+        if not self.hide_total:
+            headers["X-Total-Count"] = str(self._total(selected, page, asked))
+        if offset + limit < len(selected):
+            query = urlencode({**request.args, "offset": offset + limit, "limit": limit})
+            headers["Link"] = f'<{request.host_url.rstrip("/")}{request.path}?{query}>; rel="next"'
+        doc = {"data": chunk, "status_code": 1000, "status_message": "Success",
+               "timestamp": "2026-11-26T20:00:00Z"}  # fmt: skip
+        response = self._body(doc, page)
+        response.headers.update(headers)
+        return response
 
 
 def _start(item: dict) -> datetime:

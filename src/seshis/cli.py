@@ -275,10 +275,10 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
             raise
         return ExitStatus.ERROR
     except KeyboardInterrupt as exc:
-        from .interrupts import Terminated
+        from .interrupts import terminated
 
         env.stderr.write("\nInterrupted.\n")
-        return ExitStatus.TERMINATED if isinstance(exc, Terminated) else ExitStatus.INTERRUPTED
+        return ExitStatus.TERMINATED if terminated(exc) else ExitStatus.INTERRUPTED
     except BrokenPipeError:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
         if env.stdout is sys.stdout:
@@ -286,9 +286,11 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return ExitStatus.OK
     except Exception as exc:  # the last line of defence: one sentence, never a traceback
-        if type(exc).__name__ == "InterruptException":  # a DuckDB query stopped by Ctrl-C
+        if type(exc).__name__ == "InterruptException":  # a DuckDB query stopped by a signal
+            from .interrupts import terminated
+
             env.stderr.write("\nInterrupted.\n")
-            return ExitStatus.INTERRUPTED
+            return ExitStatus.TERMINATED if terminated(exc) else ExitStatus.INTERRUPTED
         if debug:
             raise
         env.stderr.write(

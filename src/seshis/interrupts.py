@@ -19,8 +19,16 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM: stop as Ctrl-C does (the CLI exits 143)."""
 
 
+received: list[int] = []  # the signals the watcher woke on, for the exit status
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise Terminated
+
+
+def terminated(exc: BaseException) -> bool:
+    """Whether the run was stopped by SIGTERM (however the interruption surfaced)."""
+    return isinstance(exc, Terminated) or signal.SIGTERM in received
 
 
 @contextmanager
@@ -37,7 +45,8 @@ def handled(interrupt: Callable[[], None]) -> Iterator[None]:
     previous_term = signal.signal(signal.SIGTERM, _terminate)
 
     def watch() -> None:
-        while os.read(read, 64):
+        while data := os.read(read, 64):
+            received.extend(data)  # set_wakeup_fd writes each signal's number as a byte
             interrupt()
 
     watcher = threading.Thread(target=watch, daemon=True, name="seshis-signals")

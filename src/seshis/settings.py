@@ -18,7 +18,8 @@ from .dates import zone
 from .errors import UsageError
 
 ALL_USERS = "*"  # --user without an email
-APIS = ("powerflex", "acndata")
+APIS = ("powerflex", "acndata", "ocpi")
+OCPI_VERSIONS = ("2.2.1", "2.1.1")
 ACN_SITES = ("caltech", "jpl", "office001")  # the ACN-Data API's sites
 GROUPS = ("analysis", "output", "source", "window and definitions", "behaviour")
 
@@ -308,6 +309,16 @@ class Settings:
         metavar="URL",
         config="api_url",
         prompt=Prompt("Enter API URL", _live_advanced),
+    )
+    ocpi_version: str = setting(
+        "2.2.1",
+        "--ocpi-version",
+        str,
+        "OCPI version of --api ocpi (2.2.1)",
+        SOURCE,
+        choices=OCPI_VERSIONS,
+        config="ocpi_version",
+        check=one_of(*OCPI_VERSIONS),
     )
     # window and definitions
     range_kind: str | None = setting(

@@ -62,7 +62,7 @@ class AcnDataApi:
         )
         return f"{self.base}sessions/{self.site}?{query}"
 
-    def parse(self, doc: object, url: str) -> Page:
+    def parse(self, doc: object, url: str, headers: dict[str, str] | None = None) -> Page:
         if not isinstance(doc, dict) or not isinstance(doc.get("_items"), list):
             raise ApiError(f'{url} answered with JSON that holds no sessions (no "_items" list).')
         meta = doc.get("_meta") if isinstance(doc.get("_meta"), dict) else {}

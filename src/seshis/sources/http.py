@@ -7,6 +7,7 @@ Credentials never appear in a message: every text that leaves this module is red
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.utils
 import json
@@ -55,16 +56,31 @@ class RetryableError(Exception):
 
 @dataclass
 class Credentials:
-    """A token (bearer, or HTTP Basic user name) or an auth command; never printed."""
+    """A token (sent as `scheme token`, or as the HTTP Basic user name) or an auth command;
+    never printed."""
 
     token: str | None = None
     basic: bool = False
     command: str | None = None
+    scheme: str = "Bearer"  # OCPI: "Token"
+    encode: bool = False  # OCPI 2.2: the token is sent base64-encoded
+
+    @property
+    def header(self) -> str | None:
+        """The Authorization header of a token that is not HTTP Basic."""
+        if not self.token or self.basic:
+            return None
+        value = base64.b64encode(self.token.encode()).decode() if self.encode else self.token
+        return f"{self.scheme} {value}"
 
     def redact(self, text: str) -> str:
-        """The text without the token or a password in a URL."""
+        """The text without the token (as given or as sent) or a password in a URL."""
         text = redact.url(text)
-        return text.replace(self.token, "***") if self.token else text
+        if self.token:
+            text = text.replace(self.token, "***")
+            if self.encode:
+                text = text.replace(base64.b64encode(self.token.encode()).decode(), "***")
+        return text
 
 
 class Transport:
@@ -79,11 +95,9 @@ class HttpxTransport(Transport):
     def __init__(self, creds: Credentials, timeout: float, concurrency: int) -> None:
         self.timeout = timeout
         headers = {"Accept": "application/json", "User-Agent": "seshis"}
-        auth = None
-        if creds.token and creds.basic:
-            auth = httpx.BasicAuth(creds.token, "")
-        elif creds.token:
-            headers["Authorization"] = f"Bearer {creds.token}"
+        auth = httpx.BasicAuth(creds.token, "") if creds.token and creds.basic else None
+        if creds.header:
+            headers["Authorization"] = creds.header
         limits = httpx.Limits(max_connections=max(concurrency, 1) + 2)
         self.client = httpx.Client(
             headers=headers,
@@ -265,7 +279,7 @@ def _message(body: bytes) -> str | None:
     except ValueError:
         return None
     if isinstance(doc, dict):
-        said = doc.get("message") or doc.get("error")
+        said = doc.get("message") or doc.get("status_message") or doc.get("error")
         return str(said)[:200] if said else None
     return None
 
@@ -305,8 +319,9 @@ class Fetcher:
         base = self.backoff * 2 ** (state.attempt_number - 1)
         return min(base + random.uniform(0, base), self.max_wait)
 
-    def get_json(self, url: str) -> tuple[object, str]:
-        """The parsed JSON at `url` and its text; raises AuthError, ApiError (one sentence)."""
+    def get_json(self, url: str) -> tuple[object, str, dict[str, str]]:
+        """The parsed JSON at `url`, its text and the response headers (lower-case names);
+        raises AuthError, ApiError (one sentence)."""
         shown = self.creds.redact(url)
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
@@ -323,7 +338,8 @@ class Fetcher:
             ) from None
         try:
             text = response.body.decode("utf-8")
-            return json.loads(text), text
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return json.loads(text), text, headers
         except ValueError as exc:
             start = response.body.strip()[:1]
             problem = "an empty body" if not start else "something that is not JSON (an HTML page?)"
@@ -362,6 +378,9 @@ class Fetcher:
             if phrase.lower() in text.lower():
                 quoted = f' ("{phrase}")'
                 break
+        said = _message(r.body)
+        if not quoted and said:
+            quoted = f' ("{said}")'
         return (
             f"The API answered HTTP {r.status}: {detail}{quoted}; get a new token and set "
             "SESHIS_TOKEN, or check your auth command."

@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import dates, syncs
-from ..errors import AuthError
+from ..errors import AuthError, UsageError
 from ..store import Dataset, Store
-from . import acndata, powerflex
+from . import acndata, ocpi, powerflex
 from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
 from .remote import SyncReport, sync
 
 AUTH_SCRIPT = "curl_device_manager.sh"
 CHECKOUT = Path(__file__).resolve().parents[3]  # where seshis.py sits in a checkout
-API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data"}
+API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data", "ocpi": "OCPI"}
 
 Progress = Callable[[int, int, int | None], None]  # pages, sessions, the API's total
 
@@ -47,6 +47,7 @@ class LiveOptions:
     include_active: bool = False
     sort_by: str = "session_start_time"
     sort_order: str = "DESC"
+    ocpi_version: str = "2.2.1"  # 2.2.1 or 2.1.1
     timezone: str | None = None  # None: the ACN-Data sites' zone, else the machine's
     backoff: float = 0.5  # seconds before the first retry (doubling, with jitter)
     sleep: Callable[[float], None] = time.sleep  # how to wait between attempts
@@ -60,6 +61,15 @@ def default_store_path() -> Path:
 
 def credentials(options: LiveOptions) -> Credentials:
     """A token from the environment, else the auth command; never printed anywhere."""
+    if options.api == "ocpi":
+        token = _token("SESHIS_TOKEN", "OCPI_TOKEN")
+        if not token:
+            raise AuthError(
+                "No OCPI token: set SESHIS_TOKEN (or OCPI_TOKEN) to the token the CPO gave you "
+                "(Credentials token C)."
+            )
+        # OCPI 2.2 sends the token base64-encoded; 2.1.1 as it is
+        return Credentials(token=token, scheme="Token", encode=options.ocpi_version != "2.1.1")
     if options.api == "acndata":
         token = _token("SESHIS_TOKEN", "ACN_API_TOKEN")
         if not token:
@@ -96,7 +106,14 @@ def _token(*names: str) -> str | None:
     return None
 
 
-def api_for(options: LiveOptions) -> powerflex.PowerFlexApi | acndata.AcnDataApi:
+def api_for(options: LiveOptions) -> powerflex.PowerFlexApi | acndata.AcnDataApi | ocpi.OcpiApi:
+    if options.api == "ocpi":
+        if not options.api_url:
+            raise UsageError(
+                "--api ocpi needs --api-url: the CPO's CDRs (or Sessions) endpoint, e.g. "
+                "https://cpo.example.com/ocpi/cpo/2.2.1/cdrs"
+            )
+        return ocpi.OcpiApi(options.api_url, options.ocpi_version)
     if options.api == "acndata":
         return acndata.AcnDataApi(options.api_url or acndata.DEFAULT_URL, options.site)
     return powerflex.PowerFlexApi(

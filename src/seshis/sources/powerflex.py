@@ -69,7 +69,7 @@ class PowerFlexApi:
         )
         return f"{self.api_url.rstrip('/')}/v1/public/sessions/acn/{self.acn}?{query}"
 
-    def parse(self, doc: object, url: str) -> Page:
+    def parse(self, doc: object, url: str, headers: dict[str, str] | None = None) -> Page:
         if isinstance(doc, list):
             rows, total, path = doc, None, "$[*]"
         elif isinstance(doc, dict) and isinstance(doc.get("rows"), list):

@@ -46,6 +46,7 @@ class Page:
     path: str  # JSON path of the rows in the body, for DuckDB
     total: int | None  # the API's own total for the request's window, when it says
     next_url: str | None  # the API's link to the next page, when it gives one
+    limit: int | None = None  # the most rows a page may hold, when the server says (X-Limit)
 
 
 class Api(Protocol):
@@ -55,7 +56,7 @@ class Api(Protocol):
 
     def overrides(self) -> dict[str, str]: ...
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str: ...
-    def parse(self, doc: object, url: str) -> Page: ...
+    def parse(self, doc: object, url: str, headers: dict[str, str]) -> Page: ...
 
 
 @dataclass
@@ -169,8 +170,8 @@ class WindowSync:
 
     def fetch(self, lo: datetime, hi: datetime, number: int) -> tuple[str, Page]:
         url = self.api.page_url(lo, hi, self.size, number)
-        doc, body = self.fetcher.get_json(url)
-        return body, self.api.parse(doc, self.fetcher.creds.redact(url))
+        doc, body, headers = self.fetcher.get_json(url)
+        return body, self.api.parse(doc, self.fetcher.creds.redact(url), headers)
 
     def page_through(self, pool: ThreadPoolExecutor, lo: datetime, hi: datetime) -> int | None:
         """Every page of [lo, hi) up to a confirmed end; returns the API's latest total.
@@ -182,6 +183,8 @@ class WindowSync:
         the server's page size lost rows, and is asked again."""
         body, page = self.fetch(lo, hi, 1)
         self.take(body, page)
+        if page.limit and page.limit < self.size:
+            self.size = page.limit  # the server's maximum (OCPI's X-Limit): offsets step by it
         total = page.total
         # With a total, a first page shorter than asked shows the server's own page size.
         expected = min(page.count, self.size) if total and page.count else self.size
@@ -277,8 +280,8 @@ class WindowSync:
 
     def count(self, lo: datetime, hi: datetime) -> int | None:
         """The API's total for [lo, hi), from a one-row request."""
-        doc, _ = self.fetcher.get_json(self.api.page_url(lo, hi, 1, 1))
-        return self.api.parse(doc, "").total
+        doc, _, headers = self.fetcher.get_json(self.api.page_url(lo, hi, 1, 1))
+        return self.api.parse(doc, "", headers).total
 
     def refetch_shortfall(self, pool: ThreadPoolExecutor) -> None:
         """Find the slices of the window that lack sessions by halving it (a count request
@@ -288,7 +291,12 @@ class WindowSync:
         for _ in range(REFETCH_PASSES):
             if self.total is None or self.stored() >= self.total:
                 return
-            for lo, hi in self.short_slices(self.lo, self.hi, self.total, budget):
+            slices = (
+                self.short_slices(self.lo, self.hi, self.total, budget)
+                if getattr(self.api, "filters_on_start", True)
+                else iter([(self.lo, self.hi)])  # counts of slices would not match the store's
+            )
+            for lo, hi in slices:
                 if pages <= 0:
                     break
                 before = self.report.pages
