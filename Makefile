@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 demo: install
-	$(BIN)/seshis --all --demo --no-input --range month
+	$(BIN)/seshis --all --demo --no-input --range week
 
 test: install-test
 	$(BIN)/ruff check .

@@ -341,6 +341,7 @@ def test_station_records(report):
         "idle_h",
         "occupied_h",
         "utilization_pct",
+        "average_duration_h",
         "p_value",
         "suspect",
         "reason",
@@ -361,6 +362,7 @@ def test_station_records(report):
         "idle_h": None,
         "occupied_h": 6.5,
         "utilization_pct": round(100 * 6.5 / 72, 2),
+        "average_duration_h": (2 + 2 + 2 + 1) / 4,  # plugged in, whole sessions
         "p_value": None,
         "suspect": False,
         "reason": None,
@@ -371,6 +373,7 @@ def test_station_records(report):
     assert b["kwh"] == 2.58 and b["median_current"] == 5.0
     assert b["occupied_h"] == round(1 + 2 + 1 / 6 + 1 / 12, 2)
     assert b["utilization_pct"] == round(100 * (1 + 2 + 1 / 6 + 1 / 12) / 72, 2)
+    assert b["average_duration_h"] == round((3600 + 7200 + 600 + 300) / 4 / 3600, 3)
     # neither is suspect: worst share of empty + micro first (ST-B 75 %, ST-A 0 %)
     assert [s.station_id for s in report.stations] == ["ST-B", "ST-A"]
 

@@ -81,7 +81,7 @@ def _csv(r: Run) -> ExitStatus:
     written = csv.render(r.report, _export_path(r, ".csv"), stations=r.report.sections.stations)
     terminal.exported(r.out, written.sessions, written.path)
     if written.stations_path:
-        terminal.exported(r.out, written.stations, written.stations_path, what="stations")
+        terminal.exported(r.out, written.stations, written.stations_path, what="station")
     return ExitStatus.OK
 
 

@@ -467,10 +467,20 @@ class Settings:
                 health=self.all,
                 stations=self.stations or self.all,
             ),
-            stations=self.stations or wide,
+            stations=self.stations or wide or self.empty or self.micro,
             trends=wide,
             listings=self.output in ("text", "pdf"),
-            listing_cap=PDF_ROWS_PER_USER if pdf else None if self.printsessions else SESSION_CAP,
+            listing_drivers="attention" if self.all and not self.printsessions else "all",
+            every_session=self.printsessions,
+            listing_cap=(
+                None
+                if self.printsessions
+                else PDF_ROWS_PER_USER
+                if pdf
+                else COMPACT_CAP
+                if self.all
+                else SESSION_CAP
+            ),
             worst_first=pdf,
             export=self._export_categories() if self.output == "csv" else None,
             listed=self._listed_categories(),
@@ -498,6 +508,7 @@ class Settings:
 
 
 SESSION_CAP = 20  # session lines per driver in the terminal
+COMPACT_CAP = 10  # and with --all, for the drivers who need help and the unclaimed sessions
 PDF_ROWS_PER_USER = 40  # and in the PDF: the worst ones
 
 

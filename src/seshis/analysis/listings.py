@@ -27,6 +27,7 @@ class SessionLine:
     session_id: str
     station_id: str | None
     space: str | None
+    user: str | None = None  # set in listings of one category across drivers
 
     @property
     def label(self) -> str:
@@ -73,19 +74,29 @@ def _selection(
     return " AND ".join(where)
 
 
-def listings(store: Store, window: DateRange, options: Options) -> tuple[Listing, ...]:
-    """Session lines per user (unclaimed last), oldest first, at most `listing_cap` per user;
-    with `worst_first`, a user with more than the cap shows the worst ones (empty, micro, low,
-    medium, high current), worst first. Window functions number, rank and cut them."""
+SEVERITY = (
+    "CASE category WHEN 'EMPTY' THEN 0 WHEN 'MICRO' THEN 1 ELSE "
+    "CASE band WHEN 'LOW' THEN 2 WHEN 'MED' THEN 3 ELSE 4 END END"
+)
+
+
+def listings(
+    store: Store, window: DateRange, options: Options, drivers: tuple[str, ...] | None = None
+) -> tuple[Listing, ...]:
+    """Session lines per driver (unclaimed last): the most recent `listing_cap` of each, shown
+    oldest first; with `worst_first`, the worst ones (empty, micro, low, medium, high current;
+    the newest first among equals), worst first. `drivers` limits them to some drivers (and the
+    unclaimed sessions). Window functions number, rank and cut them."""
     cap = options.listing_cap
     where = _selection(options, options.listed, unclaimed_too=True)
-    severity = (
-        "CASE category WHEN 'EMPTY' THEN 0 WHEN 'MICRO' THEN 1 ELSE "
-        "CASE band WHEN 'LOW' THEN 2 WHEN 'MED' THEN 3 ELSE 4 END END"
-    )
-    rank = f"{severity}, start, session_id" if options.worst_first else "start, session_id"
+    if drivers is not None:
+        names = ", ".join(lit(u) for u in drivers) or "NULL"
+        where += f" AND (unclaimed OR user_id IN ({names}))"
+    recent = "start DESC, session_id DESC"
+    rank = f"{SEVERITY}, {recent}" if options.worst_first else recent
     limit = f"WHERE pick <= {int(cap)}" if cap is not None else ""
-    shown = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if cap is not None else "n"
+    worst = options.worst_first and cap is not None
+    shown = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if worst else "n"
     tz = lit(window.timezone)
     rows = store.rows(
         f"""
@@ -116,6 +127,27 @@ def listings(store: Store, window: DateRange, options: Options) -> tuple[Listing
         )
         for who, group in grouped.items()
     )
+
+
+def category_lines(
+    store: Store, window: DateRange, options: Options, category: str
+) -> tuple[SessionLine, ...]:
+    """Every session of a category (EMPTY, MICRO) in the window, oldest first, with its driver
+    (None: unclaimed): what --empty --printsessions lists."""
+    tz = lit(window.timezone)
+    rows = store.rows(
+        f"""
+        SELECT row_number() OVER (ORDER BY start, session_id),
+            strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S'),
+            strftime(timezone({tz}, "end"), '%Y-%m-%d %H:%M:%S'),
+            duration_s, kwh, avg_current, category, band, session_id, station_id, space,
+            CASE WHEN unclaimed THEN NULL ELSE user_id END
+        FROM ({classified_sql(window, options)})
+        WHERE {_selection(options, [category], unclaimed_too=True)}
+        ORDER BY start, session_id
+        """
+    )
+    return tuple(SessionLine(int(r[0]), *r[1:]) for r in rows)
 
 
 def session_rows(store: Store, window: DateRange, options: Options) -> SessionRows:

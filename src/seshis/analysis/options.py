@@ -32,6 +32,8 @@ class Options:
     stations: bool = True  # the per-station figures
     trends: bool = True  # the previous window's figures
     listings: bool = True  # the session lines per driver (with the users section)
+    listing_drivers: str = "all"  # all | attention: only drivers who need help, and unclaimed
+    every_session: bool = False  # every empty (micro) session listed with those sections
     listing_cap: int | None = 20  # session lines per driver; None: every one
     worst_first: bool = False  # listings cut to the worst sessions (the PDF), not the first
     listed: tuple[str, ...] | None = None  # the categories the listings show; None: all

@@ -10,46 +10,36 @@ from ..dates import DateRange
 from ..store import Dataset
 from ..syncs import SyncStatus
 from . import check, listings, stations, summary
+from .attention import Attention, drivers_to_help, needs_attention
 from .options import Options, Sections
 from .stations import StationStats
 from .summary import Counts, DataQuality, DayStats, HealthCheck, Previous, UserStats
+from .trends import Trend, trends
 
-# The trend metrics in the order every output shows them: (key, decimals shown). Percentages
-# are shown to 0.1 point, energy to the kWh.
-TREND_METRICS = (
-    ("sessions", 0),
-    ("kwh", 0),
-    ("empty", 1),
-    ("micro", 1),
-    ("normal", 1),
-    ("unclaimed", 1),
-)
-WORSE_WHEN_UP = {"empty": True, "micro": True, "unclaimed": True, "normal": False}
+TOP = 10  # stations and drivers named where empty (micro) sessions happen most
 
 
 @dataclass(frozen=True)
-class Trend:
-    """One key figure now and in the previous window, as shown (rounded), and the change
-    between the shown values, so "14.8% was 14.8%" never reads as a change."""
+class Place:
+    """A station or a driver (None: the unclaimed sessions) and how many of its sessions were
+    of one kind."""
 
-    metric: str  # sessions | kwh | empty | micro | normal | unclaimed (the last four in %)
-    value: float | None
-    previous: float | None
-    decimals: int
-
-    @property
-    def change(self) -> float | None:
-        if self.value is None or self.previous is None:
-            return None
-        return _round(self.value - self.previous, self.decimals)
+    name: str | None
+    count: int
+    sessions: int
 
     @property
-    def worse(self) -> bool | None:
-        """Whether the change is bad news (more failures, fewer normal sessions); None when
-        it is neutral or there is no change."""
-        if not self.change or self.metric not in WORSE_WHEN_UP:
-            return None
-        return (self.change > 0) == WORSE_WHEN_UP[self.metric]
+    def pct(self) -> float:
+        return 100.0 * self.count / self.sessions if self.sessions else 0.0
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the empty (or micro) sessions happened: the stations and drivers with the most."""
+
+    category: str  # empty | micro
+    stations: tuple[Place, ...]
+    drivers: tuple[Place, ...]
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,12 @@ class Report:
     stations: tuple[StationStats, ...]  # worst first; empty unless asked for
     previous: Previous | None  # the window of the same length before, when asked for
     trends: tuple[Trend, ...]
+    attention: tuple[Attention, ...]  # what needs the manager's attention, most pressing first
+    helped: tuple[str, ...]  # drivers who need help (their e-mails), worst first
+    where: tuple[Where, ...]  # where empty and micro sessions happened, for those sections
     listings: tuple[listings.Listing, ...]  # session lines per driver, when users are shown
+    category_lines: tuple[tuple[str, tuple[listings.SessionLine, ...]], ...]  # every empty
+    # (micro) session, with --printsessions
     findings: tuple[check.Finding, ...]  # the health and station checks of --check
     sync: SyncStatus | None  # what the live sync did; None for files and the demo
     sessions: listings.SessionRows  # the selected sessions, streamed by exports
@@ -122,8 +117,16 @@ def build_report(
         if options.trends and window.kind != "all"
         else None
     )
+    trended = trends(counted, before)
+    helped = drivers_to_help(counted)
     shown = options.listings and options.sections.users
-    lines = listings.listings(store, window, options) if shown else ()
+    only = None if options.listing_drivers == "all" else tuple(user for user, _ in helped)
+    lines = listings.listings(store, window, options, only) if shown else ()
+    every = tuple(
+        (c, listings.category_lines(store, window, options, c.upper()))
+        for c in ("empty", "micro")
+        if options.every_session and options.listings and getattr(options.sections, c)
+    )
     return Report(
         site=data.site,
         location=data.location,
@@ -140,33 +143,31 @@ def build_report(
         quality=counted.quality,
         stations=station_rows,
         previous=before,
-        trends=trends(counted, before),
+        trends=trended,
+        attention=needs_attention(counted, station_rows, trended, data.sync, helped),
+        helped=tuple(user for user, _ in helped),
+        where=tuple(
+            _where(counted, station_rows, c)
+            for c, on in (("empty", options.sections.empty), ("micro", options.sections.micro))
+            if on
+        ),
         listings=lines,
+        category_lines=every,
         findings=check.findings(counted.health, station_rows, data.sync),
         sync=data.sync,
         sessions=listings.session_rows(store, window, options),
     )
 
 
-def trends(counted: summary.Summary, before: Previous | None) -> tuple[Trend, ...]:
-    """Each key figure now and before, rounded as shown."""
-    if before is None:
-        return ()
-    now_pct = {h.metric: h.value_pct for h in counted.health}
-    out = []
-    for metric, decimals in TREND_METRICS:
-        if metric == "sessions":
-            value, was = float(counted.totals.sessions), float(before.totals.sessions)
-        elif metric == "kwh":
-            value, was = counted.totals.kwh, before.totals.kwh
-        else:
-            value, was = now_pct.get(metric), before.pct(metric)
-        out.append(Trend(metric, _round(value, decimals), _round(was, decimals), decimals))
-    return tuple(out)
+def _where(counted: summary.Summary, rows: tuple[StationStats, ...], category: str) -> Where:
+    """The TOP stations and drivers by number of sessions of a category, most first."""
 
+    def top(places: list[Place]) -> tuple[Place, ...]:
+        ranked = sorted((p for p in places if p.count), key=lambda p: (-p.count, -p.pct))
+        return tuple(ranked[:TOP])
 
-def _round(value: float | None, decimals: int) -> float | None:
-    """Rounded as shown; whole numbers as int."""
-    if value is None:
-        return None
-    return round(value) if decimals == 0 else round(value, decimals)
+    stations_of = [Place(s.label, getattr(s, category), s.sessions) for s in rows]
+    drivers_of = [
+        Place(u.user, getattr(u.counts, category), u.counts.sessions) for u in counted.users
+    ]
+    return Where(category, top(stations_of), top(drivers_of))

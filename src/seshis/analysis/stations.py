@@ -9,7 +9,6 @@ energy at all is always called out.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,6 +16,9 @@ from .. import definitions as d
 from ..dates import DateRange
 from ..store import Store, lit, window_sql
 from .options import Options
+from .stats import fisher_greater, holm_fisher
+
+__all__ = ["ALPHA", "MIN_SESSIONS", "StationStats", "fisher_greater", "judge", "station_stats"]
 
 ALPHA = 0.01
 MIN_SESSIONS = 10
@@ -37,6 +39,7 @@ class StationStats:
     idle_h: float | None
     occupied_h: float
     utilization_pct: float  # hours occupied over hours in the window
+    duration_s: float = 0.0  # plugged-in time of all its sessions
     p_value: float | None = None  # Holm-adjusted; None when not tested
     suspect: str | None = None  # why, in words; None when the station looks fine
 
@@ -57,6 +60,10 @@ class StationStats:
 
     def pct(self, part: int) -> float:
         return 100.0 * part / self.sessions if self.sessions else 0.0
+
+    @property
+    def average_duration_s(self) -> float | None:
+        return self.duration_s / self.sessions if self.sessions else None
 
     def record(self) -> dict[str, Any]:
         """The station as one flat record, rounded for reading: a JSON object, a CSV row."""
@@ -80,6 +87,9 @@ class StationStats:
             "idle_h": rounded(self.idle_h, 2),
             "occupied_h": round(self.occupied_h, 2),
             "utilization_pct": round(self.utilization_pct, 2),
+            "average_duration_h": rounded(
+                None if self.average_duration_s is None else self.average_duration_s / 3600, 3
+            ),
             "p_value": None if self.p_value is None else float(f"{self.p_value:.3g}"),
             "suspect": self.suspect is not None,
             "reason": self.suspect,
@@ -113,7 +123,7 @@ def station_stats(
             count(*) FILTER (unclaimed), coalesce(sum(kwh), 0),
             median(amps) FILTER (cls >= 2),
             sum(charging_s) / 3600.0, sum(idle_s) / 3600.0, sum(occupied_h),
-            min(start), max("end")
+            min(start), max("end"), sum({d.DURATION_SQL})
         FROM (
             SELECT station_id, space, kwh, start, "end", {code} AS cls, {amps} AS amps,
                 {d.UNCLAIMED_SQL} AS unclaimed, {d.CHARGING_SQL} AS charging_s,
@@ -141,6 +151,7 @@ def station_stats(
             idle_h=None if r[9] is None else float(r[9]),
             occupied_h=float(r[10] or 0),
             utilization_pct=100.0 * float(r[10] or 0) / hours,
+            duration_s=float(r[13] or 0),
         )
         for r in rows
     ]
@@ -160,19 +171,10 @@ def judge(stats: list[StationStats], alpha: float = ALPHA) -> list[StationStats]
     """Mark the suspect stations (Holm over one-sided Fisher tests) and the silent ones."""
     total = sum(s.sessions for s in stats)
     problems = sum(s.problems for s in stats)
-    tested = [
-        (fisher_greater(s.problems, s.sessions, problems, total), i)
-        for i, s in enumerate(stats)
-        if s.sessions >= MIN_SESSIONS and total > s.sessions
-    ]
-    adjusted: dict[int, float] = {}
-    running = 0.0
-    for rank, (p, i) in enumerate(sorted(tested)):
-        running = max(running, min(1.0, (len(tested) - rank) * p))  # Holm, monotone
-        adjusted[i] = running
+    adjusted = holm_fisher([(s.problems, s.sessions) for s in stats], MIN_SESSIONS)
     out = []
     for i, s in enumerate(stats):
-        p = adjusted.get(i)
+        p = adjusted[i]
         rest_n, rest_k = total - s.sessions, problems - s.problems
         rest = 100.0 * rest_k / rest_n if rest_n else 0.0
         reason = None
@@ -196,43 +198,3 @@ def _what(s: StationStats) -> str:
 
 def _replace(s: StationStats, p: float | None, reason: str | None) -> StationStats:
     return replace(s, p_value=p, suspect=reason)
-
-
-def fisher_greater(k: int, n: int, successes: int, population: int) -> float:
-    """One-sided Fisher exact test: P(X >= k) for X hypergeometric (population, successes, n),
-    the chance that a station with n sessions gets k or more of the site's problem sessions
-    if problems fell on stations at random.
-
-    The terms are summed from k away from the mode with the ratio of neighbouring terms, and
-    the sum stops once they no longer change it, so a station of 25,000 sessions costs a few
-    hundred steps, not 25,000."""
-    lo, hi = max(0, n - (population - successes)), min(n, successes)
-    if k <= lo:
-        return 1.0
-    if k > hi:
-        return 0.0
-    mean = n * successes / population
-    if k > mean:  # the upper tail, falling away from k
-        return min(1.0, _tail(k, hi, 1, n, successes, population))
-    # the upper tail is large: one minus the lower tail, falling away from k - 1
-    return max(0.0, 1.0 - _tail(k - 1, lo, -1, n, successes, population))
-
-
-def _tail(start: int, stop: int, step: int, n: int, big_k: int, big_n: int) -> float:
-    """The sum of hypergeometric terms from `start` towards `stop`, each from its neighbour."""
-    term = math.exp(
-        _lchoose(big_k, start) + _lchoose(big_n - big_k, n - start) - _lchoose(big_n, n)
-    )
-    total, i = term, start
-    while i != stop and term > total * 1e-17:
-        if step > 0:
-            term *= (big_k - i) * (n - i) / ((i + 1) * (big_n - big_k - n + i + 1))
-        else:
-            term *= i * (big_n - big_k - n + i) / ((big_k - i + 1) * (n - i + 1))
-        i += step
-        total += term
-    return total
-
-
-def _lchoose(n: int, k: int) -> float:
-    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from .. import definitions as d
 from ..dates import DateRange, previous_window
@@ -26,9 +26,15 @@ class Counts:
     med: int = 0
     low: int = 0
     kwh: float = 0.0
+    duration_s: float = 0.0  # plugged-in time of all the sessions
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
+
+    @property
+    def average_duration_s(self) -> float | None:
+        """The seed's key metric: plugged-in time per session."""
+        return self.duration_s / self.sessions if self.sessions else None
 
     def pct(self, part: int) -> float:
         return 100.0 * part / self.sessions if self.sessions else 0.0
@@ -46,6 +52,7 @@ class Counts:
 class UserStats:
     user: str | None  # None: the unclaimed sessions
     counts: Counts
+    last: datetime | None = None  # the start of the driver's latest session
 
 
 @dataclass(frozen=True)
@@ -115,8 +122,8 @@ def classified_sql(window: DateRange, options: Options) -> str:
     )
 
 
-def counts_from(classes: dict[int, tuple[int, float]]) -> Counts:
-    """Counts from {class code: (sessions, kWh)}."""
+def counts_from(classes: dict[int, tuple]) -> Counts:
+    """Counts from {class code: (sessions, kWh[, seconds plugged in])}."""
     n = {code: classes.get(code, (0, 0.0))[0] for code in d.CLASSES}
     return Counts(
         sessions=sum(n.values()),
@@ -126,7 +133,8 @@ def counts_from(classes: dict[int, tuple[int, float]]) -> Counts:
         high=n[2],
         med=n[3],
         low=n[4],
-        kwh=sum(kwh for _, kwh in classes.values()),
+        kwh=sum(c[1] for c in classes.values()),
+        duration_s=sum(c[2] if len(c) > 2 else 0.0 for c in classes.values()),
     )
 
 
@@ -143,6 +151,7 @@ def _one_pass_sql(window: DateRange, options: Options) -> str:
     WITH rows AS (
         SELECT user_id, kwh, start,
             CASE WHEN problem IS NULL THEN {code} END AS cls,
+            CASE WHEN problem IS NULL THEN {d.DURATION_SQL} END AS dur,
             epoch_us(start) // {BUCKET_US} AS bucket,
             CASE WHEN problem IS NOT NULL THEN regexp_replace(problem, ':.*', '') END AS kind
         FROM sessions
@@ -150,22 +159,23 @@ def _one_pass_sql(window: DateRange, options: Options) -> str:
     ),
     agg AS (
         SELECT GROUPING(user_id, cls) AS g_user, GROUPING(bucket, cls) AS g_day,
-            user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh
+            user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh, sum(dur) AS dur,
+            max(start) AS last
         FROM rows
         GROUP BY GROUPING SETS ((user_id, cls), (bucket, cls), (kind))
     )
-    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh
+    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh, dur, last
         FROM agg WHERE g_user = 0 AND cls IS NOT NULL
     UNION ALL
     SELECT 'day', NULL, timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ)::DATE,
-        cls, sum(n), sum(kwh)
+        cls, sum(n), sum(kwh), sum(dur), NULL
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
     SELECT 'hour', hour(timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ))::VARCHAR,
-        NULL, cls, sum(n), sum(kwh)
+        NULL, cls, sum(n), sum(kwh), sum(dur), NULL
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT 'problem', kind, NULL, NULL, n, NULL
+    SELECT 'problem', kind, NULL, NULL, n, NULL, NULL, NULL
         FROM agg WHERE g_user = 3 AND g_day = 3 AND kind IS NOT NULL
     """
 
@@ -173,17 +183,21 @@ def _one_pass_sql(window: DateRange, options: Options) -> str:
 def summarize(store: Store, window: DateRange, options: Options) -> Summary:
     """Every count of the report from one scan of the sessions; the rows it returns are per
     user, per day and per problem kind, never per session."""
-    users: dict[str | None, dict[int, tuple[int, float]]] = {}
-    days: dict[date, dict[int, tuple[int, float]]] = {}
-    hours: dict[int, dict[int, tuple[int, float]]] = {}
+    users: dict[str | None, dict[int, tuple]] = {}
+    days: dict[date, dict[int, tuple]] = {}
+    hours: dict[int, dict[int, tuple]] = {}
+    last: dict[str | None, datetime] = {}
     problems: list[tuple[str, int]] = []
-    for part, key, day, cls, n, kwh in store.rows(_one_pass_sql(window, options)):
+    for part, key, day, cls, n, kwh, dur, latest in store.rows(_one_pass_sql(window, options)):
+        figures = (int(n), float(kwh or 0), float(dur or 0))
         if part == "user":
-            users.setdefault(key, {})[cls] = (int(n), float(kwh or 0))
+            users.setdefault(key, {})[cls] = figures
+            if key not in last or latest > last[key]:
+                last[key] = latest
         elif part == "hour":
-            hours.setdefault(int(key), {})[cls] = (int(n), float(kwh or 0))
+            hours.setdefault(int(key), {})[cls] = figures
         elif part == "day":
-            days.setdefault(day, {})[cls] = (int(n), float(kwh or 0))
+            days.setdefault(day, {})[cls] = figures
         else:
             problems.append((key, int(n)))
     per_user = {user: counts_from(classes) for user, classes in users.items()}
@@ -194,7 +208,7 @@ def summarize(store: Store, window: DateRange, options: Options) -> Summary:
         totals=totals,
         unclaimed=unclaimed,
         distinct_users=len(per_user),
-        users=_select_users(per_user, unclaimed, options.user),
+        users=_select_users(per_user, unclaimed, options.user, last),
         daily=tuple(DayStats(day, counts_from(days[day])) for day in sorted(days)),
         hourly=tuple(counts_from(hours.get(h, {})) for h in range(24)),
         health=health_checks(totals, unclaimed.sessions, options.health),
@@ -208,31 +222,35 @@ def previous(store: Store, window: DateRange, options: Options) -> Previous:
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
     classes: dict[int, tuple[int, float]] = {}
     unclaimed = 0
-    for cls, n, kwh, idle in store.rows(
-        f"SELECT {code} AS cls, count(*), coalesce(sum(kwh), 0), count(*) FILTER "
-        f"({d.UNCLAIMED_SQL}) FROM sessions WHERE problem IS NULL AND {window_sql(before)} "
-        "GROUP BY cls"
+    for cls, n, kwh, dur, idle in store.rows(
+        f"SELECT {code} AS cls, count(*), coalesce(sum(kwh), 0), "
+        f"coalesce(sum({d.DURATION_SQL}), 0), count(*) FILTER ({d.UNCLAIMED_SQL}) "
+        f"FROM sessions WHERE problem IS NULL AND {window_sql(before)} GROUP BY cls"
     ):
-        classes[int(cls)] = (int(n), float(kwh))
+        classes[int(cls)] = (int(n), float(kwh), float(dur))
         unclaimed += int(idle)
     return Previous(before, counts_from(classes), unclaimed)
 
 
 def _select_users(
-    per_user: dict[str, Counts], unclaimed: Counts, user: str | None
+    per_user: dict[str, Counts],
+    unclaimed: Counts,
+    user: str | None,
+    last: dict[str | None, datetime],
 ) -> tuple[UserStats, ...]:
     """Claimed users by email (case-insensitive order), then the unclaimed group last; or the
     one user asked for, matched case-insensitively (an unknown user is an error that names the
     closest known emails)."""
     ordered = sorted(per_user, key=lambda u: (u.lower(), u))
-    if user is None:
-        stats = [UserStats(u, per_user[u]) for u in ordered]
-    else:
-        stats = [UserStats(u, per_user[u]) for u in ordered if u.lower() == user.lower()]
-        if not stats:
-            raise DataError(_unknown_user(ordered, user))
+    if user is not None:
+        ordered = [u for u in ordered if u.lower() == user.lower()]
+        if not ordered:
+            raise DataError(_unknown_user(sorted(per_user, key=str.lower), user))
+    stats = [UserStats(u, per_user[u], last.get(u)) for u in ordered]
     # The unclaimed sessions close every user analysis, as the original tool did.
-    return (*stats, UserStats(None, unclaimed)) if unclaimed.sessions else tuple(stats)
+    if unclaimed.sessions:
+        stats.append(UserStats(None, unclaimed, last.get(None)))
+    return tuple(stats)
 
 
 def _unknown_user(known: list[str], user: str) -> str:

@@ -1,13 +1,19 @@
-"""The colour-coded terminal report, laid out as the seed's sample output (rich)."""
+"""The colour-coded terminal report, laid out as the seed's sample output.
+
+What needs attention comes first and the site's health closes a long report, so both are on
+screen when it stops. Lines are written in colour on a terminal and as plain text, fast, when
+piped. Nothing is ever cut: a table too wide for the screen is split, never ellipsized.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from .. import definitions as d
 from ..analysis import Report
-from ..analysis.listings import Listing
+from ..analysis.listings import Listing, SessionLine
+from ..analysis.report import Where
 from ..analysis.summary import Counts, UserStats
 from .common.wording import (
     HEALTH_NAMES,
@@ -23,223 +29,452 @@ from .common.wording import (
     trend_value,
 )
 
+COMPACT_STATIONS = 10  # --all names the worst stations; --stations lists every one
+COMPACT_DRIVERS = 10  # --all names the drivers with most problems; --user lists every one
+COMPACT_WHERE = 5  # --all names the top 5 stations and drivers for empty and micro
 
-def render(report: Report, out: Console, *, debug: bool = False) -> None:
-    """The report of the sections the analysis flags asked for."""
-    sections = report.sections
-    _header(report, out)
-    if sections.empty:
-        _category_section(report, out, "empty")
-    if sections.micro:
-        _category_section(report, out, "micro")
-    if sections.empty and sections.micro:
-        _combined(report, out)
+
+class Lines:
+    """Writes lines: styled through rich on a terminal, plain and fast when piped."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.plain = not console.is_terminal
+        self.width = console.width
+        # 16 colours have no orange: MED and MICRO are yellow there, as the original's \\033[93m
+        self.orange = "yellow" if console.color_system == "standard" else "dark_orange"
+        self.count = 0
+
+    def colour(self, name: str | None) -> str | None:
+        return self.orange if name == "dark_orange" else name
+
+    def __call__(self, *parts: str | tuple[str, str | None]) -> None:
+        """One line from parts, each text or (text, style)."""
+        self.count += 1
+        if self.plain:
+            text = "".join(p if isinstance(p, str) else p[0] for p in parts)
+            self.console.file.write(text + "\n")
+            return
+        line = Text()
+        for p in parts:
+            if isinstance(p, str):
+                line.append(p)
+            else:
+                line.append(p[0], style=self.colour(p[1]))
+        self.console.print(line, soft_wrap=True, highlight=False)
+
+    def blank(self) -> None:
+        self("")
+
+    def title(self, text: str) -> None:
+        self.blank()
+        self((text, "bold"))
+
+
+def render(report: Report, out: Console, *, debug: bool = False) -> int:
+    """The report of the sections the analysis flags asked for; returns how many lines."""
+    w = Lines(out)
+    r, sections = report, report.sections
+    compact = r.options.listing_drivers == "attention"  # --all: the short form of each part
+    _header(r, w)
     if sections.health:
-        _health(report, out)
-        _trends(report, out)
+        _attention(r, w)
+        _health(r, w)
+        _trends(r, w)
+    if sections.empty:
+        _category_section(r, w, "empty", compact)
+    if sections.micro:
+        _category_section(r, w, "micro", compact)
+    if sections.empty and sections.micro:
+        _combined(r, w)
     if sections.stations:
-        _stations(report, out)
+        _stations(r, w, compact)
     if sections.users:
-        _users(report, out)
-    _quality(report, out, debug)
+        _users(r, w, compact)
+    _quality(r, w, debug)
+    if sections.health and w.count > 40:
+        _closing(r, w)
+    return w.count
 
 
-def _header(r: Report, out: Console) -> None:
-    out.print(f"[bold]🔌 SESHIS — {escape(site_line(r.site, r.location))}[/bold]")
-    out.print(f"📅 {r.window.title}: {span(r.window)} ({r.window.timezone})")
+def _header(r: Report, w: Lines) -> None:
+    w(("🔌 SESHIS — " + site_line(r.site, r.location), "bold"))
+    w(f"📅 {r.window.title}: {span(r.window)} ({r.window.timezone})")
     if r.sync is not None and r.sync.warning and r.sync.note:
-        out.print(f"[yellow]⚠️  {escape(r.sync.note)}[/yellow]", soft_wrap=True)
+        w((f"⚠️  {r.sync.note}", "yellow"))
     if r.empty:
-        out.print("\n[yellow]No sessions in this date range.[/yellow]")
+        w.blank()
+        w(("No sessions in this date range.", "yellow"))
 
 
-def _category_section(r: Report, out: Console, which: str) -> None:
+def _attention(r: Report, w: Lines) -> None:
+    w.title("🚨 NEEDS ATTENTION")
+    if not r.attention:
+        w(
+            (
+                "    ✅ Nothing stands out: no station, driver or day fails more than the rest.",
+                "green",
+            )
+        )
+        return
+    for item in r.attention:
+        w(("    • " + item.text, "red" if item.kind in ("station", "sync") else "yellow"))
+        w(f"      → {item.where}")
+
+
+def _health_lines(r: Report, w: Lines) -> None:
+    for h in r.health:
+        target = f"target {h.comparison} {h.threshold_pct:g}%"
+        name = HEALTH_NAMES[h.metric]
+        if h.ok is None:
+            w(f"    ➖ {name:<20} {'n/a':>6}   {target}")
+            continue
+        mark, colour = ("✅", "green") if h.ok else ("❌", "red")
+        verdict = "met" if h.ok else "NOT met"
+        w(
+            f"    {mark} {name:<20} ",
+            (f"{pct(h.value_pct or 0):>6}", colour),
+            f"   {target} ({verdict})",
+        )
+
+
+def _totals_line(r: Report, w: Lines) -> None:
+    t = r.totals
+    avg = t.average_duration_s
+    w(
+        f"    📊 {plural(t.sessions, 'session')} · {t.kwh:,.0f} kWh · "
+        f"{plural(r.distinct_users, 'driver')} · average {duration(avg) if avg else 'n/a'} "
+        "plugged in"
+    )
+
+
+def _health(r: Report, w: Lines) -> None:
+    w.title("🏥 SITE HEALTH")
+    _health_lines(r, w)
+    t = r.totals
+    if t.normal:
+        n = Counts(sessions=t.normal)
+        w(
+            "    ⚡ Normal sessions: ",
+            (f"HIGH {t.high} ({pct(n.pct(t.high))})", "green"),
+            " · ",
+            (f"MED {t.med} ({pct(n.pct(t.med))})", "dark_orange"),
+            " · ",
+            (f"LOW {t.low} ({pct(n.pct(t.low))})", "red"),
+        )
+    _totals_line(r, w)
+
+
+def _closing(r: Report, w: Lines) -> None:
+    """The health again at the end of a long report, so it is on screen when it stops."""
+    w.title(f"🏥 SITE HEALTH — {site_line(r.site, r.location)}, {span(r.window)}")
+    _health_lines(r, w)
+    _totals_line(r, w)
+    n = len(r.attention)
+    w(
+        (f"    🚨 {plural(n, 'finding')} above need attention", "red")
+        if n
+        else "    ✅ Nothing needs attention"
+    )
+
+
+def _trends(r: Report, w: Lines) -> None:
+    if not r.trends or r.previous is None:
+        return
+    w.title("📈 TRENDS")
+    w(f"    previous window: {span(r.previous.window)}")
+    for t in r.trends:
+        now, before = trend_value(t.metric, t.value), trend_value(t.metric, t.previous)
+        change = trend_change(t.metric, t.change)
+        style = None if t.worse is None else "red" if t.worse else "green"
+        w(f"    {TREND_NAMES[t.metric]:<20} {now:>12}   was {before:>12}   ", (change, style))
+
+
+def _category_section(r: Report, w: Lines, which: str, compact: bool) -> None:
     t = r.totals
     if which == "empty":
         title, name, part = "EMPTY SESSIONS ANALYSIS", "Empty sessions (0 kWh)", t.empty
     else:
         thr = threshold(r.threshold_kwh)
         title, name, part = "MICROSESSION ANALYSIS", f"Microsessions (< {thr} kWh)", t.micro
-    out.print(f"\n[bold]🔍 {title}[/bold]")
-    out.print(f"📊 Total sessions: {t.sessions}")
-    out.print(f"{name}: {part} ({pct(t.pct(part))})")
+    w.title(f"🔍 {title}")
+    w(f"📊 Total sessions: {t.sessions}")
+    w(f"{name}: {part} ({pct(t.pct(part))})")
     if r.daily:
-        out.print("\n📅 Daily breakdown:")
+        w.blank()
+        w("📅 Daily breakdown:")
     for day in r.daily:
         n = day.counts.empty if which == "empty" else day.counts.micro
-        out.print(
-            f"- {day.day}: {n} {which} / {day.counts.sessions} total ({pct(day.counts.pct(n))})"
-        )
+        w(f"- {day.day}: {n} {which} / {day.counts.sessions} total ({pct(day.counts.pct(n))})")
+    where = next((x for x in r.where if x.category == which), None)
+    if where is not None and part:
+        _where(where, w, COMPACT_WHERE if compact else None)
+    every = dict(r.category_lines).get(which)
+    if every:
+        w.blank()
+        w(f"🧾 Every {which} session ({len(every)}):")
+        for line in every:
+            who = line.user or "🔓 unclaimed"
+            station = line.station_id or "(no station)"
+            w(
+                (
+                    f"    {line.start} · {station} · {who} · {duration(line.duration_s)} · "
+                    f"{kwh(line.kwh, r.threshold_kwh)} · {line.session_id}",
+                    d.LABEL_COLOURS[line.label],
+                )
+            )
 
 
-def _combined(r: Report, out: Console) -> None:
+def _where(where: Where, w: Lines, top: int | None) -> None:
+    for kind, places in (("stations", where.stations), ("drivers", where.drivers)):
+        if not places:
+            continue
+        shown = places[:top] if top else places
+        w.blank()
+        w(f"📍 The {kind} with the most {where.category} sessions:")
+        for p in shown:
+            name = p.name if p.name is not None else "🔓 unclaimed"
+            w(f"    {name}: {p.count} of {plural(p.sessions, 'session')} ({p.pct:.0f}%)")
+
+
+def _combined(r: Report, w: Lines) -> None:
     t = r.totals
     thr = threshold(r.threshold_kwh)
-    out.print(f"\n[bold]📋 COMBINED SUMMARY — {escape(r.site)}[/bold]")
-    out.print(f"    Total sessions: {t.sessions}")
-    out.print(f"    Empty sessions (0 kWh): {t.empty} ({pct(t.pct(t.empty))})")
-    out.print(f"    Microsessions (< {thr} kWh): {t.micro} ({pct(t.pct(t.micro))})")
-    out.print(f"    Problem sessions (empty + micro): {t.problems} ({pct(t.pct(t.problems))})")
-    out.print(f"    Normal sessions (>= {thr} kWh): {t.normal} ({pct(t.pct(t.normal))})")
+    w.title(f"📋 COMBINED SUMMARY — {r.site}")
+    w(f"    Total sessions: {t.sessions}")
+    w(f"    Empty sessions (0 kWh): {t.empty} ({pct(t.pct(t.empty))})")
+    w(f"    Microsessions (< {thr} kWh): {t.micro} ({pct(t.pct(t.micro))})")
+    w(f"    Problem sessions (empty + micro): {t.problems} ({pct(t.pct(t.problems))})")
+    w(f"    Normal sessions (>= {thr} kWh): {t.normal} ({pct(t.pct(t.normal))})")
 
 
-def _health(r: Report, out: Console) -> None:
-    out.print("\n[bold]🏥 SITE HEALTH[/bold]")
-    for h in r.health:
-        target = f"target {h.comparison} {h.threshold_pct:g}%"
-        name = HEALTH_NAMES[h.metric]
-        if h.ok is None:
-            out.print(f"    ➖ {name:<20} {'n/a':>6}   {target}")
-            continue
-        mark, colour = ("✅", "green") if h.ok else ("❌", "red")
-        verdict = "met" if h.ok else "NOT met"
-        out.print(
-            f"    {mark} {name:<20} [{colour}]{pct(h.value_pct or 0):>6}[/{colour}]   "
-            f"{target} ({verdict})"
-        )
-    t = r.totals
-    if t.normal:
-        n = Counts(sessions=t.normal)
-        out.print(
-            "    ⚡ Normal sessions: "
-            f"[green]HIGH {t.high} ({pct(n.pct(t.high))})[/green] · "
-            f"[dark_orange]MED {t.med} ({pct(n.pct(t.med))})[/dark_orange] · "
-            f"[red]LOW {t.low} ({pct(n.pct(t.low))})[/red]",
-            soft_wrap=True,
-        )
+STATION_COLUMNS = (
+    ("Station", "<"),
+    ("Space", "<"),
+    ("Sess", ">"),
+    ("Empty", ">"),
+    ("Micro", ">"),
+    ("Uncl", ">"),
+    ("kWh", ">"),
+    ("Med A", ">"),
+    ("Avg", ">"),
+    ("Chg h", ">"),
+    ("Idle h", ">"),
+    ("Util", ">"),
+)
 
 
-def _trends(r: Report, out: Console) -> None:
-    if not r.trends or r.previous is None:
+def _stations(r: Report, w: Lines, compact: bool) -> None:
+    w.title("🔌 STATIONS")
+    if not r.stations:
+        w("    No stations in this date range.")
         return
-    out.print(f"\n[bold]📈 TRENDS[/bold] (previous window: {span(r.previous.window)})")
-    for t in r.trends:
-        now, before = trend_value(t.metric, t.value), trend_value(t.metric, t.previous)
-        change = trend_change(t.metric, t.change)
-        out.print(f"    {TREND_NAMES[t.metric]:<20} {now:>12}   was {before:>12}   {change}")
+    shown = list(r.stations)
+    if compact and len(shown) > COMPACT_STATIONS:
+        shown = [s for s in shown if s.suspect] or []
+        shown += [s for s in r.stations if not s.suspect][: max(0, COMPACT_STATIONS - len(shown))]
+    rows = []
+    for st in shown:
+        avg = st.average_duration_s
+        rows.append(
+            (
+                [
+                    st.label,
+                    str(st.space or ""),
+                    str(st.sessions),
+                    f"{st.pct(st.empty):.0f}%",
+                    f"{st.pct(st.micro):.0f}%",
+                    f"{st.pct(st.unclaimed):.0f}%",
+                    f"{st.kwh:,.0f}",
+                    "" if st.median_current is None else f"{st.median_current:.1f}",
+                    duration(avg) if avg else "",
+                    "" if st.charging_h is None else f"{st.charging_h:,.0f}",
+                    "" if st.idle_h is None else f"{st.idle_h:,.0f}",
+                    f"{st.utilization_pct:.0f}%",
+                ],
+                "red" if st.suspect else None,
+            )
+        )
+    _table(w, STATION_COLUMNS, rows)
+    if len(shown) < len(r.stations):
+        more = plural(len(r.stations) - len(shown), "more station")
+        w(f"    … {more} (seshis --stations lists every one)")
+    for st in r.stations:
+        if st.suspect:
+            w((f"    ⚠️  SUSPECT {st.label}: {st.suspect}", "red"))
+    if not any(st.suspect for st in r.stations):
+        w("    ✅ No station stands out from the rest of the site.")
 
 
-def _users(r: Report, out: Console) -> None:
+def _table(
+    w: Lines,
+    columns: tuple[tuple[str, str], ...],
+    rows: list[tuple[list[str], str | None]],
+    keep: int = 1,
+) -> None:
+    """A table of whole cells: when it is wider than the screen, the columns after the first
+    `keep` go on as a second table below, never cut."""
+    widths = [
+        max(len(name), *(len(cells[i]) for cells, _ in rows)) for i, (name, _) in enumerate(columns)
+    ]
+    groups: list[list[int]] = [[]]
+    used = 4
+    for i, width in enumerate(widths):
+        if used + width + 1 > w.width and i >= keep and len(groups[-1]) > keep:
+            groups.append(list(range(keep)))
+            used = 4 + sum(widths[j] + 1 for j in range(keep))
+        groups[-1].append(i)
+        used += width + 1
+    for number, group in enumerate(groups):
+        if number:
+            w.blank()
+
+        def cell(text: str, i: int) -> str:
+            return f"{text:{columns[i][1]}{widths[i]}}"
+
+        w(("    " + " ".join(cell(columns[i][0], i) for i in group).rstrip(), "bold"))
+        for cells, style in rows:
+            w(("    " + " ".join(cell(cells[i], i) for i in group).rstrip(), style))
+
+
+def _users(r: Report, w: Lines, compact: bool) -> None:
     by_user = {item.user: item for item in r.listings}
     claimed = [u for u in r.users if u.user is not None]
     listed = r.options.listed
     which = " + ".join(c.lower() for c in listed) if listed else ""
-    title = f"User Session Summary with {which} sessions:" if listed else "User Session Summary:"
-    out.print(f"\n[bold]👥 {title}[/bold]")
-    out.print(f"📊 Total unique users: {len(claimed)}")
-    for stats in r.users:
-        _user(stats, by_user.get(stats.user), r.threshold_kwh, out, which)
+    heading = f"User Session Summary with {which} sessions:" if listed else "User Session Summary:"
+    w.title(f"👥 {heading}")
+    w(f"📊 Total unique users: {len(claimed)}")
+    if compact:
+        _drivers_table(r, w, claimed)
+        detailed = [u for u in r.users if u.user is None or u.user in r.helped]
+    else:
+        detailed = list(r.users)
+    for stats in detailed:
+        _user(stats, by_user.get(stats.user), r, w, which)
 
 
-def _user(
-    stats: UserStats, listing: Listing | None, thr_kwh: float, out: Console, which: str = ""
-) -> None:
+DRIVER_COLUMNS = (
+    ("Driver", "<"),
+    ("Sess", ">"),
+    ("Empty", ">"),
+    ("Micro", ">"),
+    ("Normal", ">"),
+    ("kWh", ">"),
+    ("Avg", ">"),
+    ("Last session", "<"),
+)
+
+
+def _drivers_table(r: Report, w: Lines, claimed: list[UserStats]) -> None:
+    """--all: the drivers with most failed sessions, one line each; those who need help are
+    listed in full below."""
+    ranked = sorted(claimed, key=lambda u: (-u.counts.problems, -u.counts.sessions, u.user or ""))
+    shown = ranked[:COMPACT_DRIVERS]
+    if not shown:
+        return
+    w.blank()
+    w("The drivers with the most empty and micro sessions:")
+    columns = DRIVER_COLUMNS
+    rows = []
+    tz = r.window.timezone
+    for u in shown:
+        c = u.counts
+        last = u.last.astimezone(_zone(tz)).strftime("%Y-%m-%d %H:%M") if u.last else ""
+        avg = c.average_duration_s
+        rows.append(
+            (
+                [
+                    u.user or "",
+                    str(c.sessions),
+                    str(c.empty),
+                    str(c.micro),
+                    pct(c.normal_pct),
+                    f"{c.kwh:,.0f}",
+                    duration(avg) if avg else "",
+                    last,
+                ],
+                "red" if u.user in r.helped else None,
+            )
+        )
+    _table(w, columns, rows)
+    rest = len(claimed) - len(shown)
+    if rest:
+        w(f"    … {plural(rest, 'more driver')} (seshis --user lists each with their sessions)")
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _user(stats: UserStats, listing: Listing | None, r: Report, w: Lines, which: str) -> None:
     c = stats.counts
-    thr = threshold(thr_kwh)
-    head = (
-        f"🔓 UNCLAIMED SESSIONS ({pct(c.normal_pct)} normal sessions)"
-        if stats.user is None
-        else f"User: {escape(stats.user)} ({pct(c.normal_pct)} normal sessions)"
-    )
-    out.print(f"\n[bold]{head}[/bold]")
+    thr = threshold(r.threshold_kwh)
     if stats.user is None:
-        out.print(f"    {d.UNCLAIMED_EXPLANATION}")
-    out.print(f"    Total sessions: {c.sessions}")
+        w.blank()
+        w((f"🔓 UNCLAIMED SESSIONS ({pct(c.normal_pct)} normal sessions)", "bold"))
+        w(f"    {d.UNCLAIMED_EXPLANATION}")
+    else:
+        w.blank()
+        w((f"User: {stats.user} ({pct(c.normal_pct)} normal sessions)", "bold"))
+    w(f"    Total sessions: {c.sessions}")
     for name, n in (
         ("Empty sessions (0 kWh)", c.empty),
         (f"Microsessions (< {thr} kWh)", c.micro),
         (f"Normal sessions (>= {thr} kWh)", c.normal),
     ):
         if n:
-            out.print(f"    {name}: {n} ({pct(c.pct(n))})")
+            w(f"    {name}: {n} ({pct(c.pct(n))})")
+    if c.average_duration_s:
+        w(f"    Average duration: {duration(c.average_duration_s)}")
     if listing is None:
         return
     what = " ".join(p for p in (which, "unclaimed" if stats.user is None else "", "sessions") if p)
     shown = len(listing.lines)
-    count = f"{shown}" if shown == listing.total else f"{shown} of {listing.total}"
-    out.print(f"\n    Showing {count} {what}:")
+    w.blank()
+    if shown == listing.total:
+        w(f"    Showing {shown} {what}:")
+    else:
+        w(f"    Showing the {shown} most recent of {listing.total} {what}:")
+        w(f"    … {listing.total - shown} earlier (use --printsessions)")
     for line in listing.lines:
-        colour = d.LABEL_COLOURS[line.label]
-        out.print(
-            f"    [{colour}]Session {line.number}: START: {line.start} / END: {line.end} / "
-            f"DURATION: {duration(line.duration_s)} / {kwh(line.kwh, thr_kwh)} / "
-            f"{escape(line.session_id)} \\[{line.label}][/{colour}]",
-            soft_wrap=True,
+        _session(line, r, w)
+
+
+def _session(line: SessionLine, r: Report, w: Lines) -> None:
+    w(
+        (
+            f"    Session {line.number}: START: {line.start} / END: {line.end} / "
+            f"DURATION: {duration(line.duration_s)} / {kwh(line.kwh, r.threshold_kwh)} / "
+            f"{line.session_id} [{line.label}]",
+            d.LABEL_COLOURS[line.label],
         )
-    if listing.total > shown:
-        out.print(f"    … {listing.total - shown} more (use --printsessions)")
+    )
 
 
-def _quality(r: Report, out: Console, debug: bool) -> None:
+def _quality(r: Report, w: Lines, debug: bool) -> None:
     q = r.quality
     if q.duplicates:
-        rows = plural(q.duplicates, "duplicate row")
-        out.print(f"\nℹ️  {rows} merged (the same session_id seen twice).")
+        w.blank()
+        w(f"ℹ️  {plural(q.duplicates, 'duplicate row')} merged (the same session_id seen twice).")
     if not q.invalid:
         return
     kinds = ", ".join(f"{name}: {n}" for name, n in q.problems)
     hint = "" if debug else "; run with --debug to list them"
-    out.print(
-        f"\n[yellow]⚠️  {plural(q.invalid, 'invalid row')} {'was' if q.invalid == 1 else 'were'} "
-        f"not analysed ({kinds}){hint}.[/yellow]",
-        soft_wrap=True,
-    )
-
-
-def _stations(r: Report, out: Console) -> None:
-    from rich.table import Table
-
-    out.print("\n[bold]🔌 STATIONS[/bold]")
-    if not r.stations:
-        out.print("    No stations in this date range.")
-        return
-    table = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 1))
-    for name, justify in (
-        ("Station", "left"),
-        ("Space", "left"),
-        ("Sess", "right"),
-        ("Empty", "right"),
-        ("Micro", "right"),
-        ("Uncl", "right"),
-        ("kWh", "right"),
-        ("Med A", "right"),
-        ("Chg h", "right"),
-        ("Idle h", "right"),
-        ("Util", "right"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=True)
-    for st in r.stations:
-        table.add_row(
-            escape(st.label),
-            escape(str(st.space or "")),
-            str(st.sessions),
-            f"{st.pct(st.empty):.0f}%",
-            f"{st.pct(st.micro):.0f}%",
-            f"{st.pct(st.unclaimed):.0f}%",
-            f"{st.kwh:,.0f}",
-            "" if st.median_current is None else f"{st.median_current:.1f}",
-            "" if st.charging_h is None else f"{st.charging_h:,.0f}",
-            "" if st.idle_h is None else f"{st.idle_h:,.0f}",
-            f"{st.utilization_pct:.0f}%",
-            style="red" if st.suspect else None,
-        )
-    out.print(table)
-    for st in r.stations:
-        if st.suspect:
-            out.print(
-                f"    [red]⚠️  SUSPECT {escape(st.label)}: {escape(st.suspect)}[/red]",
-                soft_wrap=True,
-            )
-    if not any(st.suspect for st in r.stations):
-        out.print("    ✅ No station stands out from the rest of the site.")
+    verb = "was" if q.invalid == 1 else "were"
+    w.blank()
+    w((f"⚠️  {plural(q.invalid, 'invalid row')} {verb} not analysed ({kinds}){hint}.", "yellow"))
 
 
 # --- the lines around a report --------------------------------------------------------------
 
 
-def exported(out: Console, count: int, path: object, what: str = "sessions") -> None:
+def exported(out: Console, count: int, path: object, what: str = "session") -> None:
     """The seed's last line of an export."""
-    out.print(f"📊 {count} {what} exported to {path}", markup=False, soft_wrap=True)
+    word = what if count == 1 else f"{what}s"
+    out.print(f"📊 {count} {word} exported to {path}", markup=False, soft_wrap=True)
 
 
 def charts_saved(out: Console, paths: list) -> None:

@@ -50,9 +50,7 @@ WITH params AS (
 users(n, email) AS (VALUES {{users}}),
 slots AS (
     SELECT d, s, k, (d * {STATIONS} + s) * 4 + k AS i,
-           (now_local::DATE - d::INTEGER) AS day,
-           CASE WHEN d = 0 THEN epoch(now_local - now_local::DATE::TIMESTAMP) / 86400.0
-                ELSE 1.0 END AS squeeze
+           (now_local::DATE - d::INTEGER) AS day
     FROM range({DAYS}) a(d), range({STATIONS}) b(s), range(4) c(k), params
 ),
 drawn AS (
@@ -94,9 +92,10 @@ categorised AS (
     FROM profiled
 ),
 arrivals AS (
-    -- arrivals 6-9h, 10-13h, 14-17h, 18-21h local; the last one may stay overnight. Today's
-    -- arrivals are spread over the hours since midnight, so Today always has sessions.
-    SELECT *, (6 + k * 4 + u_start * 3) * 3600 * squeeze AS start_s
+    -- arrivals 6-9h, 10-13h, 14-17h, 18-21h local; the last one may stay overnight. Only
+    -- sessions that have ended by now are kept (the API leaves out active ones), so Today
+    -- fills up as the day goes on, like a real site's.
+    SELECT *, (6 + k * 4 + u_start * 3) * 3600 AS start_s
     FROM categorised
 ),
 timed AS (
@@ -105,10 +104,7 @@ timed AS (
             WHEN 'EMPTY' THEN 20 + u_hours * 600
             WHEN 'MICRO' THEN 300 + u_hours * 3000
             ELSE (CASE WHEN k = 3 THEN 1 + u_hours * 9 ELSE 0.75 + u_hours * 3 END) * 3600
-        END AS planned_s,
-        -- today's sessions have ended by now (the API leaves out active ones)
-        CASE WHEN d = 0 THEN least(planned_s, greatest(20, (86400 * squeeze - start_s) * 0.9))
-             ELSE planned_s END AS dur_s
+        END AS dur_s
     FROM arrivals
 ),
 final AS (

@@ -1,0 +1,159 @@
+"""What needs a site manager's attention first: stations that fail or stay silent, drivers who
+need help, unclaimed sessions that breach their target or rise, days with a spike of failures,
+and a live sync that did not complete. Each finding says what, how much and where to look.
+
+Drivers and days are tested like the stations (analysis/stats.py): a one-sided Fisher test
+against the rest, Holm-corrected, so a driver with 1 failed session of 2 is not an alarm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..syncs import SyncStatus
+from .stations import ALPHA, StationStats
+from .stats import holm_fisher
+from .summary import Counts, Summary
+from .trends import Trend
+
+MIN_DRIVER_SESSIONS = 5  # fewer sessions cannot tell a driver who struggles
+MIN_DAY_SESSIONS = 10
+UNCLAIMED_RISE = 5.0  # percentage points more than the previous window
+WHERE = 3  # stations named where unclaimed sessions happen most
+
+
+@dataclass(frozen=True)
+class Attention:
+    kind: str  # sync | station | driver | unclaimed | day
+    subject: str  # the station, the driver's email, "unclaimed", the date
+    text: str  # what, and how much
+    where: str  # where to look
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.0f}%" if whole else "0%"
+
+
+def _failed(c: Counts) -> str:
+    return (
+        f"{c.problems} of {c.sessions} sessions empty or micro ({_share(c.problems, c.sessions)})"
+    )
+
+
+def drivers_to_help(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, str], ...]:
+    """Claimed drivers whose share of empty and micro sessions is significantly above the rest
+    of the site's sessions: (email, why), worst first."""
+    claimed = [u for u in counted.users if u.user is not None]
+    t = counted.totals
+    adjusted = holm_fisher(
+        [(u.counts.problems, u.counts.sessions) for u in claimed],
+        MIN_DRIVER_SESSIONS,
+        population=(t.problems, t.sessions),
+    )
+    found = []
+    for u, p in zip(claimed, adjusted, strict=True):
+        c = u.counts
+        rest_n, rest_k = t.sessions - c.sessions, t.problems - c.problems
+        if p is None or p >= alpha or not rest_n or c.pct(c.problems) <= 100 * rest_k / rest_n:
+            continue
+        why = f"{_failed(c)}; rest of the site {_share(rest_k, rest_n)}"
+        found.append((p, -c.pct(c.problems), u.user, why))
+    return tuple((user, why) for _, _, user, why in sorted(found))
+
+
+def spike_days(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, str], ...]:
+    """Days whose share of empty and micro sessions is significantly above the rest of the
+    window: (date, why)."""
+    days = counted.daily
+    adjusted = holm_fisher([(d.counts.problems, d.counts.sessions) for d in days], MIN_DAY_SESSIONS)
+    t = counted.totals
+    out = []
+    for day, p in zip(days, adjusted, strict=True):
+        c = day.counts
+        rest_n, rest_k = t.sessions - c.sessions, t.problems - c.problems
+        if p is None or p >= alpha or not rest_n or c.pct(c.problems) <= 100 * rest_k / rest_n:
+            continue
+        why = f"{_failed(c)}; rest of the window {_share(rest_k, rest_n)}"
+        out.append((day.day.isoformat(), why))
+    return tuple(out)
+
+
+def needs_attention(
+    counted: Summary,
+    stations: tuple[StationStats, ...],
+    trends: tuple[Trend, ...],
+    sync: SyncStatus | None,
+    helped: tuple[tuple[str, str], ...],
+) -> tuple[Attention, ...]:
+    """Every finding, most pressing first: an incomplete sync (the figures may be short),
+    failing and silent stations, unclaimed sessions, drivers who need help, spike days."""
+    out: list[Attention] = []
+    if sync is not None and not sync.complete:
+        out.append(
+            Attention(
+                "sync",
+                "sync",
+                f"the live sync is incomplete: up to {sync.missing:,} sessions may be missing",
+                "the next run fetches this date range again; see the warning above",
+            )
+        )
+    for s in stations:
+        if s.suspect:
+            place = f" ({s.space})" if s.space else ""
+            out.append(
+                Attention(
+                    "station",
+                    s.label,
+                    f"station {s.label}{place}: {s.suspect}",
+                    "check the charger and its cable; the STATIONS table has its figures",
+                )
+            )
+    out += _unclaimed(counted, stations, trends)
+    for user, why in helped:
+        out.append(
+            Attention(
+                "driver",
+                user,
+                f"{user}: {why}",
+                f"may need support or education; their sessions: seshis --user {user}",
+            )
+        )
+    for day, why in spike_days(counted):
+        out.append(
+            Attention(
+                "day",
+                day,
+                f"{day}: {why}",
+                f"that day's sessions: seshis --empty --micro --start {day} --end {day}",
+            )
+        )
+    return tuple(out)
+
+
+def _unclaimed(
+    counted: Summary, stations: tuple[StationStats, ...], trends: tuple[Trend, ...]
+) -> list[Attention]:
+    check = next((h for h in counted.health if h.metric == "unclaimed"), None)
+    trend = next((t for t in trends if t.metric == "unclaimed"), None)
+    if check is None or check.value_pct is None:
+        return []
+    breached = check.ok is False
+    rose = trend is not None and trend.change is not None and trend.change >= UNCLAIMED_RISE
+    if not (breached or rose):
+        return []
+    how = f"unclaimed sessions {check.value_pct:.1f}%"
+    if breached:
+        how += f" (target < {check.threshold_pct:g}%)"
+    if rose and trend is not None:
+        how += f", up from {trend.previous:.1f}% in the previous window"
+    busiest = sorted(
+        (s for s in stations if s.sessions >= MIN_DRIVER_SESSIONS and s.unclaimed),
+        key=lambda s: (-s.pct(s.unclaimed), s.label),
+    )[:WHERE]
+    where = (
+        "drivers plug in without scanning the QR code; check the signs at "
+        + ", ".join(f"{s.label} ({s.pct(s.unclaimed):.0f}%)" for s in busiest)
+        if busiest
+        else "drivers plug in without scanning the QR code; check the signs"
+    )
+    return [Attention("unclaimed", "unclaimed", how, where)]
