@@ -164,11 +164,11 @@ def test_all_has_every_section_and_the_health_block():
 def test_listing_is_capped_and_printsessions_shows_all():
     now = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
     capped = run_cli("--user", "--demo", "--no-input", "--range", "month", now=now)
-    assert "… " in capped.out and "more (use --printsessions)" in capped.out
-    assert "Session 21:" not in capped.out
+    assert "earlier (use --printsessions)" in capped.out
+    assert "Session 1:" not in capped.out.split("🔓 UNCLAIMED")[1]  # the most recent 20 shown
     full = run_cli("--user", "--demo", "--no-input", "--range", "month", "--printsessions", now=now)
-    assert "more (use --printsessions)" not in full.out
-    assert "Session 21:" in full.out
+    assert "earlier (use --printsessions)" not in full.out
+    assert "Session 1:" in full.out.split("🔓 UNCLAIMED")[1]
 
 
 # --- outputs ----------------------------------------------------------------------------------

@@ -400,9 +400,10 @@ def lines(cap: int | None, worst_first: bool) -> dict[str | None, tuple]:
     }
 
 
-def test_listings_are_capped_oldest_first():
+def test_listings_show_the_most_recent_sessions_in_their_order():
+    """Capped at 2: u's two latest (u4, u5), numbered as the 4th and 5th of its 5 sessions."""
     assert lines(2, False) == {
-        "u@x.com": (5, [(1, "NORMAL-HIGH"), (2, "NORMAL-MED")]),
+        "u@x.com": (5, [(4, "MICRO"), (5, "NORMAL-LOW")]),
         "v@x.com": (2, [(1, "MICRO"), (2, "EMPTY")]),
     }
     every = lines(None, False)["u@x.com"]
@@ -410,6 +411,17 @@ def test_listings_are_capped_oldest_first():
         5,
         [(1, "NORMAL-HIGH"), (2, "NORMAL-MED"), (3, "EMPTY"), (4, "MICRO"), (5, "NORMAL-LOW")],
     )
+
+
+def test_worst_first_ties_go_to_the_newest():
+    """Two empty sessions and a cap of 1: the newer one is shown."""
+    rows = [
+        ("a", "w@x.com", utc(3, 16), H, 0.0),
+        ("b", "w@x.com", utc(3, 18), H, 0.0),
+        ("c", "w@x.com", utc(3, 20), 2 * H, 8.32),
+    ]
+    r = report_of(rows, days(3, 3), Options(listing_cap=1, worst_first=True))
+    assert [line.session_id for line in r.listings[0].lines] == ["b"]
 
 
 def test_worst_first_listings_show_the_worst_of_a_long_list():
