@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
+import subprocess
+import sys
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +17,7 @@ import pytest
 
 from seshis import syncs
 from seshis.dates import DateRange, window
+from seshis.errors import SourceError
 from seshis.store import Dataset, Store, lit, window_sql
 
 T = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
@@ -225,22 +231,24 @@ def test_copy_csv_guards_formula_like_text_and_returns_the_row_count(tmp_path: P
     }
     rows = [valid(sid, kwh="-1" if sid == "f3" else "2", user=text) for sid, text in cells.items()]
     rows.append(("f7", T0, T1, "2", "u@x.com", None, None, "\tTAB"))
+    rows.append(valid("f8", user="'=x"))  # a genuine leading quote is guarded too
     store = store_of(rows)
     out = tmp_path / "x.csv"
     sql = "SELECT session_id, user_id, station_id, kwh, start FROM sessions ORDER BY session_id"
-    assert store.copy_csv(sql, out) == 7
+    assert store.copy_csv(sql, out) == 8
     read = {r["session_id"]: r for r in csv.DictReader(out.open(encoding="utf-8", newline=""))}
-    assert len(read) == 7
+    assert len(read) == 8
     assert read["f1"]["user_id"] == "'=SUM(A1:A9)"
     assert read["f2"]["user_id"] == "'+49 30 1234"
     assert read["f3"]["user_id"] == "'-2+3"
     assert read["f4"]["user_id"] == "'@cmd"
     assert read["f5"]["user_id"] == "a=b" and read["f6"]["user_id"] == "plain"
     assert read["f7"]["station_id"] == "'\tTAB"
+    assert read["f8"]["user_id"] == "''=x"
     assert read["f3"]["kwh"] == "-1.0"  # a number is never guarded
     assert read["f1"]["start"] == "2025-01-01T10:00:00Z"  # UTC, ISO 8601
     plain = tmp_path / "plain.csv"
-    assert store.copy_csv(sql, plain, guard_formulas=False) == 7
+    assert store.copy_csv(sql, plain, guard_formulas=False) == 8
     unguarded = {r["session_id"]: r for r in csv.DictReader(plain.open(newline=""))}
     assert unguarded["f1"]["user_id"] == "=SUM(A1:A9)"
 
@@ -351,3 +359,116 @@ def test_sources_are_kept_apart_and_the_store_persists(tmp_path: Path):
         ]
     finally:
         again.close()
+
+
+# --- a store that stays usable: interrupts, locks, privacy, damage, memory ---------------------
+
+
+def test_ctrl_c_during_a_query_is_a_keyboard_interrupt_not_a_data_error():
+    """A query stopped by Ctrl-C ended the run with exit 1 and "Query interrupted"."""
+    store = Store.memory()
+    threading.Timer(0.3, store.con.interrupt).start()
+    with pytest.raises(KeyboardInterrupt):
+        store.value("SELECT sum(hash(i)) FROM range(100000000000) t(i)")
+
+
+def test_an_in_memory_store_is_bounded_and_spills_to_its_scratch_folder():
+    store = Store.memory()
+    assert store.value("SELECT current_setting('temp_directory')") == str(store.scratch())
+    number, unit = store.value("SELECT current_setting('memory_limit')").split()
+    assert float(number) * {"MiB": 1 / 1024, "GiB": 1.0}[unit] <= 4.0
+    store.close()
+    assert not store.scratch().exists()
+
+
+HOLD = (
+    "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+    "print('holding', flush=True); time.sleep(120)"
+)
+
+
+@pytest.fixture
+def held(tmp_path: Path):
+    """A store file held open by another process, as by another seshis run."""
+    path = tmp_path / "held.duckdb"
+    Store.open(path).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE)
+    assert holder.stdout.readline().strip() == b"holding"
+    yield path, holder
+    holder.kill()
+    holder.wait()
+
+
+def test_a_second_run_waits_for_the_store_and_then_says_it_is_in_use(held):
+    path, _holder = held
+    slept: list[float] = []
+    told: list[str] = []
+    with pytest.raises(SourceError, match="is in use by another seshis run; wait for it"):
+        Store.open(path, wait=3, sleep=slept.append, notice=told.append)
+    assert sum(slept) == pytest.approx(3)
+    assert told == [f"The store {path} is in use by another seshis run; waiting up to 3 s…"]
+
+
+def test_a_second_run_goes_on_when_the_first_lets_go(held):
+    path, holder = held
+    told: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        holder.kill()  # the first run finishes while the second waits
+        holder.wait()
+
+    store = Store.open(path, sleep=sleep, notice=told.append)
+    syncs.prepare(store)
+    store.close()
+    assert len(told) == 1
+
+
+def test_the_store_and_its_folder_are_private_whatever_the_umask(tmp_path: Path):
+    old = os.umask(0)
+    try:
+        path = tmp_path / "cache" / "seshis" / "sessions.duckdb"
+        store = Store.open(path)
+        syncs.prepare(store)
+        syncs.begin(store, "pf", at(0), at(1), at(2))  # a write: the write-ahead log exists
+        wal = Path(f"{path}.wal")
+        assert wal.exists()
+        modes = {p: stat.S_IMODE(p.stat().st_mode) for p in (path, wal, path.parent)}
+        store.close()
+        older = tmp_path / "older.duckdb"
+        Store.open(older).close()
+        os.chmod(older, 0o644)  # made by an older seshis
+        Store.open(older).close()
+    finally:
+        os.umask(old)
+    assert modes == {path: 0o600, wal: 0o600, path.parent: 0o700}
+    assert stat.S_IMODE(older.stat().st_mode) == 0o600
+
+
+def test_a_truncated_or_damaged_store_is_one_sentence_naming_it(tmp_path: Path):
+    """At open or at first use, never an unexpected error: move it away, or another --store."""
+    path = tmp_path / "s.duckdb"
+    store = Store.open(path)
+    syncs.prepare(store)
+    store.run(
+        "INSERT INTO stored_sessions (source, session_id, kwh) "
+        "SELECT 'pf', 's' || i, i FROM range(20000) t(i)"
+    )
+    store.close()
+    data = path.read_bytes()
+    block = 1 << 18
+    variants = {"truncated": data[:8192], "empty": b""}
+    for at in range(12288, len(data), block):
+        variants[f"damaged at {at}"] = data[:at] + b"\xa5" * block + data[at + block :]
+    failed = 0
+    for name, content in variants.items():
+        bad = tmp_path / f"{name.replace(' ', '-')}.duckdb"
+        bad.write_bytes(content[: len(data)])
+        try:
+            damaged = Store.open(bad)
+            syncs.prepare(damaged)
+            damaged.row("SELECT count(*), sum(kwh), max(session_id) FROM stored_sessions")
+            damaged.close()
+        except SourceError as exc:
+            failed += 1
+            assert str(bad) in str(exc) and "give another --store" in str(exc), name
+    assert failed >= 3  # truncated, empty, and the damaged catalog at least

@@ -9,8 +9,13 @@ Every query of the data runs through a method of this class or of the analysis p
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
+import stat
 import tempfile
+import time
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -45,6 +50,14 @@ SCHEMA: tuple[tuple[str, str], ...] = (
 COLUMNS = tuple(name for name, _ in SCHEMA)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # timestamps in exports: UTC, ISO 8601
 FORMULA_START = "=+-@\t\r"  # a spreadsheet runs a cell starting with one of these
+# A guarded cell starts with a quote, so a value that starts with one is guarded too: reading
+# seshis's CSV back then strips exactly one leading quote and every value comes back as it was.
+GUARDED_START = FORMULA_START + "'"
+MEMORY_LIMIT = 4 << 30  # bytes DuckDB may hold in memory (or half the RAM) before it spills
+WAIT_POLL_S = 0.5  # how often a second run checks whether the store is free
+_IN_USE = "The store {} is in use by another seshis run"
+_STORED = ("stored_sessions", "stored_invalid")  # the on-disk store's sessions, id-less rows
+SHOWN_CHARS = 80  # of a raw value quoted in a problem
 
 
 def q(name: str) -> str:
@@ -70,17 +83,26 @@ def window_sql(window: dates.DateRange) -> str:
     )
 
 
-# Why a row cannot be analysed; NULL for a valid row. Needs the _raw_* text columns.
-PROBLEM_SQL = """CASE
+def shown(ref: str) -> str:
+    """A raw value as a problem quotes it: on one line, and short (not a 50 MB field)."""
+    return f"regexp_replace(left({ref}::VARCHAR, {SHOWN_CHARS}), '\\s+', ' ', 'g')"
+
+
+# Why a row cannot be analysed; NULL for a valid row. Needs the _raw_* text columns. A time
+# given but NULL is unparseable, or out of range (see sources.mapping.VALID_TIMES).
+_TIME = "TRY_CAST(trim(_raw_{}::VARCHAR) AS TIMESTAMPTZ)"
+PROBLEM_SQL = f"""CASE
     WHEN session_id IS NULL OR session_id = '' THEN 'missing session id'
     WHEN start IS NULL AND nullif(trim(_raw_start::VARCHAR), '') IS NULL THEN 'missing start time'
-    WHEN start IS NULL THEN 'unparseable start time: ' || _raw_start::VARCHAR
+    WHEN start IS NULL THEN (CASE WHEN {_TIME.format("start")} IS NULL THEN 'unparseable start time'
+        ELSE 'start time out of range' END) || ': ' || {shown("_raw_start")}
     WHEN "end" IS NULL AND nullif(trim(_raw_end::VARCHAR), '') IS NULL THEN 'missing end time'
-    WHEN "end" IS NULL THEN 'unparseable end time: ' || _raw_end::VARCHAR
+    WHEN "end" IS NULL THEN (CASE WHEN {_TIME.format("end")} IS NULL THEN 'unparseable end time'
+        ELSE 'end time out of range' END) || ': ' || {shown("_raw_end")}
     WHEN kwh IS NULL AND nullif(trim(_raw_kwh::VARCHAR), '') IS NULL THEN 'missing kWh'
-    WHEN kwh IS NULL OR isnan(kwh) OR isinf(kwh) THEN 'non-numeric kWh: ' || _raw_kwh::VARCHAR
-    WHEN kwh < 0 THEN 'negative kWh: ' || _raw_kwh::VARCHAR
-    WHEN kwh > 1000 THEN 'implausible kWh (over 1000): ' || _raw_kwh::VARCHAR
+    WHEN kwh IS NULL OR isnan(kwh) OR isinf(kwh) THEN 'non-numeric kWh: ' || {shown("_raw_kwh")}
+    WHEN kwh < 0 THEN 'negative kWh: ' || {shown("_raw_kwh")}
+    WHEN kwh > 1000 THEN 'implausible kWh (over 1000): ' || {shown("_raw_kwh")}
     WHEN "end" < start THEN 'end before start'
     WHEN "end" = start AND kwh > 0 THEN 'energy delivered in zero time'
 END"""
@@ -88,82 +110,128 @@ END"""
 
 @dataclass
 class Store:
-    """A DuckDB connection holding the `sessions` of one run."""
+    """A DuckDB connection holding the `sessions` of one run. In `_execute`, Ctrl-C during a
+    query becomes the KeyboardInterrupt it was, and DuckDB's errors one sentence naming the
+    file (an input read lazily, or the on-disk store); only seshis's own SQL mistakes escape."""
 
     con: duckdb.DuckDBPyConnection
     sources: list[str] = field(default_factory=list)
     duplicates: int = 0
     path: Path | None = None
     _scratch: tempfile.TemporaryDirectory | None = None
+    _lazy: list[str] = field(default_factory=list)  # inputs read only when queried (Parquet)
 
     @classmethod
     def memory(cls) -> Store:
+        """An in-memory store of bounded memory, spilling to its scratch folder beyond."""
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone = 'UTC'")
         _OPEN.add(con)
-        return cls(con)
+        store = cls(con)
+        sysconf = getattr(os, "sysconf", lambda name: MEMORY_LIMIT)  # POSIX; elsewhere a guess
+        limit = min(MEMORY_LIMIT, sysconf("SC_PHYS_PAGES") * sysconf("SC_PAGE_SIZE") // 2)
+        con.execute(f"SET temp_directory = {lit(str(store.scratch()))}")
+        con.execute(f"SET memory_limit = '{limit >> 20}MB'")
+        return store
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """The on-disk cache of the live sources (created on first use)."""
+    def open(
+        cls,
+        path: Path,
+        wait: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+        notice: Callable[[str], None] | None = None,
+    ) -> Store:
+        """The on-disk cache of the live sources, created readable by its owner only (it holds
+        drivers' e-mails). While another run holds it, this one waits up to `wait` seconds
+        (telling `notice` once): overlapping cron runs queue instead of failing."""
+        path, created = Path(path), not Path(path).parent.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(path))
+            if created:
+                os.chmod(path.parent, 0o700)
         except OSError as exc:
             raise SourceError(f"Cannot create the store {path} ({exc.strerror}).") from exc
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise SourceError(
-                    f"The store {path} is in use by another seshis run; wait for it to "
-                    "finish, or give another --store."
-                ) from exc
-            raise SourceError(f"Cannot open the store {path} ({first_line(exc)}).") from exc
-        except duckdb.Error as exc:
-            raise SourceError(
-                f"The store {path} is not a DuckDB database seshis can use ({first_line(exc)}); "
-                "move it away or give another --store."
-            ) from exc
-        con.execute("SET TimeZone = 'UTC'")
+        for attempt in itertools.count():
+            try:
+                with _owner_only():
+                    con = duckdb.connect(str(path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise _unreadable_store(path, exc) from exc
+                if attempt * WAIT_POLL_S >= wait:
+                    raise SourceError(
+                        f"{_IN_USE.format(path)}; wait for it to finish, or give another --store."
+                    ) from exc
+                if attempt == 0 and notice is not None:
+                    notice(f"{_IN_USE.format(path)}; waiting up to {wait:g} s…")
+                sleep(WAIT_POLL_S)
+            except duckdb.Error as exc:
+                raise _unreadable_store(path, exc) from exc
         _OPEN.add(con)
-        columns = ", ".join(f"{q(c)} {t}" for c, t in SCHEMA)
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS stored_sessions (source VARCHAR NOT NULL, {columns}, "
-            "problem VARCHAR, sync_id BIGINT, PRIMARY KEY (source, session_id))"
+        _tighten(path)
+        store, columns = cls(con, path=path), ", ".join(f"{q(c)} {t}" for c, t in SCHEMA)
+        store.run(  # a damaged file fails here, as one sentence naming it
+            f"SET TimeZone = 'UTC'; CREATE TABLE IF NOT EXISTS stored_sessions (source VARCHAR "
+            f"NOT NULL, {columns}, problem VARCHAR, sync_id BIGINT, PRIMARY KEY (source, "
+            f"session_id)); CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, "
+            f"{columns}, problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR)"
         )
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, {columns}, "
-            "problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR)"
-        )
-        return cls(con, path=path)
+        return store
+
+    def _execute(self, sql: str, params: Any = None, fetch: Callable | None = None) -> Any:
+        """Run one statement (and fetch its result); DuckDB's errors become what they mean."""
+        try:
+            with _owner_only() if self.path else contextlib.nullcontext():  # the .wal too
+                cursor = self.con.execute(sql, params)
+            return fetch(cursor) if fetch else cursor
+        except (duckdb.Error, RuntimeError) as exc:  # RuntimeError: Ctrl-C, see _failure
+            failure = self._failure(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+
+    def _failure(self, exc: Exception) -> BaseException:
+        # Ctrl-C: InterruptException, or a RuntimeError when DuckDB itself saw the signal
+        if isinstance(exc, duckdb.InterruptException) or str(exc) == "Query interrupted":
+            return KeyboardInterrupt()
+        if isinstance(exc, _SQL_MISTAKES) or not isinstance(exc, duckdb.Error):
+            return exc
+        if self.path is not None:
+            return _unreadable_store(self.path, exc)
+        if self._lazy:
+            files = ", ".join(self._lazy)
+            return DataError(f"{files} could not be read ({first_line(exc)}); it may be damaged.")
+        return DataError(f"The session data could not be read ({first_line(exc)}).")
 
     # --- reading ------------------------------------------------------------------------------
 
     def run(self, sql: str, params: Any = None) -> None:
         """A statement without a result (bookkeeping updates)."""
-        self.con.execute(sql, params)
+        self._execute(sql, params)
 
     def value(self, sql: str, params: Any = None) -> Any:
         """The first column of the first row of a query (None when it returns no row)."""
-        row = self.con.execute(sql, params).fetchone()
+        row = self._execute(sql, params, lambda c: c.fetchone())
         return row[0] if row else None
 
     def row(self, sql: str, params: Any = None) -> tuple | None:
-        return self.con.execute(sql, params).fetchone()
+        return self._execute(sql, params, lambda c: c.fetchone())
 
     def rows(self, sql: str, params: Any = None) -> list[tuple]:
-        return self.con.execute(sql, params).fetchall()
+        return self._execute(sql, params, lambda c: c.fetchall())
 
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """(column, type) of a query's result, without running it."""
-        return [(r[0], str(r[1])) for r in self.con.execute(f"DESCRIBE {sql}").fetchall()]
+        return [(r[0], str(r[1])) for r in self.rows(f"DESCRIBE {sql}")]
 
     def count(self, relation: str) -> int:
         return int(self.value(f"SELECT count(*) FROM {relation}"))
 
     def span(self) -> tuple[datetime, datetime] | None:
-        """First and last start of the valid sessions; None when there is none. Parquet answers
-        the extremes from its statistics; only when an extreme row is invalid does this take
-        a scan of every row."""
+        """First and last start of the valid sessions (None: none). Parquet answers from its
+        statistics; only when an extreme row is invalid does this scan every row."""
         first, last = self.row("SELECT min(start), max(start) FROM sessions")
         if first is None:
             return None
@@ -193,16 +261,16 @@ class Store:
 
     def copy_csv(self, sql: str, path: Path, guard_formulas: bool = True) -> int:
         """Stream the rows of `sql` to a CSV file (a header, timestamps in UTC ISO 8601); with
-        `guard_formulas` a text cell a spreadsheet would run as a formula gets a leading quote.
-        Returns the number of rows."""
+        `guard_formulas` a text cell a spreadsheet would run as a formula, or that starts with
+        a quote (so reading it back is exact), gets a leading quote. Returns the row count."""
         cells = ", ".join(
-            f"CASE WHEN left({q(name)}, 1) IN ({', '.join(lit(c) for c in FORMULA_START)}) "
+            f"CASE WHEN left({q(name)}, 1) IN ({', '.join(lit(c) for c in GUARDED_START)}) "
             f"THEN '''' || {q(name)} ELSE {q(name)} END AS {q(name)}"
             if guard_formulas and kind == "VARCHAR"
             else q(name)
             for name, kind in self.describe(sql)
         )
-        self.con.execute(
+        self.run(
             f"COPY (SELECT {cells} FROM ({sql})) TO {lit(str(path))} "
             f"(FORMAT csv, HEADER true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
         )
@@ -210,7 +278,7 @@ class Store:
 
     def copy_json(self, sql: str, path: Path) -> None:
         """Stream the rows of `sql` to a file as one JSON array."""
-        self.con.execute(
+        self.run(
             f"COPY ({sql}) TO {lit(str(path))} "
             f"(FORMAT json, ARRAY true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
         )
@@ -223,12 +291,11 @@ class Store:
         """Upsert the normalized rows of API pages in one transaction; rows without an id
         go to stored_invalid."""
         wrapped = normalized_select(select_sql, PROBLEM_SQL)
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
+        self.run("BEGIN TRANSACTION")
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE page AS {wrapped}", params)
+            self.run(f"CREATE OR REPLACE TEMP TABLE page AS {wrapped}", params)
             cols = ", ".join(q(c) for c in COLUMNS)
-            con.execute(
+            self.run(
                 f"INSERT OR REPLACE INTO stored_sessions SELECT {lit(source)}, {cols}, problem, "
                 f"{int(sync_id)} FROM page "
                 "WHERE session_id IS NOT NULL AND session_id <> '' "
@@ -236,32 +303,28 @@ class Store:
             )
             # rows without an id have no key: a fingerprint keeps a refetch from adding them twice
             fingerprint = f"md5(concat_ws('|', {cols}, problem))"
-            con.execute(
+            self.run(
                 f"INSERT INTO stored_invalid SELECT DISTINCT ON (fp) * EXCLUDE (fp), fp FROM ("
                 f"SELECT {lit(source)} AS source, {cols}, problem, {int(sync_id)} AS sync_id, "
                 f"{fingerprint} AS fp FROM page WHERE session_id IS NULL OR session_id = '') "
                 f"WHERE fp NOT IN (SELECT fingerprint FROM stored_invalid "
                 f"WHERE source = {lit(source)})"
             )
-            con.execute("COMMIT")
+            self.run("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error, RuntimeError):  # gone with the error
+                self.con.execute("ROLLBACK")
             raise
 
     def stored_rows(self, sync_id: int) -> int:
         """Rows a sync left in the store (its sessions and its id-less rows)."""
-        return int(
-            self.value(
-                "SELECT (SELECT count(*) FROM stored_sessions WHERE sync_id = $s) + "
-                "(SELECT count(*) FROM stored_invalid WHERE sync_id = $s)",
-                {"s": sync_id},
-            )
-        )
+        counts = (f"(SELECT count(*) FROM {t} WHERE sync_id = $s)" for t in _STORED)
+        return int(self.value(f"SELECT {' + '.join(counts)}", {"s": sync_id}))
 
     def use_source(self, source: str, window: dates.DateRange) -> None:
         """Point the `sessions` view at one source of the on-disk store."""
         cols = ", ".join(q(c) for c in COLUMNS)
-        self.con.execute(
+        self.run(
             f"CREATE OR REPLACE TEMP VIEW sessions AS "
             f"SELECT {cols}, problem, 0 AS _src FROM stored_sessions WHERE source = {lit(source)} "
             f"UNION ALL SELECT {cols}, problem, 0 AS _src FROM stored_invalid "
@@ -273,68 +336,64 @@ class Store:
         self, select_sql: str, origin: str, *, materialize: bool, problem_sql: str = PROBLEM_SQL
     ) -> str:
         """Add the rows of `select_sql` (normalized columns plus _raw_start/_raw_end/_raw_kwh).
-
-        JSON and CSV are materialized (parsed once); Parquet stays a view over the file.
-        """
+        JSON and CSV are materialized (parsed once); Parquet stays a view over the file, read
+        only when queried (so its errors surface later, naming it)."""
         name = f"src_{len(self.sources)}"
         index = len(self.sources)
         wrapped = normalized_select(select_sql, problem_sql, index)
         kind = "TABLE" if materialize else "VIEW"
         try:
-            self.con.execute(f"CREATE {kind} {name} AS {wrapped}")
-        except duckdb.Error as exc:
-            raise DataError(f"{origin}: the data could not be read ({first_line(exc)}).") from exc
+            self.run(f"CREATE {kind} {name} AS {wrapped}")
+        except DataError as exc:
+            detail = first_line(exc.__cause__) if exc.__cause__ else str(exc)
+            raise DataError(f"{origin}: the data could not be read ({detail}).") from exc
         self.sources.append(origin)
+        if not materialize:
+            self._lazy.append(origin)
         return name
 
-    def finalize(self) -> None:
-        """Merge every source into `sessions`, keeping one row per session_id.
+    def discard(self) -> None:
+        """Take back the table of the last `add` (its reader reads the file again otherwise)."""
+        self.run(f"DROP TABLE src_{len(self.sources) - 1}")
+        self.sources.pop()
 
-        Duplicates are found on a 64-bit hash first (cheap integer grouping), then confirmed
-        on the ids themselves; the first valid row of the earliest source wins.
-        """
-        if not self.sources:
-            union = ", ".join(f"NULL::{t} AS {q(n)}" for n, t in SCHEMA)
-            self.con.execute(
-                f"CREATE VIEW all_rows AS SELECT {union}, NULL::VARCHAR AS problem, "
-                "0 AS _src WHERE false"
+    def finalize(self) -> None:
+        """Merge every source into `sessions`, keeping one row per session_id: duplicates are
+        found on a 64-bit hash first (cheap integer grouping), then confirmed on the ids
+        themselves; the first valid row of the earliest source wins."""
+        union = " UNION ALL ".join(f"SELECT * FROM src_{i}" for i in range(len(self.sources)))
+        none = ", ".join(f"NULL::{t} AS {q(n)}" for n, t in SCHEMA)
+        none = f"SELECT {none}, NULL::VARCHAR AS problem, 0 AS _src WHERE false"
+        self.run(f"CREATE VIEW all_rows AS {union or none}")
+        self.run(
+            "CREATE TABLE dup_hashes AS SELECT hash(session_id) AS h FROM all_rows "
+            "WHERE session_id <> '' GROUP BY h HAVING count(*) > 1"
+        )
+        merged = 0
+        if self.count("dup_hashes"):
+            self.run(
+                "CREATE TABLE dup_ids AS SELECT session_id, count(*) AS n FROM all_rows "
+                "WHERE session_id <> '' AND hash(session_id) IN (SELECT h FROM dup_hashes) "
+                "GROUP BY session_id HAVING count(*) > 1"
             )
-        else:
-            union = " UNION ALL ".join(f"SELECT * FROM src_{i}" for i in range(len(self.sources)))
-            self.con.execute(f"CREATE VIEW all_rows AS {union}")
-        try:
-            self.con.execute(
-                "CREATE TABLE dup_hashes AS SELECT hash(session_id) AS h FROM all_rows "
-                "WHERE session_id <> '' GROUP BY h HAVING count(*) > 1"
-            )
-            if self.count("dup_hashes"):
-                self.con.execute(
-                    "CREATE TABLE dup_ids AS SELECT session_id, count(*) AS n FROM all_rows "
-                    "WHERE session_id <> '' AND hash(session_id) IN (SELECT h FROM dup_hashes) "
-                    "GROUP BY session_id HAVING count(*) > 1"
-                )
-                merged = self.value("SELECT coalesce(sum(n - 1), 0) FROM dup_ids")
-            else:
-                merged = 0
-        except duckdb.Error as exc:
-            raise DataError(f"The session data could not be read ({first_line(exc)}).") from exc
+            merged = self.value("SELECT coalesce(sum(n - 1), 0) FROM dup_ids")
         self.duplicates = int(merged or 0)
         if self.duplicates == 0:
-            self.con.execute("CREATE VIEW sessions AS SELECT * FROM all_rows")
+            self.run("CREATE VIEW sessions AS SELECT * FROM all_rows")
             return
-        self.con.execute(
+        self.run(
             "CREATE TABLE dup_rows AS SELECT DISTINCT ON (session_id) * FROM all_rows "
             "WHERE session_id IN (SELECT session_id FROM dup_ids) "
             "ORDER BY session_id, problem IS NOT NULL, _src"
         )
-        self.con.execute(
+        self.run(
             "CREATE VIEW sessions AS SELECT * FROM all_rows "
             "WHERE session_id IS NULL OR session_id NOT IN (SELECT session_id FROM dup_ids) "
             "UNION ALL SELECT * FROM dup_rows"
         )
 
     def scratch(self) -> Path:
-        """A temporary folder that lives as long as the store (links and copies of inputs)."""
+        """A temporary folder as long-lived as the store (copies of inputs, spilled data)."""
         if self._scratch is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="seshis-")
         return Path(self._scratch.name)
@@ -409,3 +468,32 @@ def interrupt_all() -> None:
     for con in list(_OPEN):
         with contextlib.suppress(duckdb.Error):
             con.interrupt()
+
+
+# DuckDB errors that are mistakes in seshis's own SQL, not problems of the data: left as they are.
+_SQL_MISTAKES = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException)
+
+
+def _unreadable_store(path: Path, exc: BaseException) -> SourceError:
+    return SourceError(
+        f"The store {path} cannot be read ({first_line(exc)}); if it is truncated or damaged, "
+        "move it away or give another --store."
+    )
+
+
+@contextlib.contextmanager
+def _owner_only() -> Iterator[None]:
+    """Files created meanwhile (the store, its .wal) are their owner's only, whatever the umask."""
+    old = os.umask(0o077)
+    os.umask(old | 0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _tighten(path: Path) -> None:
+    """The store and its log become their owner's only, also where an older seshis made them."""
+    for one in (path, Path(f"{path}.wal")):
+        with contextlib.suppress(OSError):  # absent, or not ours to change
+            os.chmod(one, stat.S_IMODE(one.stat().st_mode) & 0o700)

@@ -1,68 +1,42 @@
-"""Session files: ACN-Data JSON (API pages, web download, bare list), PowerFlex JSON ({"rows"} or
-a list), CSV exports of either (and seshis's own), and Parquet. The shape is detected from the
-content, never the file name, and DuckDB reads the file itself."""
+"""Reading session files with DuckDB, once `sources` has recognised what they are: JSON
+(ACN-Data API pages, web download, bare list; PowerFlex {"rows"} or a list; one per line), CSV
+exports of either (and seshis's own), and Parquet.
+
+Every row is accounted for: for a file that can be parsed at all, sessions + invalid rows +
+duplicates = the rows of the file (the elements of its JSON list or its JSON lines, the records
+of its CSV, the rows of its Parquet). A file that cannot be parsed is one sentence naming it.
+"""
 
 from __future__ import annotations
 
 import codecs
 import csv
-import shutil
-from dataclasses import dataclass
+import itertools
+import json
+import re
 from pathlib import Path
 
-import duckdb
-
 from ..definitions import UNCLAIMED_LABEL
-from ..errors import SourceError
+from ..errors import DataError, SourceError
 from ..store import COLUMNS, Store, first_line, lit, q
-from . import mapping
+from . import NO_SESSIONS, FileInfo, JsonLayout, mapping
+from .mapping import ID_KEYS, LIST_KEYS
 
-MAX_JSON_OBJECT = 2**31 - 1  # one ACN download is a single JSON object of any size
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    """What was detected in one file, for --debug."""
-
-    path: str
-    format: str  # JSON | CSV | Parquet
-    flavour: str  # ACN-Data | PowerFlex | seshis
-    rows: int
-    rejected: int
-
-    def describe(self) -> str:
-        rejected = f", {self.rejected} malformed lines" if self.rejected else ""
-        return f"file {self.path}: {self.format}, {self.flavour} fields, {self.rows} rows{rejected}"
-
-
-def load_file(store: Store, path: Path) -> FileInfo:
-    head = read_head(path)
-    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"PAR1"):
-        return _load_parquet(store, path, _literal(store, path))
-    if not body:
-        raise SourceError(f"{path} is empty; give a file of charging sessions.")
-    if body[:1] in (b"{", b"["):
-        return _load_json(store, path, _literal(store, path, skip_bom=head.startswith(BOM)))
-    if b"\x00" in head:
-        raise SourceError(
-            f"{path} is not a session file seshis can read (expected JSON, CSV or Parquet)."
-        )
-    return _load_csv(store, path, head, _literal(store, path))
-
-
+# Bytes of one JSON value DuckDB reads at once (it reserves twice as much): its default, and
+# for a file with a larger value, the file's size, up to what DuckDB can take.
+JSON_OBJECT = 1 << 24
+MAX_JSON_OBJECT = 2**31 - 1
 BOM = b"\xef\xbb\xbf"
+CSV_LINE_LIMIT = 2_000_000  # bytes of one CSV line, as DuckDB's max_line_size
+CSV_JOIN_LIMIT = 100  # lines one quoted CSV field may span
+_READS = itertools.count()  # names the rejects tables of each CSV read
 
 
 def _literal(store: Store, path: Path, skip_bom: bool = False) -> str:
     """A name DuckDB reads as this one file: it expands * ? [ as patterns, so such a name gets
     a link in the store's scratch folder; a JSON byte-order mark gets a copy without it."""
     if skip_bom:
-        copy = store.scratch() / f"{len(store.sources)}.json"
-        with path.open("rb") as src, copy.open("wb") as dst:
-            src.read(len(BOM))
-            shutil.copyfileobj(src, dst)
-        return str(copy)
+        return _copy(store, path, len(BOM), None)
     if any(c in str(path) for c in "*?[{"):
         link = store.scratch() / f"{len(store.sources)}{path.suffix}"
         link.symlink_to(path.resolve())
@@ -70,90 +44,169 @@ def _literal(store: Store, path: Path, skip_bom: bool = False) -> str:
     return str(path)
 
 
-def _encoding(path: Path) -> str:
-    """utf-8, or latin-1 for the exports of older spreadsheet tools (checked in 1 MB chunks)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
+def _copy(store: Store, path: Path, start: int, end: int | None) -> str:
+    """Bytes start..end of a file, copied into the store's scratch folder."""
+    copy = store.scratch() / f"{len(store.sources)}.json"
+    with path.open("rb") as src, copy.open("wb") as dst:
+        src.seek(start)
+        left = -1 if end is None else end - start
+        while left and (chunk := src.read(1 << 20 if left < 0 else min(1 << 20, left))):
+            dst.write(chunk)
+            left -= len(chunk) if left > 0 else 0
+    return str(copy)
+
+
+def _detail(exc: BaseException) -> str:
+    """The first line of the DuckDB error at the root of `exc`."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return first_line(exc)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+#
+# read_json with a schema of only the fields seshis maps parses each value once and keeps
+# nothing else (a 50 MB note or a deeply nested userInputs costs its parse, not gigabytes).
+# An envelope is cut down to its list, so a very large one reads as fast as a bare list.
+
+
+def load_json(store: Store, path: Path, layout: JsonLayout) -> FileInfo:
+    if layout.kind == "envelope":
+        literal = _copy(store, path, *layout.span)
         try:
-            while chunk := fh.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "latin-1"
-    return "utf-8"
+            return _read_list(store, path, literal, layout.keys, "array", layout.listed)
+        except SourceError:
+            pass  # a wrong cut: DuckDB reads the whole file instead
+    elif layout.kind in ("list", "lines"):
+        literal = _literal(store, path, skip_bom=layout.bom)
+        fmt = "array" if layout.kind == "list" else "auto"
+        return _read_list(store, path, literal, layout.keys, fmt, None)
+    literal = _literal(store, path, skip_bom=layout.bom)
+    return _read_unclear(store, path, literal, envelope=layout.kind != "unclear list")
 
 
-def read_head(path: Path, size: int = 4096) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(size)
-    except FileNotFoundError:
-        raise SourceError(f"{path} does not exist; check the path given to --source.") from None
-    except IsADirectoryError:
-        raise SourceError(f"{path} is a folder; give the session files inside it.") from None
-    except OSError as exc:
-        raise SourceError(f"{path} cannot be read ({exc.strerror}).") from None
-
-
-def _load_json(store: Store, path: Path, literal: str) -> FileInfo:
-    reader = (
-        f"read_json_objects({lit(literal)}, format='auto', maximum_object_size={MAX_JSON_OBJECT})"
-    )
-    try:
-        first = store.row(f"SELECT json_type(json), json_keys(json) FROM {reader} LIMIT 1")
-    except duckdb.Error as exc:
+def _read_list(
+    store: Store, path: Path, literal: str, keys: frozenset[str], fmt: str, listed: str | None
+) -> FileInfo:
+    """Session objects, a list of them or one per line, read with a schema of the mapped
+    fields; a value that is no object (a number in the list) or an object DuckDB cannot map
+    (a duplicate key) sends the file to a slower reader that makes it an invalid row."""
+    found = mapping.flavour(set(keys)) or (LIST_KEYS[listed] if listed else None)
+    if found is None:
         raise SourceError(
-            f"{path} is not valid JSON ({first_line(exc)}); check that the file is complete."
-        ) from exc
-    if first is None:
-        raise SourceError(f"{path} holds no sessions (an empty JSON list).")
-    kind, keys = first[0], set(first[1] or [])
-    if kind == "OBJECT" and "_items" in keys:
-        rows = f"SELECT unnest(json->'$._items[*]') AS j FROM {reader}"
-        name, fields = "ACN-Data", mapping.ACNDATA
-    elif kind == "OBJECT" and "rows" in keys:
-        rows = f"SELECT unnest(json->'$.rows[*]') AS j FROM {reader}"
-        name, fields = "PowerFlex", mapping.POWERFLEX
-    else:
-        found = mapping.flavour(keys) if kind == "OBJECT" else None
-        if found is None:
-            raise SourceError(
-                f"{path} is JSON but holds neither ACN-Data sessions (sessionID) nor PowerFlex "
-                'sessions (session_id, or a {"rows": [...]} object).'
-            )
-        name, fields = found
-        rows = f"SELECT json AS j FROM {reader}"
-    select = mapping.select_list(
-        fields,
-        ref=lambda n: f"(j->>{lit('$.' + _json_key(n))})",
-        type_of=lambda n: "TEXT",
-        origin=lit(str(path)),
-    )
-    table = store.add(f"SELECT {select} FROM ({rows})", str(path), materialize=True)
+            f"{path} is JSON but holds neither ACN-Data sessions (sessionID) nor PowerFlex "
+            'sessions (session_id, or a {"rows": [...]} object).'
+        )
+    name, fields = found
+    names = {n for f in fields.values() for n in f.names}
+    wanted = sorted(names & keys) or sorted(names)
+    columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in wanted) + "}"
+    for size in (JSON_OBJECT, _largest(literal)):
+        reader = (
+            f"read_json({lit(literal)}, format='{fmt}', records=true, columns={columns}, "
+            f"maximum_object_size={size})"
+        )
+        try:
+            table = _add_json(store, path, fields, wanted, f"SELECT * FROM {reader}", q)
+            return FileInfo(str(path), "JSON", name, store.count(table), 0)
+        except DataError as exc:
+            if "transform error" in str(exc):
+                break
+            if "maximum_object_size" not in str(exc) or size == _largest(literal):
+                raise _json_error(path, literal, exc) from exc
+    spec = json.dumps({n: "VARCHAR" for n in wanted})
+    rows = f"SELECT json_transform(json, {lit(spec)}) AS j FROM {_objects(literal, fmt)}"
+    table = _add_json(store, path, fields, wanted, rows, lambda n: f"j[{lit(n)}]", literal)
     return FileInfo(str(path), "JSON", name, store.count(table), 0)
 
 
-def _json_key(name: str) -> str:
-    return f'"{name}"' if not name.isidentifier() else name
+def _objects(literal: str, fmt: str = "auto") -> str:
+    size = f"maximum_object_size={_largest(literal)}"
+    return f"read_json_objects({lit(literal)}, format='{fmt}', {size})"
 
 
-def _load_csv(store: Store, path: Path, head: bytes, literal: str) -> FileInfo:
-    """Read with a dialect taken from the header line, so a malformed line further down is
-    rejected (and counted) instead of confusing DuckDB's sniffer."""
-    encoding = _encoding(path)
-    first = head.lstrip(BOM).split(b"\n", 1)[0].decode(encoding, "replace")
-    delim = max(",;\t|", key=first.count)
-    columns = next(csv.reader([first.rstrip("\r")], delimiter=delim), [])
-    if len(columns) != len(set(columns)):
-        raise SourceError(f"{path} has repeated column names in its header line.")
-    spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
-    n = len(store.sources)
-    reader = (
-        f"read_csv({lit(literal)}, auto_detect=false, header=true, delim={lit(delim)}, "
-        f"encoding={lit(encoding)}, "
-        f"quote='\"', escape='\"', columns={spec}, store_rejects=true, "
-        f"rejects_table='rejects_{n}', rejects_scan='rejects_scan_{n}')"
+def _largest(literal: str) -> int:
+    """The largest JSON value a file can hold: itself."""
+    return min(MAX_JSON_OBJECT, max(JSON_OBJECT, Path(literal).stat().st_size + 1))
+
+
+def _add_json(store, path, fields, wanted, rows_sql: str, ref, literal: str | None = None) -> str:
+    """The mapped rows, from JSON; with `literal`, a DuckDB error is one sentence about it."""
+    select = mapping.select_list(
+        fields,
+        ref=lambda n: ref(n) if n in wanted else None,
+        type_of=lambda n: "TEXT",
+        origin=lit(str(path)),
     )
+    try:
+        return store.add(f"SELECT {select} FROM ({rows_sql})", str(path), materialize=True)
+    except DataError as exc:
+        if literal is None:
+            raise
+        raise _json_error(path, literal, exc) from exc
+
+
+def _json_error(path: Path, literal: str, exc: Exception) -> SourceError:
+    detail = _detail(exc).replace(literal, str(path))
+    return SourceError(f"{path} is not valid JSON ({detail}); check that the file is complete.")
+
+
+def _read_unclear(store: Store, path: Path, literal: str, envelope: bool) -> FileInfo:
+    """What the head could not tell (a first value larger than the head, an envelope it
+    could not cut): DuckDB reads the first values, and then the whole file."""
+    try:
+        first = store.rows(
+            "SELECT json_keys(json), json_type(json, '$._items'), json_type(json, '$.rows') "
+            f"FROM {_objects(literal)} LIMIT 100"
+        )
+    except DataError as exc:
+        raise _json_error(path, literal, exc) from exc
+    keys = set(first[0][0] or []) if first else set()
+    listed = next((k for k in LIST_KEYS if k in keys), None)
+    if not first or (envelope and listed and not ID_KEYS & keys and len(first) == 1):
+        if not first or first[0][1 if listed == "_items" else 2] != "ARRAY":
+            raise SourceError(NO_SESSIONS.format(path))
+        name, fields = LIST_KEYS[listed]
+        wanted = sorted({n for f in fields.values() for n in f.names})
+        spec = json.dumps({n: "VARCHAR" for n in wanted})
+        each = f"unnest(json->{lit('$.' + listed + '[*]')})"
+        rows = f"SELECT json_transform({each}, {lit(spec)}) AS j FROM {_objects(literal)}"
+        table = _add_json(store, path, fields, wanted, rows, lambda n: f"j[{lit(n)}]", literal)
+        if not store.count(table):
+            raise SourceError(NO_SESSIONS.format(path))
+        return FileInfo(str(path), "JSON", name, store.count(table), 0)
+    if envelope and listed and not ID_KEYS & keys:
+        raise SourceError(
+            f"{path} holds several JSON documents of pages; give one page, or one list of "
+            "sessions, per file."
+        )
+    found = frozenset(k for row in first for k in (row[0] or []))
+    return _read_list(store, path, literal, found, "auto", None)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
+    """Read with a dialect taken from the header line, so a malformed line further down is
+    rejected (and counted) instead of confusing DuckDB's sniffer. When the rows read and the
+    lines rejected do not add up to the lines of the file (an unterminated quote that
+    swallowed the lines after it, a line too long to read, a blank line or a bare carriage
+    return), the file is read again line by line, where one bad line costs only itself."""
+    encoding, records = _scan(path)
+    literal = _literal(store, path)
+    text = head[len(BOM) if head.startswith(BOM) else 0 :]
+    first = re.split(rb"\r?\n" if b"\n" in text else rb"\r", text, maxsplit=1)[0]
+    if b"\r" in first:
+        raise SourceError(
+            f"{path} has a carriage return inside its header line; save it with one kind of "
+            "line ending."
+        )
+    header = first.decode(encoding, "replace")
+    delim = max(",;\t|", key=header.count)
+    columns = next(csv.reader([header], delimiter=delim), [])
+    if len(columns) != len(set(columns)) or "" in columns:
+        raise SourceError(f"{path} has repeated or empty column names in its header line.")
     found = mapping.flavour(set(columns))
     if found is None:
         raise SourceError(
@@ -161,66 +214,248 @@ def _load_csv(store: Store, path: Path, head: bytes, literal: str) -> FileInfo:
             "a sessionID (ACN-Data) or session_id (PowerFlex) column."
         )
     name, fields = found
-    present = set(columns)
+    dialect = (delim, columns, fields)
+    if records == 0:
+        raise SourceError(NO_SESSIONS.format(path))  # a header alone, as `[]` in JSON
+    if records is not None:
+        before = len(store.sources)
+        try:
+            tables, rejected = _read_csv(store, path, literal, encoding, dialect)
+            if store.count(tables[0]) + rejected == records:
+                return FileInfo(str(path), "CSV", name, store.count(tables[0]), rejected)
+        except DataError:
+            pass  # DuckDB could not split the file at all
+        while len(store.sources) > before:
+            store.discard()
+    tables, rejected = _read_lines(store, path, encoding, dialect)
+    if not store.count(tables[0]) + rejected:
+        raise SourceError(NO_SESSIONS.format(path))
+    return FileInfo(str(path), "CSV", name, store.count(tables[0]), rejected)
 
-    def ref(n: str) -> str | None:
-        if n not in present:
+
+def _scan(path: Path) -> tuple[str, int | None]:
+    """One pass in 1 MB chunks: the encoding (UTF-8, or Latin-1 for the exports of older
+    spreadsheet tools; ASCII chunks skip the decoder) and the records the file can hold
+    (its lines after the header, less blank ones at the end; None for mixed line endings,
+    which only the line-by-line reader can tell)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    encoding, lf, cr, crlf, last = "utf-8", 0, 0, 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if encoding == "utf-8" and (decoder.getstate()[0] or not chunk.isascii()):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    encoding = "latin-1"
+            lf += chunk.count(b"\n")
+            if b"\r" in chunk:
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
+        if encoding == "utf-8" and decoder.getstate()[0]:
+            encoding = "latin-1"
+        fh.seek(max(0, fh.tell() - 4096))
+        tail = fh.read()
+    ending = b"\n" if cr == crlf else b"\r" if lf == 0 else None
+    if ending is None:
+        return encoding, None
+    lines = (lf if ending == b"\n" else cr) + (last != ending)
+    blank = max(0, tail[len(tail.rstrip(b"\r\n")) :].count(ending) - 1)
+    return encoding, max(0, lines - 1 - blank)
+
+
+def _read_csv(
+    store: Store, path: Path, literal: str, encoding: str, dialect: tuple
+) -> tuple[list[str], int]:
+    """The tables of the rows DuckDB reads and of the lines it rejects (one invalid row per
+    line, however many of its fields failed), and how many lines it rejected."""
+    delim, columns, fields = dialect
+    n = next(_READS)
+    seshis = fields is mapping.NORMALIZED
+
+    def ref(name: str) -> str | None:
+        if name not in columns:
             return None
-        if name != "seshis":
-            return q(n)
-        # undo the export's guard against spreadsheet formulas, and its unclaimed label
-        unguarded = f"regexp_replace({q(n)}, '^''([=+@\\-])', '\\1')"
-        return f"NULLIF({unguarded}, {lit(UNCLAIMED_LABEL)})" if n == "user_id" else unguarded
+        if not seshis:
+            return q(name)
+        # undo the export's guard (exactly one leading quote) and its unclaimed label
+        value = f"CASE WHEN starts_with({q(name)}, '''') THEN {q(name)}[2:] ELSE {q(name)} END"
+        return f"NULLIF({value}, {lit(UNCLAIMED_LABEL)})" if name == "user_id" else value
 
     select = mapping.select_list(
         fields,
         ref=ref,
-        type_of=lambda n: "TEXT",
+        type_of=lambda name: "VARCHAR" if seshis else "TEXT",  # seshis's own text is exact
         origin=lit(str(path)),
     )
-    table = store.add(f"SELECT {select} FROM {reader}", str(path), materialize=True)
-    rejected = _add_rejected_lines(store, path, f"rejects_{n}")
-    return FileInfo(str(path), "CSV", name, store.count(table), rejected)
-
-
-def _add_rejected_lines(store: Store, path: Path, rejects: str) -> int:
-    """CSV lines DuckDB could not split into the header's columns become invalid rows."""
-    n = store.count(rejects)
-    if n:
+    spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
+    reader = (
+        f"read_csv({lit(literal)}, auto_detect=false, header=true, delim={lit(delim)}, "
+        f"encoding={lit(encoding)}, quote='\"', escape='\"', columns={spec}, "
+        f"max_line_size={CSV_LINE_LIMIT}, store_rejects=true, "
+        f"rejects_table='rejects_{n}', rejects_scan='rejects_scan_{n}')"
+    )
+    tables = [store.add(f"SELECT {select} FROM {reader}", str(path), materialize=True)]
+    rejected = store.count(f"(SELECT DISTINCT file_id, line FROM rejects_{n})")
+    if rejected:
         nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
-        select = (
+        lines = (
             f"SELECT {nulls}, {lit(str(path) + ':')} || line AS origin, NULL AS _raw_start, "
-            f"NULL AS _raw_end, NULL AS _raw_kwh, error_message FROM {rejects}"
+            f"NULL AS _raw_end, NULL AS _raw_kwh, min(error_message) AS why "
+            f"FROM rejects_{n} GROUP BY file_id, line"
         )
-        store.add(
-            select,
-            f"{path} (malformed lines)",
-            materialize=True,
-            problem_sql="'malformed CSV line: ' || error_message",
-        )
-    return int(n)
+        tables.append(_add_malformed(store, path, lines))
+    return tables, rejected
 
 
-def _load_parquet(store: Store, path: Path, literal: str) -> FileInfo:
+def _add_malformed(store: Store, path: Path, lines_sql: str) -> str:
+    return store.add(
+        lines_sql,
+        f"{path} (malformed lines)",
+        materialize=True,
+        problem_sql="'malformed CSV line: ' || why",
+    )
+
+
+def _read_lines(store: Store, path: Path, encoding: str, dialect: tuple) -> tuple[list[str], int]:
+    """The line-by-line reader: Python splits the file into records (a quoted field may span
+    lines only when the record it closes has the header's columns), writes the good ones to
+    a clean copy that DuckDB reads, and each bad line becomes one invalid row."""
+    delim, columns, _fields = dialect
+    clean = store.scratch() / f"{len(store.sources)}.csv"
+    bad = store.scratch() / f"{len(store.sources)}-bad.csv"
+    records = malformed = 0
+    with (
+        clean.open("w", encoding="utf-8", newline="") as good_out,
+        bad.open("w", encoding="utf-8", newline="") as bad_out,
+    ):
+        good, wrong = csv.writer(good_out, lineterminator="\n"), csv.writer(bad_out)
+        good.writerow(columns)
+        for number, fields in _records(path, encoding, delim, len(columns)):
+            records += 1
+            if isinstance(fields, str):
+                wrong.writerow([number, fields])
+                malformed += 1
+            else:
+                good.writerow(fields)
+    tables, rejected = _read_csv(store, path, str(clean), "utf-8", (",", columns, _fields))
+    if malformed:
+        nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
+        lines = (
+            f"SELECT {nulls}, {lit(str(path) + ':')} || line AS origin, NULL AS _raw_start, "
+            f"NULL AS _raw_end, NULL AS _raw_kwh, why FROM read_csv({lit(str(bad))}, "
+            "header=false, auto_detect=false, columns={'line': 'BIGINT', 'why': 'VARCHAR'})"
+        )
+        tables.append(_add_malformed(store, path, lines))
+    if store.count(tables[0]) + rejected + malformed != records:
+        raise SourceError(f"{path} could not be read line by line; check its quotes.")
+    return tables, rejected + malformed
+
+
+def _records(path: Path, encoding: str, delim: str, width: int):
+    """(line number, fields or why the line is malformed) of each record after the header.
+    A quoted field runs on over the next lines only where CSV's rules close it (its closing
+    quote followed by a delimiter or the end of a line); a quote that never closes so costs
+    its own line, and the lines after it are records again."""
+    lines = _physical_lines(path, encoding)
+    next(lines, None)  # the header
+    ahead: list[tuple[int, str | None]] = []
+    while ahead or (item := next(lines, None)) is not None:
+        number, text = ahead.pop(0) if ahead else item
+        if text is None:
+            yield number, f"longer than {CSV_LINE_LIMIT} bytes"
+            continue
+        if not text:
+            continue  # a blank line, as DuckDB skips it
+        fields, why = _split(text, delim)
+        used, joined = 0, text
+        while why == "open" and used < CSV_JOIN_LIMIT and len(joined) < CSV_LINE_LIMIT:
+            if used == len(ahead) and (item := next(lines, None)) is not None:
+                ahead.append(item)
+            if used == len(ahead) or ahead[used][1] is None:
+                break
+            joined += "\n" + ahead[used][1]
+            used += 1
+            fields, why = _split(joined, delim)
+        if why == "open" or (used and why):
+            yield number, "a quoted field that never ends"  # the next lines are read again
+            continue
+        del ahead[:used]
+        if why:
+            yield number, why
+        elif len(fields) != width:
+            yield number, f"expected {width} fields, found {len(fields)}"
+        else:
+            yield number, fields
+
+
+def _split(text: str, delim: str) -> tuple[list[str], str | None]:
+    """The fields of one record, or why it has none ("open": a quoted field runs on)."""
+    if '"' not in text:
+        return text.split(delim), None
+    try:
+        return next(csv.reader([text], delimiter=delim, strict=True)), None
+    except csv.Error as exc:
+        return [], "open" if "unexpected end of data" in str(exc) else str(exc)
+
+
+def _physical_lines(path: Path, encoding: str):
+    """(number, text) of each line, split at LF, CRLF or a bare CR; text is None for a line
+    longer than DuckDB reads."""
+    number = 0
+    with path.open("rb") as fh:
+        for raw in fh:
+            raw = raw.rstrip(b"\n")
+            raw = raw[:-1] if raw.endswith(b"\r") else raw
+            for part in raw.split(b"\r") if b"\r" in raw else (raw,):
+                number += 1
+                if len(part) > CSV_LINE_LIMIT:
+                    yield number, None
+                else:
+                    yield number, part.decode(encoding, "replace").lstrip("\ufeff")
+
+
+# --- Parquet ----------------------------------------------------------------------------------
+
+
+def load_parquet(store: Store, path: Path) -> FileInfo:
+    """A view over the file. When its times are typed, the file's statistics say once whether
+    they lie in range, and the view does not check ten million rows on every query. A file
+    that fails to read is one sentence naming it, now or when a query reads it."""
+    literal = _literal(store, path)
     reader = f"read_parquet({lit(literal)})"
     try:
-        described = store.describe(f"SELECT * FROM {reader}")
-    except duckdb.Error as exc:
-        raise SourceError(f"{path} could not be read as Parquet ({first_line(exc)}).") from exc
-    types = dict(described)
-    found = mapping.flavour(set(types))
+        types = dict(store.describe(f"SELECT * FROM {reader}"))
+        rows = store.value(f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(literal)})")
+        found = mapping.flavour(set(types))
+        times = [
+            n
+            for c in ("start", "end", "done_charging")
+            if found and c in found[1]
+            for n in found[1][c].names
+            if n in types
+        ]
+        checked = all(types[n].startswith("TIMESTAMP") for n in times) and store.value(
+            "SELECT bool_and(t IS NULL OR t = " + mapping.in_range("t") + ") FROM (SELECT "
+            f"unnest([{', '.join(f'min({q(n)}), max({q(n)})' for n in times)}])::TIMESTAMPTZ "
+            f"AS t FROM {reader})"
+        )
+    except DataError as exc:
+        raise SourceError(f"{path} could not be read as Parquet ({_detail(exc)}).") from exc
     if found is None:
         raise SourceError(
             f"{path} is Parquet without session columns: expected session_id and kwh, or "
             "PowerFlex or ACN-Data field names."
         )
+    if not rows:
+        raise SourceError(NO_SESSIONS.format(path))
     name, fields = found
     select = mapping.select_list(
         fields,
         ref=lambda n: q(n) if n in types else None,
         type_of=lambda n: types.get(n, "VARCHAR"),
         origin=lit(str(path)),
+        times_checked=bool(checked),
     )
     store.add(f"SELECT {select} FROM {reader}", str(path), materialize=False)
-    rows = store.value(f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(literal)})")
     return FileInfo(str(path), "Parquet", name, int(rows or 0), 0)

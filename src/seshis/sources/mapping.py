@@ -5,12 +5,26 @@ Shared by every source: files of any format, and API pages, map fields the same 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..store import COLUMNS, q
 
 RFC1123 = "%a, %d %b %Y %H:%M:%S GMT"
+# Column types read as numbers (Parquet); any other type (a list, a struct, text) is read
+# through its text, so a list of kWh is a non-numeric kWh, never a failed cast.
+NUMERIC_TYPE = re.compile(
+    r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT"
+    r"|FLOAT|REAL|DOUBLE|DECIMAL(\(\d+, ?\d+\))?)",
+    re.IGNORECASE,
+)
+EPOCH_LIMIT_S = 10**12  # beyond this many seconds from 1970 DuckDB cannot make a time at all
+# The times a session can have. A time outside (infinity, a BC date, the year 10000, an epoch
+# in microseconds) is NULL, so its row is invalid (the store says "start time out of range"
+# when the text is a time) and no later query meets it: kept, it would break the time zone
+# conversions, the durations and the charts of every report.
+VALID_TIMES = ("1990-01-01 00:00:00+00", "2100-01-01 00:00:00+00")
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,14 @@ POWERFLEX: dict[str, Field] = {
     "cost": number("cost_actual", "cost"),
 }
 
+# How JSON holds sessions: the list of an envelope ({"_items": [...]} of ACN-Data, {"rows":
+# [...]} of PowerFlex), and the fields that make an object a session rather than an envelope.
+LIST_KEYS: dict[str, tuple[str, dict[str, Field]]] = {
+    "_items": ("ACN-Data", ACNDATA),
+    "rows": ("PowerFlex", POWERFLEX),
+}
+ID_KEYS = frozenset({"sessionID", "session_id"})
+
 # seshis's own schema (its Parquet, and its CSV export read back).
 NORMALIZED: dict[str, Field] = {
     name: (
@@ -94,16 +116,20 @@ def flavour(columns: set[str]) -> tuple[str, dict[str, Field]] | None:
 
 def time_sql(ref: str, sql_type: str = "VARCHAR") -> str:
     """TIMESTAMPTZ from a column: ISO 8601, RFC 1123 ("Wed, 01 Jan 2020 02:12:11 GMT"), or epoch
-    seconds/milliseconds. The connection's time zone is UTC, so naive times are read as UTC."""
+    seconds/milliseconds. The connection's time zone is UTC, so naive times are read as UTC.
+
+    Never fails on a value: text that is no time, or a number too far from 1970 for DuckDB to
+    convert, is NULL."""
     t = sql_type.upper()
     if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
         return ref
     if t.startswith("TIMESTAMP") or t == "DATE":
         return f"{ref}::TIMESTAMPTZ"
-    if t in ("BIGINT", "INTEGER", "HUGEINT", "UBIGINT", "DOUBLE", "FLOAT", "DECIMAL"):
+    if NUMERIC_TYPE.fullmatch(t):
+        seconds = f"(CASE WHEN {ref} > 100000000000 THEN {ref} / 1000.0 ELSE {ref}::DOUBLE END)"
         return (
-            f"CASE WHEN {ref} > 100000000000 THEN to_timestamp({ref} / 1000.0) "
-            f"ELSE to_timestamp({ref}) END"
+            f"CASE WHEN {ref} IS NULL THEN NULL "
+            f"WHEN abs({seconds}) < {EPOCH_LIMIT_S} THEN to_timestamp({seconds}) END"
         )
     s = f"trim({ref}::VARCHAR)"
     return (
@@ -115,10 +141,16 @@ def time_sql(ref: str, sql_type: str = "VARCHAR") -> str:
     )
 
 
+def in_range(expr: str) -> str:
+    """A time, NULL when outside VALID_TIMES. (DuckDB computes `expr` once.)"""
+    lo, hi = (f"TIMESTAMPTZ '{t}'" for t in VALID_TIMES)
+    return f"CASE WHEN {expr} >= {lo} AND {expr} < {hi} THEN {expr} END"
+
+
 def number_sql(ref: str, sql_type: str = "VARCHAR") -> str:
-    if sql_type.upper() in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER") or sql_type.upper().startswith(
-        "DECIMAL"
-    ):
+    """DOUBLE from a column: numeric types as they are, anything else through its text (NULL
+    when it is no number)."""
+    if NUMERIC_TYPE.fullmatch(sql_type):
         return f"{ref}::DOUBLE"
     return f"TRY_CAST(trim({ref}::VARCHAR) AS DOUBLE)"
 
@@ -137,11 +169,13 @@ def select_list(
     type_of: Callable[[str], str],
     origin: str,
     overrides: dict[str, str] | None = None,
+    times_checked: bool = False,
 ) -> str:
     """The normalized select list plus _raw_start/_raw_end/_raw_kwh for validation.
 
     `ref(name)` gives the SQL reference to a source field, or None when the source lacks it;
-    `overrides` gives SQL for columns that come from elsewhere (the request, a flag).
+    `overrides` gives SQL for columns that come from elsewhere (the request, a flag);
+    `times_checked`: the times are known to be in range (a Parquet file's statistics).
     """
     builders = {"text": text_sql, "time": time_sql, "number": number_sql}
     parts: list[str] = []
@@ -161,6 +195,8 @@ def select_list(
         build = builders[spec.kind]
         exprs = [build(r, t) for r, t in refs]
         expr = exprs[0] if len(exprs) == 1 else f"COALESCE({', '.join(exprs)})"
+        if spec.kind == "time" and not times_checked:
+            expr = in_range(expr)
         parts.append(f"{expr} AS {q(column)}")
         if column in ("start", "end", "kwh"):
             raw[column] = refs[0][0]
