@@ -42,3 +42,39 @@ def test_every_flag_in_help_is_in_the_readme():
     flags = set(re.findall(r"(--[a-z][a-z-]+)", done.stdout))
     missing = sorted(f for f in flags if f"`{f}" not in README)
     assert not missing, f"flags missing from README: {missing}"
+
+
+def toml_blocks() -> list[str]:
+    return re.findall(r"```toml\n(.*?)```", README, re.S)
+
+
+def test_the_readme_config_example_is_a_valid_config(tmp_path):
+    from seshis import config
+
+    block = next(b for b in toml_blocks() if b.startswith('acn = "0021"'))
+    path = tmp_path / "config.toml"
+    path.write_text(block, encoding="utf-8")
+    values, _ = config.load(path)
+    assert values["ocpi_version"] == "2.2.1" and values["pager"] is True
+    assert values["empty_max"] == 20
+
+
+def test_the_readme_profiles_parse_and_read_a_file(tmp_path):
+    """The two profile examples are valid profiles; the second reads a file of its shape."""
+    from seshis.sources import load_files, profiles
+
+    examples = [b for b in toml_blocks() if b.startswith("[profile]")]
+    assert len(examples) == 2
+    parsed = [profiles.parse(b, f"README example {i}") for i, b in enumerate(examples, 1)]
+    assert parsed[0].energy_unit == "Wh" and parsed[0].decimal == ","
+    assert not parsed[1].drivers and parsed[1].timezone == "America/Chicago"
+    (tmp_path / "depot.toml").write_text(examples[1], encoding="utf-8")
+    (tmp_path / "depot.csv").write_text(
+        "Charge point,Date started,Time started,Date ended,Time ended,Meter start,Meter stop\n"
+        "CP1,03/01/2025,08:00,03/01/2025,10:30:00,100000,112500\n",
+        encoding="utf-8",
+    )
+    data = load_files([tmp_path / "depot.csv"], profile=tmp_path / "depot.toml")
+    # 12,500 Wh; 08:00 in Chicago (CST, UTC-6) is 14:00 UTC
+    kwh, start = data.store.row("SELECT kwh, strftime(start, '%H:%M') FROM sessions")
+    assert (kwh, start) == (12.5, "14:00")

@@ -102,3 +102,35 @@ def classified_columns(threshold_kwh: float, voltage: float, active: bool = Fals
         f"CASE {code} {category} END AS category, CASE {code} {band} END AS band, "
         f"{UNCLAIMED_SQL} AS unclaimed"
     )
+
+
+# --- invalid rows ----------------------------------------------------------------------------
+
+SHOWN_CHARS = 80  # of a raw value quoted in a problem
+
+
+def shown(ref: str) -> str:
+    """A raw value as a problem quotes it: on one line, and short (not a 50 MB field)."""
+    return f"regexp_replace(left({ref}::VARCHAR, {SHOWN_CHARS}), '\\s+', ' ', 'g')"
+
+
+# Why a row cannot be analysed; NULL for a valid row. Needs the _raw_* text columns. A time
+# given but NULL is unparseable, or out of range (see sources.mapping.VALID_TIMES).
+_TIME = "TRY_CAST(trim(_raw_{}::VARCHAR) AS TIMESTAMPTZ)"
+PROBLEM_SQL = f"""CASE
+    WHEN session_id IS NULL OR session_id = '' THEN 'missing session id'
+    WHEN status IN ('ACTIVE', 'PENDING', 'RESERVATION', 'INVALID')
+        THEN 'session not completed: ' || status
+    WHEN start IS NULL AND nullif(trim(_raw_start::VARCHAR), '') IS NULL THEN 'missing start time'
+    WHEN start IS NULL THEN (CASE WHEN {_TIME.format("start")} IS NULL THEN 'unparseable start time'
+        ELSE 'start time out of range' END) || ': ' || {shown("_raw_start")}
+    WHEN "end" IS NULL AND nullif(trim(_raw_end::VARCHAR), '') IS NULL THEN 'missing end time'
+    WHEN "end" IS NULL THEN (CASE WHEN {_TIME.format("end")} IS NULL THEN 'unparseable end time'
+        ELSE 'end time out of range' END) || ': ' || {shown("_raw_end")}
+    WHEN kwh IS NULL AND nullif(trim(_raw_kwh::VARCHAR), '') IS NULL THEN 'missing kWh'
+    WHEN kwh IS NULL OR isnan(kwh) OR isinf(kwh) THEN 'non-numeric kWh: ' || {shown("_raw_kwh")}
+    WHEN kwh < 0 THEN 'negative kWh: ' || {shown("_raw_kwh")}
+    WHEN kwh > 1000 THEN 'implausible kWh (over 1000): ' || {shown("_raw_kwh")}
+    WHEN "end" < start THEN 'end before start'
+    WHEN "end" = start AND kwh > 0 THEN 'energy delivered in zero time'
+END"""

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from . import dates
+from .definitions import PROBLEM_SQL
 from .errors import DataError, SourceError
 
 # (name, SQL type) of the normalized session schema, in order.
@@ -46,6 +47,9 @@ SCHEMA: tuple[tuple[str, str], ...] = (
     ("vehicle", "VARCHAR"),
     ("cost", "DOUBLE"),
     ("origin", "VARCHAR"),
+    # the row as the source gave it (JSON text), for the output without an analysis flag: kept
+    # for every API row, and for files only when that output is asked for (it costs a parse)
+    ("raw", "VARCHAR"),
 )
 COLUMNS = tuple(name for name, _ in SCHEMA)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # timestamps in exports: UTC, ISO 8601
@@ -57,7 +61,6 @@ MEMORY_LIMIT = 4 << 30  # bytes DuckDB may hold in memory (or half the RAM) befo
 WAIT_POLL_S = 0.5  # how often a second run checks whether the store is free
 _IN_USE = "The store {} is in use by another seshis run"
 _STORED = ("stored_sessions", "stored_invalid")  # the on-disk store's sessions, id-less rows
-SHOWN_CHARS = 80  # of a raw value quoted in a problem
 
 
 def q(name: str) -> str:
@@ -83,31 +86,6 @@ def window_sql(window: dates.DateRange) -> str:
     )
 
 
-def shown(ref: str) -> str:
-    """A raw value as a problem quotes it: on one line, and short (not a 50 MB field)."""
-    return f"regexp_replace(left({ref}::VARCHAR, {SHOWN_CHARS}), '\\s+', ' ', 'g')"
-
-
-# Why a row cannot be analysed; NULL for a valid row. Needs the _raw_* text columns. A time
-# given but NULL is unparseable, or out of range (see sources.mapping.VALID_TIMES).
-_TIME = "TRY_CAST(trim(_raw_{}::VARCHAR) AS TIMESTAMPTZ)"
-PROBLEM_SQL = f"""CASE
-    WHEN session_id IS NULL OR session_id = '' THEN 'missing session id'
-    WHEN start IS NULL AND nullif(trim(_raw_start::VARCHAR), '') IS NULL THEN 'missing start time'
-    WHEN start IS NULL THEN (CASE WHEN {_TIME.format("start")} IS NULL THEN 'unparseable start time'
-        ELSE 'start time out of range' END) || ': ' || {shown("_raw_start")}
-    WHEN "end" IS NULL AND nullif(trim(_raw_end::VARCHAR), '') IS NULL THEN 'missing end time'
-    WHEN "end" IS NULL THEN (CASE WHEN {_TIME.format("end")} IS NULL THEN 'unparseable end time'
-        ELSE 'end time out of range' END) || ': ' || {shown("_raw_end")}
-    WHEN kwh IS NULL AND nullif(trim(_raw_kwh::VARCHAR), '') IS NULL THEN 'missing kWh'
-    WHEN kwh IS NULL OR isnan(kwh) OR isinf(kwh) THEN 'non-numeric kWh: ' || {shown("_raw_kwh")}
-    WHEN kwh < 0 THEN 'negative kWh: ' || {shown("_raw_kwh")}
-    WHEN kwh > 1000 THEN 'implausible kWh (over 1000): ' || {shown("_raw_kwh")}
-    WHEN "end" < start THEN 'end before start'
-    WHEN "end" = start AND kwh > 0 THEN 'energy delivered in zero time'
-END"""
-
-
 @dataclass
 class Store:
     """A DuckDB connection holding the `sessions` of one run. In `_execute`, Ctrl-C during a
@@ -120,6 +98,7 @@ class Store:
     path: Path | None = None
     _scratch: tempfile.TemporaryDirectory | None = None
     _lazy: list[str] = field(default_factory=list)  # inputs read only when queried (Parquet)
+    keep_raw: bool = False  # files keep each row as they gave it (the `raw` column)
 
     @classmethod
     def memory(cls) -> Store:
@@ -176,16 +155,22 @@ class Store:
             f"SET TimeZone = 'UTC'; CREATE TABLE IF NOT EXISTS stored_sessions (source VARCHAR "
             f"NOT NULL, {columns}, problem VARCHAR, sync_id BIGINT, PRIMARY KEY (source, "
             f"session_id)); CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, "
-            f"{columns}, problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR)"
-        )
+            f"{columns}, problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR); "
+            + "; ".join(f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS raw VARCHAR" for t in _STORED)
+        )  # (a store of an older seshis has no raw rows: its sessions show normalized)
         return store
 
     def _execute(self, sql: str, params: Any = None, fetch: Callable | None = None) -> Any:
         """Run one statement (and fetch its result); DuckDB's errors become what they mean."""
-        try:
+        with self._meaning():
             with _owner_only() if self.path else contextlib.nullcontext():  # the .wal too
                 cursor = self.con.execute(sql, params)
             return fetch(cursor) if fetch else cursor
+
+    @contextlib.contextmanager
+    def _meaning(self) -> Iterator[None]:
+        try:
+            yield
         except (duckdb.Error, RuntimeError) as exc:  # RuntimeError: Ctrl-C, see _failure
             failure = self._failure(exc)
             if failure is exc:
@@ -221,6 +206,17 @@ class Store:
 
     def rows(self, sql: str, params: Any = None) -> list[tuple]:
         return self._execute(sql, params, lambda c: c.fetchall())
+
+    def batches(self, sql: str, size: int = 10_000) -> Iterator[tuple[list[str], list[tuple]]]:
+        """(column names, rows) of a query a batch at a time: at most `size` rows in Python."""
+        result = self._execute(sql)
+        columns = [c[0] for c in result.description]
+        while True:
+            with self._meaning():
+                rows = result.fetchmany(size)
+            if not rows:
+                return
+            yield columns, rows
 
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """(column, type) of a query's result, without running it."""
@@ -296,15 +292,16 @@ class Store:
             self.run(f"CREATE OR REPLACE TEMP TABLE page AS {wrapped}", params)
             cols = ", ".join(q(c) for c in COLUMNS)
             self.run(
-                f"INSERT OR REPLACE INTO stored_sessions SELECT {lit(source)}, {cols}, problem, "
-                f"{int(sync_id)} FROM page "
+                f"INSERT OR REPLACE INTO stored_sessions BY NAME SELECT {lit(source)} AS source, "
+                f"{cols}, problem, {int(sync_id)} AS sync_id FROM page "
                 "WHERE session_id IS NOT NULL AND session_id <> '' "
                 "QUALIFY row_number() OVER (PARTITION BY session_id) = 1"
             )
             # rows without an id have no key: a fingerprint keeps a refetch from adding them twice
             fingerprint = f"md5(concat_ws('|', {cols}, problem))"
             self.run(
-                f"INSERT INTO stored_invalid SELECT DISTINCT ON (fp) * EXCLUDE (fp), fp FROM ("
+                "INSERT INTO stored_invalid BY NAME SELECT DISTINCT ON (fp) * EXCLUDE (fp), "
+                f"fp AS fingerprint FROM ("
                 f"SELECT {lit(source)} AS source, {cols}, problem, {int(sync_id)} AS sync_id, "
                 f"{fingerprint} AS fp FROM page WHERE session_id IS NULL OR session_id = '') "
                 f"WHERE fp NOT IN (SELECT fingerprint FROM stored_invalid "
@@ -416,6 +413,7 @@ class Dataset:
     span: tuple[datetime, datetime] | None
     details: tuple[str, ...] = ()  # what each input held, for --debug
     sync: Any = None  # syncs.SyncStatus of a live source
+    drivers: bool = True  # whether the data says who charged (without, there is no unclaimed)
 
     def window(
         self,

@@ -3,7 +3,7 @@ Renderers format what it holds; they never recompute a figure or run a query."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ..dates import DateRange
@@ -71,6 +71,7 @@ class Report:
     findings: tuple[check.Finding, ...]  # the health and station checks of --check
     sync: SyncStatus | None  # what the live sync did; None for files and the demo
     sessions: listings.SessionRows  # the selected sessions, streamed by exports
+    drivers: bool = True  # the data says who charged; without, no drivers and no unclaimed
 
     @property
     def threshold_kwh(self) -> float:
@@ -112,12 +113,14 @@ def build_report(
         if options.stations or options.sections.stations
         else ()
     )
+    if not data.drivers:
+        counted, station_rows = _without_drivers(counted, station_rows)
     before = (
         summary.previous(store, window, options)
         if options.trends and window.kind != "all"
         else None
     )
-    trended = trends(counted, before)
+    trended = trends(counted, before, data.drivers)
     helped = drivers_to_help(counted)
     shown = options.listings and options.sections.users
     only = None if options.listing_drivers == "all" else tuple(user for user, _ in helped)
@@ -156,7 +159,22 @@ def build_report(
         findings=check.findings(counted.health, station_rows, data.sync),
         sync=data.sync,
         sessions=listings.session_rows(store, window, options),
+        drivers=data.drivers,
     )
+
+
+def _without_drivers(
+    counted: summary.Summary, rows: tuple[StationStats, ...]
+) -> tuple[summary.Summary, tuple[StationStats, ...]]:
+    """Data that does not say who charged has no drivers and no "unclaimed": every session
+    would look unclaimed. The unclaimed target is neither met nor breached."""
+    health = tuple(
+        replace(h, value_pct=None, ok=None) if h.metric == "unclaimed" else h
+        for h in counted.health
+    )
+    empty = Counts()
+    counted = replace(counted, users=(), unclaimed=empty, distinct_users=0, health=health)
+    return counted, tuple(replace(s, unclaimed=0) for s in rows)
 
 
 def _where(counted: summary.Summary, rows: tuple[StationStats, ...], category: str) -> Where:

@@ -83,6 +83,7 @@ class DataQuality:
     duplicates: int = 0
     problems: tuple[tuple[str, int], ...] = ()
     examples: tuple[InvalidRow, ...] = ()
+    long_sessions: int = 0  # valid, but plugged in over LONG_DAYS (a day/month swap?)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ def counts_from(classes: dict[int, tuple]) -> Counts:
     )
 
 
+LONG_DAYS = 7  # a session plugged in longer is reported (a day and month swapped?)
+
 # 15-minute buckets of start: every time zone offset is a multiple of 15 minutes, so each bucket
 # lies within one local day and only the buckets, not the rows, are converted to local dates.
 BUCKET_US = 15 * 60 * 1_000_000
@@ -153,29 +156,29 @@ def _one_pass_sql(window: DateRange, options: Options) -> str:
             CASE WHEN problem IS NULL THEN {code} END AS cls,
             CASE WHEN problem IS NULL THEN {d.DURATION_SQL} END AS dur,
             epoch_us(start) // {BUCKET_US} AS bucket,
-            CASE WHEN problem IS NOT NULL THEN regexp_replace(problem, ':.*', '') END AS kind
+            CASE WHEN problem IS NOT NULL THEN split_part(problem, ':', 1) END AS kind
         FROM sessions
         WHERE problem IS NOT NULL OR ({window_sql(window)})
     ),
     agg AS (
         SELECT GROUPING(user_id, cls) AS g_user, GROUPING(bucket, cls) AS g_day,
             user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh, sum(dur) AS dur,
-            max(start) AS last
+            max(start) AS last, count(*) FILTER (dur > {LONG_DAYS * 86400}) AS long
         FROM rows
         GROUP BY GROUPING SETS ((user_id, cls), (bucket, cls), (kind))
     )
-    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh, dur, last
+    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh, dur, last, long
         FROM agg WHERE g_user = 0 AND cls IS NOT NULL
     UNION ALL
     SELECT 'day', NULL, timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ)::DATE,
-        cls, sum(n), sum(kwh), sum(dur), NULL
+        cls, sum(n), sum(kwh), sum(dur), NULL, NULL
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
     SELECT 'hour', hour(timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ))::VARCHAR,
-        NULL, cls, sum(n), sum(kwh), sum(dur), NULL
+        NULL, cls, sum(n), sum(kwh), sum(dur), NULL, NULL
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT 'problem', kind, NULL, NULL, n, NULL, NULL, NULL
+    SELECT 'problem', kind, NULL, NULL, n, NULL, NULL, NULL, NULL
         FROM agg WHERE g_user = 3 AND g_day = 3 AND kind IS NOT NULL
     """
 
@@ -188,9 +191,12 @@ def summarize(store: Store, window: DateRange, options: Options) -> Summary:
     hours: dict[int, dict[int, tuple]] = {}
     last: dict[str | None, datetime] = {}
     problems: list[tuple[str, int]] = []
-    for part, key, day, cls, n, kwh, dur, latest in store.rows(_one_pass_sql(window, options)):
+    long = 0
+    rows = store.rows(_one_pass_sql(window, options))
+    for part, key, day, cls, n, kwh, dur, latest, longer in rows:
         figures = (int(n), float(kwh or 0), float(dur or 0))
         if part == "user":
+            long += int(longer or 0)
             users.setdefault(key, {})[cls] = figures
             if key not in last or latest > last[key]:
                 last[key] = latest
@@ -212,7 +218,7 @@ def summarize(store: Store, window: DateRange, options: Options) -> Summary:
         daily=tuple(DayStats(day, counts_from(days[day])) for day in sorted(days)),
         hourly=tuple(counts_from(hours.get(h, {})) for h in range(24)),
         health=health_checks(totals, unclaimed.sessions, options.health),
-        quality=data_quality(store, tuple(problems)),
+        quality=data_quality(store, tuple(problems), long),
     )
 
 
@@ -286,7 +292,7 @@ def health_checks(
 
 
 def data_quality(
-    store: Store, problems: tuple[tuple[str, int], ...], examples: int = 50
+    store: Store, problems: tuple[tuple[str, int], ...], long: int = 0, examples: int = 50
 ) -> DataQuality:
     """Invalid rows of everything loaded (not only the window), by problem, with examples."""
     invalid = sum(n for _, n in problems)
@@ -303,4 +309,5 @@ def data_quality(
         duplicates=store.duplicates,
         problems=problems,
         examples=tuple(InvalidRow(*r) for r in rows),
+        long_sessions=long,
     )

@@ -46,13 +46,17 @@ class Trend:
         return (self.change > 0) == WORSE_WHEN_UP[self.metric]
 
 
-def trends(counted: summary.Summary, before: Previous | None) -> tuple[Trend, ...]:
+def trends(
+    counted: summary.Summary, before: Previous | None, drivers: bool = True
+) -> tuple[Trend, ...]:
     """Each key figure now and before, rounded as shown."""
     if before is None:
         return ()
     now_pct = {h.metric: h.value_pct for h in counted.health}
     out = []
     for metric, decimals in TREND_METRICS:
+        if metric == "unclaimed" and not drivers:
+            continue  # without drivers there is no unclaimed share, now or before
         if metric == "sessions":
             value, was = float(counted.totals.sessions), float(before.totals.sessions)
         elif metric == "kwh":

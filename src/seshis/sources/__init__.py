@@ -35,17 +35,31 @@ def load_demo(now: datetime | None = None, timezone: str | None = None) -> Datas
     return Dataset(store, demo.SITE, demo.LOCATION, tz, store.span(), ("demo site",))
 
 
-def load_files(paths: Iterable[str | Path], timezone: str | None = None) -> Dataset:
+def load_files(
+    paths: Iterable[str | Path],
+    timezone: str | None = None,
+    profile: str | Path | None = None,
+    raw: bool = False,
+) -> Dataset:
     """Session files of any shape seshis knows, merged (a session_id seen twice counts once).
-    The site and time zone come from the data unless `timezone` is given."""
-    from . import acndata
+    The site and time zone come from the data unless `timezone` is given. A CSV export of
+    another network is read with its built-in profile, recognised from its headers, or with
+    `profile`, a mapping profile file (see README). With `raw`, each row is also kept as the
+    file gave it (`Report.sessions.write_raw_json`), at the cost of a slower JSON parse."""
+    from . import acndata, profiles
 
+    mapped = profiles.load(Path(profile)) if profile is not None else None
     paths = [Path(p) for p in paths]
     store = Store.memory()
-    infos = [load_file(store, path) for path in paths]
+    store.keep_raw = raw
+    infos = [load_file(store, path, mapped) for path in paths]
     store.finalize()
     site, _mode = store.identity()
     name, location = acndata.site_name(site)
+    sites = store.value("SELECT count(DISTINCT site) FROM (SELECT site FROM sessions LIMIT 100000)")
+    if sites and sites > 2:  # a network's export: its sites are the chargers' places
+        name = ", ".join(p.stem for p in paths[:2]) + f" ({sites} sites)"
+        location = None
     tz = timezone or site_zone(store) or dates.system_timezone()
     dates.zone(tz)
     return Dataset(
@@ -55,6 +69,7 @@ def load_files(paths: Iterable[str | Path], timezone: str | None = None) -> Data
         tz,
         store.span(),
         tuple(info.describe() for info in infos),
+        drivers=all(info.drivers for info in infos),
     )
 
 
@@ -98,13 +113,15 @@ class FileInfo:
     flavour: str  # ACN-Data | PowerFlex | seshis
     rows: int
     rejected: int
+    drivers: bool = True  # whether the rows say who charged (no driver column: no unclaimed)
 
     def describe(self) -> str:
         rejected = f", {self.rejected} malformed lines" if self.rejected else ""
         return f"file {self.path}: {self.format}, {self.flavour} fields, {self.rows} rows{rejected}"
 
 
-def load_file(store: Store, path: Path) -> FileInfo:
+def load_file(store: Store, path: Path, profile: object = None) -> FileInfo:
+    """One file into the store; `profile` (a profiles.Profile) reads a CSV of another network."""
     from . import files
 
     head = read_head(path, HEAD)
@@ -119,7 +136,7 @@ def load_file(store: Store, path: Path) -> FileInfo:
         raise SourceError(
             f"{path} is not a session file seshis can read (expected JSON, CSV or Parquet)."
         )
-    return files.load_csv(store, path, head)
+    return files.load_csv(store, path, head, profile)  # type: ignore[arg-type]
 
 
 def read_head(path: Path, size: int = 4096) -> bytes:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..definitions import UNCLAIMED_LABEL
 from ..errors import DataError, SourceError
 from ..store import COLUMNS, Store, first_line, lit, q
-from . import NO_SESSIONS, FileInfo, JsonLayout, mapping
+from . import NO_SESSIONS, FileInfo, JsonLayout, csvlines, mapping, profiles
 from .mapping import ID_KEYS, LIST_KEYS
 
 # Bytes of one JSON value DuckDB reads at once (it reserves twice as much): its default, and
@@ -27,8 +27,7 @@ from .mapping import ID_KEYS, LIST_KEYS
 JSON_OBJECT = 1 << 24
 MAX_JSON_OBJECT = 2**31 - 1
 BOM = b"\xef\xbb\xbf"
-CSV_LINE_LIMIT = 2_000_000  # bytes of one CSV line, as DuckDB's max_line_size
-CSV_JOIN_LIMIT = 100  # lines one quoted CSV field may span
+CSV_LINE_LIMIT = csvlines.CSV_LINE_LIMIT  # bytes of one CSV line (DuckDB's max_line_size)
 _READS = itertools.count()  # names the rejects tables of each CSV read
 
 
@@ -54,6 +53,17 @@ def _copy(store: Store, path: Path, start: int, end: int | None) -> str:
             dst.write(chunk)
             left -= len(chunk) if left > 0 else 0
     return str(copy)
+
+
+def _select(store: Store, select: str, source: str, row: str = "to_json(_r)") -> str:
+    """The normalized rows of `source`; when the store keeps raw rows, with each row as the
+    file gave it (`row`, an expression of the whole row, as JSON text)."""
+    if not store.keep_raw:
+        return f"SELECT {select} FROM {source}"
+    return (
+        "SELECT * EXCLUDE (_row) REPLACE (json(_row)::VARCHAR AS raw) "  # on one line
+        f"FROM (SELECT {select}, {row} AS _row FROM {source} AS _r)"
+    )
 
 
 def _detail(exc: BaseException) -> str:
@@ -94,14 +104,13 @@ def _read_list(
     found = mapping.flavour(set(keys)) or (LIST_KEYS[listed] if listed else None)
     if found is None:
         raise SourceError(
-            f"{path} is JSON but holds neither ACN-Data sessions (sessionID) nor PowerFlex "
-            'sessions (session_id, or a {"rows": [...]} object).'
+            f"{path} is JSON but holds no sessions seshis knows: ACN-Data (sessionID), "
+            'PowerFlex (session_id, or a {"rows": [...]} object) or OCPI CDRs and Sessions.'
         )
     name, fields = found
-    names = {n for f in fields.values() for n in f.names}
-    wanted = sorted(names & keys) or sorted(names)
+    wanted = sorted(_tops(fields) & keys) or sorted(_tops(fields))
     columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in wanted) + "}"
-    for size in (JSON_OBJECT, _largest(literal)):
+    for size in () if store.keep_raw else (JSON_OBJECT, _largest(literal)):
         reader = (
             f"read_json({lit(literal)}, format='{fmt}', records=true, columns={columns}, "
             f"maximum_object_size={size})"
@@ -115,9 +124,15 @@ def _read_list(
             if "maximum_object_size" not in str(exc) or size == _largest(literal):
                 raise _json_error(path, literal, exc) from exc
     spec = json.dumps({n: "VARCHAR" for n in wanted})
-    rows = f"SELECT json_transform(json, {lit(spec)}) AS j FROM {_objects(literal, fmt)}"
-    table = _add_json(store, path, fields, wanted, rows, lambda n: f"j[{lit(n)}]", literal)
+    rows = f"SELECT json_transform(json, {lit(spec)}) AS j, json FROM {_objects(literal, fmt)}"
+    j = lambda n: f"j[{lit(n)}]"  # noqa: E731
+    table = _add_json(store, path, fields, wanted, rows, j, literal, row="json")
     return FileInfo(str(path), "JSON", name, store.count(table), 0)
+
+
+def _tops(fields: dict) -> set[str]:
+    """The top-level fields a mapping reads ("cdr_token" for "cdr_token.uid")."""
+    return {mapping.top(n) for f in fields.values() for n in f.names}
 
 
 def _objects(literal: str, fmt: str = "auto") -> str:
@@ -130,16 +145,20 @@ def _largest(literal: str) -> int:
     return min(MAX_JSON_OBJECT, max(JSON_OBJECT, Path(literal).stat().st_size + 1))
 
 
-def _add_json(store, path, fields, wanted, rows_sql: str, ref, literal: str | None = None) -> str:
-    """The mapped rows, from JSON; with `literal`, a DuckDB error is one sentence about it."""
+def _add_json(
+    store, path, fields, wanted, rows_sql: str, ref, literal: str | None = None, row: str = "NULL"
+) -> str:
+    """The mapped rows, from JSON (`row`: the column of `rows_sql` holding each whole object);
+    with `literal`, a DuckDB error is one sentence about it."""
     select = mapping.select_list(
         fields,
-        ref=lambda n: ref(n) if n in wanted else None,
+        ref=lambda n: mapping.nested(n, ref(mapping.top(n))) if mapping.top(n) in wanted else None,
         type_of=lambda n: "TEXT",
         origin=lit(str(path)),
     )
     try:
-        return store.add(f"SELECT {select} FROM ({rows_sql})", str(path), materialize=True)
+        sql = _select(store, select, f"({rows_sql})", row)
+        return store.add(sql, str(path), materialize=True)
     except DataError as exc:
         if literal is None:
             raise
@@ -155,23 +174,22 @@ def _read_unclear(store: Store, path: Path, literal: str, envelope: bool) -> Fil
     """What the head could not tell (a first value larger than the head, an envelope it
     could not cut): DuckDB reads the first values, and then the whole file."""
     try:
-        first = store.rows(
-            "SELECT json_keys(json), json_type(json, '$._items'), json_type(json, '$.rows') "
-            f"FROM {_objects(literal)} LIMIT 100"
-        )
+        types = ", ".join(f"json_type(json, {lit('$.' + k)})" for k in LIST_KEYS)
+        first = store.rows(f"SELECT json_keys(json), {types} FROM {_objects(literal)} LIMIT 100")
     except DataError as exc:
         raise _json_error(path, literal, exc) from exc
     keys = set(first[0][0] or []) if first else set()
     listed = next((k for k in LIST_KEYS if k in keys), None)
     if not first or (envelope and listed and not ID_KEYS & keys and len(first) == 1):
-        if not first or first[0][1 if listed == "_items" else 2] != "ARRAY":
+        if not first or first[0][1 + list(LIST_KEYS).index(listed)] != "ARRAY":
             raise SourceError(NO_SESSIONS.format(path))
         name, fields = LIST_KEYS[listed]
-        wanted = sorted({n for f in fields.values() for n in f.names})
+        wanted = sorted(_tops(fields))
         spec = json.dumps({n: "VARCHAR" for n in wanted})
-        each = f"unnest(json->{lit('$.' + listed + '[*]')})"
-        rows = f"SELECT json_transform({each}, {lit(spec)}) AS j FROM {_objects(literal)}"
-        table = _add_json(store, path, fields, wanted, rows, lambda n: f"j[{lit(n)}]", literal)
+        each = f"SELECT unnest(json->{lit('$.' + listed + '[*]')}) AS json FROM {_objects(literal)}"
+        rows = f"SELECT json_transform(json, {lit(spec)}) AS j, json FROM ({each})"
+        j = lambda n: f"j[{lit(n)}]"  # noqa: E731
+        table = _add_json(store, path, fields, wanted, rows, j, literal, row="json")
         if not store.count(table):
             raise SourceError(NO_SESSIONS.format(path))
         return FileInfo(str(path), "JSON", name, store.count(table), 0)
@@ -187,13 +205,17 @@ def _read_unclear(store: Store, path: Path, literal: str, envelope: bool) -> Fil
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
+def load_csv(
+    store: Store, path: Path, head: bytes, profile: profiles.Profile | None = None
+) -> FileInfo:
     """Read with a dialect taken from the header line, so a malformed line further down is
     rejected (and counted) instead of confusing DuckDB's sniffer. When the rows read and the
     lines rejected do not add up to the lines of the file (an unterminated quote that
     swallowed the lines after it, a line too long to read, a blank line or a bare carriage
     return), the file is read again line by line, where one bad line costs only itself."""
     encoding, records = _scan(path)
+    if profile is not None and profile.encoding:
+        encoding = profile.encoding
     literal = _literal(store, path)
     text = head[len(BOM) if head.startswith(BOM) else 0 :]
     first = re.split(rb"\r?\n" if b"\n" in text else rb"\r", text, maxsplit=1)[0]
@@ -203,16 +225,14 @@ def load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
             "line ending."
         )
     header = first.decode(encoding, "replace")
-    delim = max(",;\t|", key=header.count)
-    columns = next(csv.reader([header], delimiter=delim), [])
-    if len(columns) != len(set(columns)) or "" in columns:
-        raise SourceError(f"{path} has repeated or empty column names in its header line.")
-    found = mapping.flavour(set(columns))
-    if found is None:
-        raise SourceError(
-            f"{path} is not a session file seshis can read: expected JSON, Parquet, or CSV with "
-            "a sessionID (ACN-Data) or session_id (PowerFlex) column."
-        )
+    delim = (profile.delimiter if profile else None) or max(",;\t|", key=header.count)
+    named = next(csv.reader([header], delimiter=delim), [])
+    # blank trailing headers (spreadsheet exports) get names of their own; a repeated name
+    # cannot be told apart
+    columns = [c.strip() or f"_column_{i + 1}" for i, c in enumerate(named)]
+    if len(columns) != len(set(columns)):
+        raise SourceError(f"{path} has repeated column names in its header line.")
+    found = _format(path, columns, profile)
     name, fields = found
     dialect = (delim, columns, fields)
     if records == 0:
@@ -222,7 +242,7 @@ def load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
         try:
             tables, rejected = _read_csv(store, path, literal, encoding, dialect)
             if store.count(tables[0]) + rejected == records:
-                return FileInfo(str(path), "CSV", name, store.count(tables[0]), rejected)
+                return _csv_info(store, path, name, fields, tables[0], rejected)
         except DataError:
             pass  # DuckDB could not split the file at all
         while len(store.sources) > before:
@@ -230,7 +250,39 @@ def load_csv(store: Store, path: Path, head: bytes) -> FileInfo:
     tables, rejected = _read_lines(store, path, encoding, dialect)
     if not store.count(tables[0]) + rejected:
         raise SourceError(NO_SESSIONS.format(path))
-    return FileInfo(str(path), "CSV", name, store.count(tables[0]), rejected)
+    return _csv_info(store, path, name, fields, tables[0], rejected)
+
+
+def _csv_info(store: Store, path: Path, name: str, fields, table: str, rejected: int) -> FileInfo:
+    """What was read; with a profile, a column none of whose values the profile reads is
+    the profile's mistake, said with an example value (exit 1), not a file of invalid rows."""
+    rows = store.count(table)
+    if isinstance(fields, profiles.Profile):
+        for problem, key, column in (
+            ("unparseable start time", "start", "start"),
+            ("unparseable end time", "end", "end"),
+            ("non-numeric kWh", "energy", "kwh"),
+        ):
+            failed, example, parsed = store.row(
+                f"SELECT count(*) FILTER (starts_with(problem, {lit(problem)})), "
+                f"min(problem) FILTER (starts_with(problem, {lit(problem)})), count({q(column)}) "
+                f"FROM {table}"
+            )
+            if failed and not parsed:  # not one value of the column parses
+                value = example.split(": ", 1)[-1]
+                raise DataError(
+                    f"The profile {fields.name} ({fields.source}) cannot read the {key} of "
+                    f"{path} from {profiles.columns_of(fields, key)}: no value parses, e.g. "
+                    f"{value!r} (check time_format, date_format, decimal or energy_unit)."
+                )
+    return FileInfo(str(path), "CSV", name, rows, rejected, drivers=_drivers(fields))
+
+
+def _drivers(fields) -> bool:
+    """Whether the rows say who charged."""
+    if isinstance(fields, profiles.Profile):
+        return fields.drivers
+    return True
 
 
 def _scan(path: Path) -> tuple[str, int | None]:
@@ -271,6 +323,31 @@ def _read_csv(
     line, however many of its fields failed), and how many lines it rejected."""
     delim, columns, fields = dialect
     n = next(_READS)
+    select = _csv_select(path, columns, fields)
+    spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
+    reader = (
+        f"read_csv({lit(literal)}, auto_detect=false, header=true, delim={lit(delim)}, "
+        f"encoding={lit(encoding)}, quote='\"', escape='\"', columns={spec}, "
+        f"max_line_size={CSV_LINE_LIMIT}, store_rejects=true, "
+        f"rejects_table='rejects_{n}', rejects_scan='rejects_scan_{n}')"
+    )
+    tables = [store.add(_select(store, select, reader), str(path), materialize=True)]
+    rejected = store.count(f"(SELECT DISTINCT file_id, line FROM rejects_{n})")
+    if rejected:
+        nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
+        lines = (
+            f"SELECT {nulls}, {lit(str(path) + ':')} || line AS origin, NULL AS _raw_start, "
+            f"NULL AS _raw_end, NULL AS _raw_kwh, min(error_message) AS why "
+            f"FROM rejects_{n} GROUP BY file_id, line"
+        )
+        tables.append(_add_malformed(store, path, lines))
+    return tables, rejected
+
+
+def _csv_select(path: Path, columns: list[str], fields: dict | profiles.Profile) -> str:
+    """The normalized select list of a CSV whose columns are all read as text."""
+    if isinstance(fields, profiles.Profile):
+        return profiles.select_list(fields, lit(str(path)))
     seshis = fields is mapping.NORMALIZED
 
     def ref(name: str) -> str | None:
@@ -282,30 +359,12 @@ def _read_csv(
         value = f"CASE WHEN starts_with({q(name)}, '''') THEN {q(name)}[2:] ELSE {q(name)} END"
         return f"NULLIF({value}, {lit(UNCLAIMED_LABEL)})" if name == "user_id" else value
 
-    select = mapping.select_list(
+    return mapping.select_list(
         fields,
         ref=ref,
         type_of=lambda name: "VARCHAR" if seshis else "TEXT",  # seshis's own text is exact
         origin=lit(str(path)),
     )
-    spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
-    reader = (
-        f"read_csv({lit(literal)}, auto_detect=false, header=true, delim={lit(delim)}, "
-        f"encoding={lit(encoding)}, quote='\"', escape='\"', columns={spec}, "
-        f"max_line_size={CSV_LINE_LIMIT}, store_rejects=true, "
-        f"rejects_table='rejects_{n}', rejects_scan='rejects_scan_{n}')"
-    )
-    tables = [store.add(f"SELECT {select} FROM {reader}", str(path), materialize=True)]
-    rejected = store.count(f"(SELECT DISTINCT file_id, line FROM rejects_{n})")
-    if rejected:
-        nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
-        lines = (
-            f"SELECT {nulls}, {lit(str(path) + ':')} || line AS origin, NULL AS _raw_start, "
-            f"NULL AS _raw_end, NULL AS _raw_kwh, min(error_message) AS why "
-            f"FROM rejects_{n} GROUP BY file_id, line"
-        )
-        tables.append(_add_malformed(store, path, lines))
-    return tables, rejected
 
 
 def _add_malformed(store: Store, path: Path, lines_sql: str) -> str:
@@ -331,7 +390,7 @@ def _read_lines(store: Store, path: Path, encoding: str, dialect: tuple) -> tupl
     ):
         good, wrong = csv.writer(good_out, lineterminator="\n"), csv.writer(bad_out)
         good.writerow(columns)
-        for number, fields in _records(path, encoding, delim, len(columns)):
+        for number, fields in csvlines.records(path, encoding, delim, len(columns)):
             records += 1
             if isinstance(fields, str):
                 wrong.writerow([number, fields])
@@ -352,67 +411,23 @@ def _read_lines(store: Store, path: Path, encoding: str, dialect: tuple) -> tupl
     return tables, rejected + malformed
 
 
-def _records(path: Path, encoding: str, delim: str, width: int):
-    """(line number, fields or why the line is malformed) of each record after the header.
-    A quoted field runs on over the next lines only where CSV's rules close it (its closing
-    quote followed by a delimiter or the end of a line); a quote that never closes so costs
-    its own line, and the lines after it are records again."""
-    lines = _physical_lines(path, encoding)
-    next(lines, None)  # the header
-    ahead: list[tuple[int, str | None]] = []
-    while ahead or (item := next(lines, None)) is not None:
-        number, text = ahead.pop(0) if ahead else item
-        if text is None:
-            yield number, f"longer than {CSV_LINE_LIMIT} bytes"
-            continue
-        if not text:
-            continue  # a blank line, as DuckDB skips it
-        fields, why = _split(text, delim)
-        used, joined = 0, text
-        while why == "open" and used < CSV_JOIN_LIMIT and len(joined) < CSV_LINE_LIMIT:
-            if used == len(ahead) and (item := next(lines, None)) is not None:
-                ahead.append(item)
-            if used == len(ahead) or ahead[used][1] is None:
-                break
-            joined += "\n" + ahead[used][1]
-            used += 1
-            fields, why = _split(joined, delim)
-        if why == "open" or (used and why):
-            yield number, "a quoted field that never ends"  # the next lines are read again
-            continue
-        del ahead[:used]
-        if why:
-            yield number, why
-        elif len(fields) != width:
-            yield number, f"expected {width} fields, found {len(fields)}"
-        else:
-            yield number, fields
-
-
-def _split(text: str, delim: str) -> tuple[list[str], str | None]:
-    """The fields of one record, or why it has none ("open": a quoted field runs on)."""
-    if '"' not in text:
-        return text.split(delim), None
-    try:
-        return next(csv.reader([text], delimiter=delim, strict=True)), None
-    except csv.Error as exc:
-        return [], "open" if "unexpected end of data" in str(exc) else str(exc)
-
-
-def _physical_lines(path: Path, encoding: str):
-    """(number, text) of each line, split at LF, CRLF or a bare CR; text is None for a line
-    longer than DuckDB reads."""
-    number = 0
-    with path.open("rb") as fh:
-        for raw in fh:
-            raw = raw.rstrip(b"\n")
-            raw = raw[:-1] if raw.endswith(b"\r") else raw
-            for part in raw.split(b"\r") if b"\r" in raw else (raw,):
-                number += 1
-                if len(part) > CSV_LINE_LIMIT:
-                    yield number, None
-                else:
-                    yield number, part.decode(encoding, "replace").lstrip("\ufeff")
+def _format(path: Path, columns: list[str], profile: profiles.Profile | None) -> tuple:
+    """(name, mapping) of a CSV: the profile given, seshis's own formats (ACN-Data, PowerFlex,
+    seshis), or a built-in profile recognised from the headers."""
+    if profile is not None:
+        profiles.check_columns(profile, columns, path)
+        return profile.name, profile
+    found = mapping.flavour(set(columns)) or (
+        (p.name, p) if (p := profiles.recognise(columns)) else None
+    )
+    if found is None:
+        known = ", ".join(p.name for p in profiles.builtin())
+        raise SourceError(
+            f"{path} is not a session file seshis recognises: expected JSON, Parquet, or CSV "
+            "of ACN-Data (sessionID), PowerFlex (session_id) or a known network "
+            f"({known}); for another export, write a profile and give --profile."
+        )
+    return found
 
 
 # --- Parquet ----------------------------------------------------------------------------------
@@ -457,5 +472,5 @@ def load_parquet(store: Store, path: Path) -> FileInfo:
         origin=lit(str(path)),
         times_checked=bool(checked),
     )
-    store.add(f"SELECT {select} FROM {reader}", str(path), materialize=False)
+    store.add(_select(store, select, reader), str(path), materialize=False)
     return FileInfo(str(path), "Parquet", name, int(rows or 0), 0)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..store import COLUMNS, q
+from ..store import COLUMNS, lit, q
 
 RFC1123 = "%a, %d %b %Y %H:%M:%S GMT"
 # Column types read as numbers (Parquet); any other type (a list, a struct, text) is read
@@ -89,6 +89,30 @@ LIST_KEYS: dict[str, tuple[str, dict[str, Field]]] = {
 }
 ID_KEYS = frozenset({"sessionID", "session_id"})
 
+# OCPI fields by JSON path, for CDRs and Sessions of 2.2.1 and 2.1.1: the first path present
+# wins. The driver is the token's uid (2.2.1) or auth_id (2.1.1), its contract id when there is
+# no uid; the station is the EVSE, the space its connector.
+OCPI: dict[str, Field] = {
+    "session_id": text("id"),
+    "site": text("cdr_location.name", "location.name", "location_id"),
+    "station_id": text("cdr_location.evse_uid", "evse_uid", "location.evses[0].uid"),
+    "space": text(
+        "cdr_location.connector_id", "connector_id", "location.evses[0].connectors[0].id"
+    ),
+    "user_id": text("cdr_token.uid", "auth_id", "cdr_token.contract_id"),
+    "start": time("start_date_time", "start_datetime"),
+    "end": time("end_date_time", "stop_date_time", "end_datetime"),
+    "kwh": number("total_energy", "kwh"),
+    "status": text("status"),
+    "authorization_source": text("auth_method"),
+    "cost": number("total_cost.excl_vat", "total_cost"),
+    # done charging: the end less the hours parked without charging
+    "done_charging": Field(
+        "end less hours", ("end_date_time", "stop_date_time", "end_datetime", "total_parking_time")
+    ),
+}
+LIST_KEYS["data"] = ("OCPI", OCPI)  # a saved response: {"data": [...], "status_code": 1000, ...}
+
 # seshis's own schema (its Parquet, and its CSV export read back).
 NORMALIZED: dict[str, Field] = {
     name: (
@@ -99,7 +123,7 @@ NORMALIZED: dict[str, Field] = {
         else text(name)
     )
     for name in COLUMNS
-    if name != "origin"
+    if name not in ("origin", "raw")
 }
 
 
@@ -111,7 +135,37 @@ def flavour(columns: set[str]) -> tuple[str, dict[str, Field]] | None:
         return "PowerFlex", POWERFLEX
     if "session_id" in columns and "kwh" in columns:
         return "seshis", NORMALIZED
+    if "id" in columns and columns & OCPI_STARTS and columns & {"total_energy", "kwh"}:
+        return "OCPI", OCPI
     return None
+
+
+OCPI_STARTS = frozenset({"start_date_time", "start_datetime"})
+
+
+def top(name: str) -> str:
+    """The top-level field of a path ("cdr_token.uid" is in "cdr_token")."""
+    return re.split(r"[.\[]", name, maxsplit=1)[0]
+
+
+def nested(name: str, ref: str) -> str:
+    """A path's value from its top-level field's JSON text (`ref`); the field itself when the
+    name is no path."""
+    if name == top(name):
+        return ref
+    rest = name[len(top(name)) :]
+    return f"json_extract_string({ref}, {lit('$' + rest)})"
+
+
+def end_less_hours(ends: list[str], hours: str) -> str:
+    """A time less a number of hours (OCPI's end less total_parking_time): NULL when they are
+    negative or longer than a month."""
+    end = in_range(ends[0] if len(ends) == 1 else f"COALESCE({', '.join(ends)})")
+    h = number_sql(hours)
+    return (
+        f"CASE WHEN {h} BETWEEN 0 AND 744 "
+        f"THEN {end} - to_microseconds(CAST({h} * 3600000000 AS BIGINT)) END"
+    )
 
 
 def time_sql(ref: str, sql_type: str = "VARCHAR") -> str:
@@ -191,6 +245,12 @@ def select_list(
         refs = [(r, type_of(n)) for n in (spec.names if spec else ()) if (r := ref(n)) is not None]
         if not spec or not refs:
             parts.append(f"NULL AS {q(column)}")
+            continue
+        if spec.kind == "end less hours":
+            hours = ref(spec.names[-1])
+            ends = [time_sql(r, t) for r, t in refs if r != hours]
+            expr = end_less_hours(ends, hours) if ends and hours else "NULL"
+            parts.append(f"{expr} AS {q(column)}")
             continue
         build = builders[spec.kind]
         exprs = [build(r, t) for r, t in refs]

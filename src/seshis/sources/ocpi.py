@@ -23,37 +23,6 @@ from .remote import Page
 
 VERSIONS = ("2.2.1", "2.1.1")
 
-# OCPI fields by JSON path, for CDRs and Sessions of 2.2.1 and 2.1.1: the first path present
-# wins. The driver is the token's uid (2.2.1) or auth_id (2.1.1), its contract id when there is
-# no uid; the station is the EVSE, the space its connector.
-FIELDS: dict[str, mapping.Field] = {
-    "session_id": mapping.text("id"),
-    "site": mapping.text("cdr_location.name", "location.name", "location_id"),
-    "station_id": mapping.text("cdr_location.evse_uid", "evse_uid", "location.evses[0].uid"),
-    "space": mapping.text(
-        "cdr_location.connector_id", "connector_id", "location.evses[0].connectors[0].id"
-    ),
-    "user_id": mapping.text("cdr_token.uid", "auth_id", "cdr_token.contract_id"),
-    "start": mapping.time("start_date_time", "start_datetime"),
-    "end": mapping.time("end_date_time", "stop_date_time", "end_datetime"),
-    "kwh": mapping.number("total_energy", "kwh"),
-    "status": mapping.text("status"),
-    "authorization_source": mapping.text("auth_method"),
-    "cost": mapping.number("total_cost.excl_vat", "total_cost"),
-}
-# Done charging: the end less the time parked without charging (total_parking_time, hours).
-_END = (
-    "COALESCE("
-    + ", ".join(
-        f"TRY_CAST(j->>'$.{n}' AS TIMESTAMPTZ)"
-        for n in ("end_date_time", "stop_date_time", "end_datetime")
-    )
-    + ")"
-)
-DONE_CHARGING = (
-    f"{_END} - to_microseconds(CAST(TRY_CAST(j->>'$.total_parking_time' AS DOUBLE) "
-    "* 3600000000 AS BIGINT))"
-)
 DEFAULT_PAGE_SIZE = 100
 WIDEN = timedelta(days=8)  # sessions up to 7 days long (longer is a data-quality finding), and
 # a day for the CDR to be written
@@ -70,7 +39,7 @@ class OcpiApi:
     version: str = "2.2.1"
 
     name = "OCPI"
-    mapping = FIELDS
+    mapping = mapping.OCPI
     default_page_size = DEFAULT_PAGE_SIZE
     filters_on_start = False  # date_from/date_to are on last_updated
 
@@ -79,7 +48,7 @@ class OcpiApi:
         return f"ocpi:{self.version}@{redact.url(self.url.rstrip('/'))}"
 
     def overrides(self) -> dict[str, str]:
-        return {"done_charging": DONE_CHARGING}
+        return {}
 
     def site_name(self, site: str | None) -> tuple[str, str | None]:
         return site or "OCPI", None
