@@ -30,7 +30,7 @@ def session_rows_sql(rows: Iterable[tuple]) -> str:
         'station AS station_id, NULL AS space, usr AS user_id, st AS start, en AS "end", '
         "done AS done_charging, k AS kwh, 'America/Los_Angeles' AS timezone, NULL AS status, "
         "NULL AS evse_type, NULL AS authorization_source, NULL AS vehicle, NULL AS cost, "
-        "'test' AS origin, st AS _raw_start, en AS _raw_end, k AS _raw_kwh "
+        "'test' AS origin, NULL AS raw, st AS _raw_start, en AS _raw_end, k AS _raw_kwh "
         f"FROM (VALUES {', '.join(values)}) v(sid, usr, st, en, k, station, done)"
     )
 

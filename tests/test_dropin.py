@@ -266,3 +266,27 @@ def test_just_under_the_threshold_is_never_shown_at_it(tmp_path):
     path = write_sessions(tmp_path / "s.json", [("m9", "bo@x.com", 0.9996, 30)])
     r = run_cli("--user", "--no-input", "--tz", "UTC", "--source", path)
     assert "/ 0.999 kWh / m9 [MICRO]" in r.out
+
+
+# --- 5. without an analysis flag: the API's rows as it gave them -------------------------------
+
+
+def test_no_analysis_flag_prints_the_api_rows_as_it_gave_them(server, fake, tmp_path, monkeypatch):
+    """The original printed the API's rows; so does seshis, from its store, also on a later
+    run that reads the store alone."""
+    store = str(tmp_path / "s.duckdb")
+    args = ("--no-input", "--api-url", url(server), "--store", store, "--tz", "UTC")
+    window = ("--start", "2026-11-01", "--end", "2026-11-01")  # T0's day: the first 144 rows
+    monkeypatch.setenv("SESHIS_TOKEN", TOKEN)
+    first = run_cli(*args, *window)
+    assert first.code == 0, first.err
+    given = {row["session_id"]: row for row in fake.rows}
+    rows = json.loads(first.out)
+    expected = sorted(
+        (r for r in fake.rows if r["created_at"].startswith("2026-11-01")),
+        key=lambda r: r["created_at"],
+    )
+    assert rows == expected and len(rows) == 144
+    assert rows[0]["user"] is None and rows[0] == given["pf-0000000"]  # null stays null
+    again = run_cli(*args, *window, "--offline")
+    assert json.loads(again.out) == expected

@@ -112,8 +112,8 @@ def test_malformed_csv_lines_are_counted_not_dropped(tmp_path):
         (None, "does not exist"),
         ("", "is empty"),
         ('{"rows": [{"session_id": "a", "session_kwh": ', "is not valid JSON"),
-        ('{"hello": "world"}', "holds neither ACN-Data sessions"),
-        ("name,age\nbob,3\n", "is not a session file seshis can read"),
+        ('{"hello": "world"}', "holds no sessions seshis knows"),
+        ("name,age\nbob,3\n", "is not a session file seshis recognises"),
         ("[]", "holds no sessions"),
     ],
 )
@@ -486,7 +486,8 @@ def test_seshis_csv_reads_back_every_value_exactly(tmp_path):
         f"NULL AS space, NULL AS user_id, '{T0}'::TIMESTAMPTZ AS start, "
         f"'{T1}'::TIMESTAMPTZ AS \"end\", NULL AS done_charging, 1.0 AS kwh, "
         "'UTC' AS timezone, NULL AS status, NULL AS evse_type, NULL AS authorization_source, "
-        "NULL AS vehicle, NULL AS cost, 'x' AS origin, NULL AS _raw_start, NULL AS _raw_end, "
+        "NULL AS vehicle, NULL AS cost, 'x' AS origin, NULL AS raw, NULL AS _raw_start, "
+        "NULL AS _raw_end, "
         f"NULL AS _raw_kwh FROM (VALUES {values}) v(sid, v, w)",
         "tricky",
         materialize=True,

@@ -49,7 +49,8 @@ def raw_select(rows: list[Raw], origin: str = "test") -> str:
         'TRY_CAST(en AS TIMESTAMPTZ) AS "end", NULL AS done_charging, '
         "TRY_CAST(k AS DOUBLE) AS kwh, tz::VARCHAR AS timezone, NULL AS status, NULL AS evse_type, "
         "NULL AS authorization_source, NULL AS vehicle, NULL AS cost, "
-        f"{lit(origin)} AS origin, st::VARCHAR AS _raw_start, en::VARCHAR AS _raw_end, "
+        f"{lit(origin)} AS origin, NULL AS raw, st::VARCHAR AS _raw_start, "
+        "en::VARCHAR AS _raw_end, "
         "k::VARCHAR AS _raw_kwh "
         f"FROM (VALUES {', '.join(values)}) v(sid, st, en, k, usr, site, tz, station)"
     )

@@ -63,13 +63,23 @@ def load(
     """The sessions of the demo, the files or a live API, and the window asked for."""
     kind, start, end = settings.range_kind, settings.start, settings.end
     if settings.source_kind == "api":
-        options = settings.live_options(sleep)
+        options = settings.live_options(sleep, lambda text: terminal.note(err, text, False))
         with FetchProgress(err, live.API_NAMES[options.api]) as progress:
             return live.load(options, kind or "today", now, start, end, progress=progress, log=log)
-    busy = err.status("Reading session files…") if err.is_terminal else nullcontext()
+    doing = (
+        "Building the demo site…"
+        if settings.demo
+        else (
+            f"Reading {len(settings.source)} session files…"
+            if len(settings.source) > 1
+            else f"Reading {settings.source[0]}…"
+        )
+    )
+    busy = err.status(doing) if err.is_terminal else nullcontext()
     with busy:
         if settings.demo:
             data = load_demo(now, settings.timezone)
         else:
-            data = load_files(settings.source, settings.timezone)
+            raw = settings.output == "sessions"  # printed as the files gave them
+            data = load_files(settings.source, settings.timezone, settings.profile, raw)
     return data, data.window(kind or ("today" if settings.demo else "all"), now, start, end)

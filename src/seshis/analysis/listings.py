@@ -3,13 +3,14 @@ export streams. Only the shown lines leave DuckDB; exports never become Python o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .. import definitions as d
 from ..dates import DateRange
-from ..store import Store, lit
+from ..store import COLUMNS, TIME_FORMAT, Store, lit, q
 from .options import Options
 from .summary import classified_sql
 
@@ -50,6 +51,7 @@ class SessionRows:
 
     store: Store
     sql: str
+    raw_sql: str = ""  # the same sessions, each as its source gave it (JSON text)
 
     def write_csv(self, path: Path) -> int:
         """Write them as CSV (formula-like cells guarded); returns how many."""
@@ -58,6 +60,22 @@ class SessionRows:
     def write_json(self, path: Path) -> None:
         """Write them as one JSON array."""
         self.store.copy_json(self.sql, path)
+
+    def write_raw_json(self, out: IO[str], size: int = 10_000) -> None:
+        """Write them as one JSON array of the rows as their source gave them (with its own
+        field names); a session whose source kept no row (the demo, an older store) is its
+        normalized fields. The array is laid out as `write_json` lays it out."""
+        out.write("[")
+        first = True
+        for _columns, rows in self.store.batches(self.raw_sql, size):
+            out.write(("\n\t" if first else ",\n\t") + ",\n\t".join(r[0] for r in rows))
+            first = False
+        out.write("\n]" if not first else "]")
+
+    def batches(self, size: int = 10_000) -> Iterator[tuple[list[str], list[tuple]]]:
+        """(column names, rows) a batch at a time, for writers that take rows one by one (a
+        spreadsheet): at most `size` rows are held at once."""
+        yield from self.store.batches(self.sql, size)
 
 
 def _selection(
@@ -172,4 +190,20 @@ def session_rows(store: Store, window: DateRange, options: Options) -> SessionRo
         WHERE {where}
         ORDER BY start, session_id
         """,
+        f"""
+        SELECT coalesce(raw, json_object({_NAMED})::VARCHAR)
+        FROM ({classified_sql(window, options)})
+        WHERE {where}
+        ORDER BY start, session_id
+        """,
     )
+
+
+# the normalized fields, named, for a session whose source kept no row (times as exports write)
+_NAMED = ", ".join(
+    f"{lit(c)}, strftime({q(c)}, {lit(TIME_FORMAT)})"
+    if c in ("start", "end", "done_charging")
+    else f"{lit(c)}, {q(c)}"
+    for c in COLUMNS
+    if c != "raw"
+)

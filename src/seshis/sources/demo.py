@@ -130,7 +130,7 @@ SELECT
         AS done_charging,
     energy AS kwh, '{TIMEZONE}' AS timezone, 'COMPLETED' AS status, 'J1772' AS evse_type,
     CASE WHEN unclaimed THEN 'none' ELSE 'app' END AS authorization_source,
-    NULL AS vehicle, round(energy * 0.32, 2) AS cost, 'demo' AS origin,
+    NULL AS vehicle, round(energy * 0.32, 2) AS cost, 'demo' AS origin, NULL AS raw,
     start_utc AS _raw_start, start_utc + to_seconds(dur_s::BIGINT + 1) AS _raw_end,
     energy AS _raw_kwh
 FROM final, params

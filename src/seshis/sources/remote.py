@@ -134,7 +134,7 @@ class WindowSync:
             ref=lambda n: f"(j->>{lit('$.' + n)})",
             type_of=lambda n: "TEXT",
             origin="'api'",
-            overrides=self.api.overrides(),
+            overrides={**self.api.overrides(), "raw": "j::VARCHAR"},
         )
         pool = ThreadPoolExecutor(max_workers=max(self.concurrency, 1))
         try:
