@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import report_of
+from conftest import DATA, run_cli
+from helpers import T0, report_of
 
 from seshis.analysis import Options, Report, Sections
 from seshis.dates import DateRange, window
@@ -259,3 +260,180 @@ def test_import_seshis_does_not_import_matplotlib():
     code = "import seshis.render.charts; import sys; print('matplotlib' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True"
+
+
+# --- the charts follow the flags ---------------------------------------------------------------
+
+ONLY = {"empty": False, "micro": False, "users": False, "health": False, "stations": False}
+DAILY = ("daily_rates", "daily_sessions")
+
+
+@pytest.mark.parametrize(
+    ("asked", "names"),
+    [
+        ({}, (*charts.NAMES, "stations")),  # --all
+        ({"empty": True, "micro": True}, DAILY),  # the seed's weekly trend
+        ({"micro": True}, DAILY),
+        ({"users": True}, ("top_users", "performance")),  # --user
+        ({"stations": True}, ("stations",)),
+        ({"empty": True, "stations": True}, (*DAILY, "stations")),
+        ({"none": True}, (*charts.NAMES, "stations")),  # --graph alone: everything
+    ],
+    ids=["all", "empty-micro", "micro", "users", "stations", "empty-stations", "none"],
+)
+def test_the_charts_follow_the_flags(asked, names):
+    if asked:
+        sections = Sections(**{**ONLY, **{k: v for k, v in asked.items() if k != "none"}})
+    else:
+        sections = Sections()
+    report = report_of(SESSIONS, summary_of().window, Options(sections=sections))
+    assert charts.names_for(report) == names
+
+
+def test_empty_alone_plots_the_empty_rate_only():
+    only_empty = Options(sections=Sections(**{**ONLY, "empty": True}))
+    item = charts.chart_data(report_of(SESSIONS, summary_of().window, only_empty))["daily_rates"]
+    assert [s.key for s in item.series] == ["EMPTY"]
+    assert item.title == "Empty sessions per day"
+    assert [(label, y) for label, y, _ in item.targets] == [("Empty target (< 20%)", 20.0)]
+    only_micro = Options(sections=Sections(**{**ONLY, "micro": True}))
+    item = charts.chart_data(report_of(SESSIONS, summary_of().window, only_micro))["daily_rates"]
+    assert [s.key for s in item.series] == ["MICRO"] and item.title == "Microsessions per day"
+    assert item.values("MICRO")[:2] == pytest.approx((25.0, 100 / 3))  # b1 of 4, u2 of 3
+
+
+# --- days the window covers only in part --------------------------------------------------------
+
+
+def week_to(day: int, hour: int) -> Report:
+    """Last week, up to `hour`:00 of 2026-03-`day` in Los Angeles."""
+    return report_of(
+        SESSIONS, window("week", "America/Los_Angeles", local(day, hour, 0)), NO_STATIONS
+    )
+
+
+def test_a_partial_first_day_without_sessions_is_not_drawn():
+    # 03-02 14:00 to 03-09 14:00: every 03-02 session started before 14:00, and 03-09 has none
+    item = charts.chart_data(week_to(9, 14))["daily_sessions"]
+    first = local(2, 14, 0)
+    inside = [row for row in SESSIONS if row[2] >= first]
+    assert item.x == tuple(date(2026, 3, d) for d in range(3, 9))  # not 03-02, not 03-09
+    assert item.partial == ("",) * 6
+    by_day = Counter(row[2].date() for row in inside)
+    assert tuple(sum(v) for v in zip(*(s.values for s in item.series), strict=True)) == tuple(
+        by_day[day] for day in item.x
+    )
+
+
+def test_a_partial_first_day_with_sessions_is_marked():
+    # 03-02 12:00 to 03-09 12:00: on 03-02 only u1 (13:05, empty) is inside
+    report = week_to(9, 12)
+    item = charts.chart_data(report)["daily_sessions"]
+    assert item.x[0] == date(2026, 3, 2) and item.x[-1] == date(2026, 3, 8)
+    assert item.partial[0] == "from 12:00" and set(item.partial[1:]) == {""}
+    assert [item.values(c)[0] for c in ("EMPTY", "MICRO", "NORMAL")] == [1, 0, 0]
+    rates = charts.chart_data(report)["daily_rates"]
+    assert rates.partial == item.partial and rates.values("EMPTY")[0] == 100.0
+    ax = charts.figure(report, "daily_sessions").axes[0]
+    assert ax.get_xticklabels()[0].get_text() == "Mon\nMar 2\n(from 12:00)"
+    assert "Partial day: from 12:00" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_today_is_one_partial_day():
+    today = window("today", "America/Los_Angeles", local(3, 18, 30))
+    item = charts.chart_data(report_of(SESSIONS, today, NO_STATIONS))["daily_sessions"]
+    assert item.x == (date(2026, 3, 3),) and item.partial == ("00:00–18:30",)
+    assert [item.values(c) for c in ("EMPTY", "MICRO", "NORMAL")] == [(0,), (1,), (2,)]
+
+
+# --- the stations chart: labels clear of the site line ----------------------------------------
+
+
+def test_station_labels_stay_clear_of_the_site_line():
+    # six stations of 10 sessions with 1, 2, 2, 3, 3 and 9 empty: the site is at 20/60 = 33 %,
+    # just right of the 30 % bars, where their labels would be
+    rows = [
+        (f"s{s}-{i}", f"u{s}@x.com", T0 + timedelta(minutes=10 * (10 * s + i)), 3600, kwh, f"S{s}")
+        for s, bad in enumerate((1, 2, 2, 3, 3, 9))
+        for i, kwh in enumerate([0.0] * bad + [8.0] * (10 - bad))
+    ]
+    report = report_of(rows, summary_of().window, Options(trends=False))
+    item = charts.chart_data(report)["stations"]
+    assert item.targets[0][1] == pytest.approx(100 * 20 / 60)
+    fig = charts.figure(report, "stations")
+    fig.draw_without_rendering()
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    line = ax.transData.transform((100 * 20 / 60, 0))[0]
+    labels = [t for t in ax.texts if t.get_text().endswith("%")]
+    assert sorted(t.get_text() for t in labels) == ["10%", "20%", "20%", "30%", "30%", "90%"]
+    moved = []
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert not box.x0 - 1 <= line <= box.x1 + 1, label.get_text()
+        end = ax.transData.transform((float(label.get_text()[:-1]), 0))[0]
+        if box.x0 > line > end:
+            moved.append(label.get_text())
+    assert moved == ["30%", "30%"]
+
+
+# --- one driver's charts --------------------------------------------------------------------------
+
+
+def shares(rows) -> list[float]:
+    """% of the rows that are EMPTY, MICRO, LOW, MED, HIGH (DESIGN.md, in plain Python)."""
+    kinds = Counter(band or cat for cat, band in (kind(r[4], r[3]) for r in rows))
+    return [100 * kinds[k] / len(rows) for k in ("EMPTY", "MICRO", "LOW", "MED", "HIGH")]
+
+
+def test_one_driver_gets_their_own_charts():
+    report = report_of(SESSIONS, summary_of().window, Options(user="BOB@x.com", listing_cap=None))
+    assert charts.names_for(report) == charts.DRIVER_NAMES
+    data = charts.chart_data(report)
+    bob = sorted((row for row in SESSIONS if row[1] == "bob@x.com"), key=lambda row: row[2])
+    item = data["driver_sessions"]
+    assert item.title == "Every session of bob@x.com"
+    assert item.x == tuple(row[2].replace(tzinfo=None) for row in bob)  # b1 03-02, b2 03-03
+    assert item.values("MICRO") == (0.5, None) and item.values("NORMAL-LOW") == (None, 4.16)
+    assert item.values("EMPTY") == (None, None)
+    mix = data["driver_mix"]
+    assert mix.x == ("EMPTY", "MICRO", "LOW", "MED", "HIGH")
+    assert mix.values("bob@x.com") == pytest.approx(shares(bob)) == [0, 50, 50, 0, 0]
+    assert mix.values("SITE") == pytest.approx(shares(SESSIONS))
+    assert mix.values("UNCLAIMED") == pytest.approx(shares([r for r in SESSIONS if not r[1]]))
+    for name in charts.DRIVER_NAMES:
+        assert png_size(charts.png_bytes(report, name, dpi=50)) == (500, 280)
+    capped = Options(user="bob@x.com", listing_cap=1, worst_first=True)
+    item = charts.chart_data(report_of(SESSIONS, summary_of().window, capped))["driver_sessions"]
+    assert item.title == "The 1 worst of 2 sessions of bob@x.com"
+    assert item.values("MICRO") == (0.5,)
+
+
+@pytest.mark.parametrize(
+    ("flags", "names"),
+    [
+        (("--empty", "--micro"), DAILY),
+        (("--user", "B@x.com"), charts.DRIVER_NAMES),
+    ],
+    ids=["weekly-trend", "one-driver"],
+)
+def test_graph_on_the_command_line_follows_the_flags(tmp_path, monkeypatch, flags, names):
+    seen = []
+    real = charts.render
+
+    def spy(report, out, **kw):
+        seen.append(report)
+        return real(report, out, **kw)
+
+    monkeypatch.setattr(charts, "render", spy)
+    source = str(DATA / "powerflex_rows.json")
+    args = ("--graph", "--no-input", "--tz", "America/Los_Angeles", "--source", source)
+    r = run_cli(*flags, *args, "--output", str(tmp_path))
+    assert r.code == 0, r.err
+    assert r.out.startswith("🔌 SESHIS — Test Garage")  # the text report first, then the charts
+    assert f"\n📈 {len(names)} charts saved:" in r.out
+    assert sorted(p.name[len("2026_11_26_200000_") : -4] for p in tmp_path.iterdir()) == sorted(
+        names
+    )
+    if names == charts.DRIVER_NAMES:  # b's two sessions (pf-3, pf-6), each a point
+        item = charts.chart_data(seen[0])["driver_sessions"]
+        assert [x.isoformat(" ") for x in item.x] == ["2025-09-08 09:00:00", "2025-09-08 18:00:00"]

@@ -54,7 +54,7 @@ def pf(*args: str, **kw):
         (["--all", "--demo", "--threshold", "inf"], "--threshold must be a number of kWh above 0"),
         (["--all", "--demo", "--voltage", "nan"], "--voltage must be a number of volts above 0"),
         (["--all", "--demo", "--start", "2026-01-01", "--end", "9999-12-31"], "out of range"),
-        (["--all", "--demo", "--output", "x.csv"], "--output says where --csv, --pdf, --graph"),
+        (["--all", "--demo", "--output", "x.csv"], "--output says where --csv"),
         (["--all", "--demo", "--pdf", "--output", "-"], "--output - (standard output) is for"),
     ],
 )
@@ -174,13 +174,16 @@ def test_listing_is_capped_and_printsessions_shows_all():
 # --- outputs ----------------------------------------------------------------------------------
 
 
-def test_no_analysis_flag_prints_the_sessions_as_json():
+def test_no_analysis_flag_prints_the_sessions_as_the_source_gave_them():
+    """As the original did: the rows with their own field names and values (a null user stays
+    null, no label in its place), in start order."""
     r = pf()
     rows = json.loads(r.out)
+    given = {row["session_id"]: row for row in json.loads(Path(PF).read_text("utf-8"))["rows"]}
     assert sorted(row["session_id"] for row in rows) == [f"pf-{i}" for i in range(1, 8)]
-    by_id = {row["session_id"]: row for row in rows}
-    assert by_id["pf-6"]["label"] == "[NORMAL-LOW]"
-    assert by_id["pf-4"]["category"] == "MICRO"
+    assert all(row == given[row["session_id"]] for row in rows)
+    assert rows[0]["session_id"] == "pf-1" and given["pf-4"]["user"] is None
+    assert r.out.startswith("[\n\t{") and r.out.count("\n") == len(rows) + 2  # one per line
 
 
 def test_json_document_has_the_documented_keys():
@@ -206,6 +209,8 @@ def test_json_document_has_the_documented_keys():
         "users": 3,
         "invalid": 2,
         "kwh": pytest.approx(16.64 + 4.16 + 0.3 + 4.16 + 2.08),
+        # 4 h + 1 h + 2 h + 5 min + 1 min + 4 h + 1 h plugged in, over 7 sessions
+        "average_duration_h": round((10 + 2 + 6 / 60) / 7, 3),
     }
     assert doc["daily"] == [
         {"date": "2025-09-07", "sessions": 2, "empty": 1, "micro": 0, "normal": 1},
@@ -219,6 +224,10 @@ def test_json_document_has_the_documented_keys():
         "micro": 0,
         "normal": 1,
         "normal_pct": 100.0,
+        "kwh": 2.08,
+        "average_duration_h": 1.0,  # 16:00 to 17:00 UTC
+        "last_session": "2025-09-09T16:00:00+00:00",
+        "needs_help": False,
     }
     unclaimed = next(h for h in doc["health"] if h["metric"] == "unclaimed")
     assert unclaimed == {
@@ -425,7 +434,7 @@ def _pty_run(*args: str, env_extra: dict[str, str]) -> bytes:
 
 
 def test_colour_on_a_terminal_unless_no_color():
-    args = ("--empty", "--user", "--demo", "--no-input", "--range", "week")
+    args = ("--empty", "--user", "--demo", "--no-input", "--range", "week", "--no-pager")
     colour = re.compile(rb"\x1b\[(?:[0-9;]*;)?3[0-8]")  # a foreground colour; bold may stay
     assert colour.search(_pty_run(*args, env_extra={}))
     assert not colour.search(_pty_run(*args, env_extra={"NO_COLOR": "1"}))
@@ -457,8 +466,11 @@ def test_help_path_imports_no_heavy_library():
 def test_graph_saves_every_chart_and_lists_them(tmp_path):
     r = pf("--empty", "--micro", "--graph", "--output", str(tmp_path / "charts"))
     assert r.code == 0, r.err
-    listed = [line.strip() for line in r.out.splitlines()[1:]]
-    assert r.out.startswith("📈 6 charts saved:")  # the five, and the stations
+    report, saved = r.out.split("📈 ")
+    assert "EMPTY SESSIONS ANALYSIS" in report and "MICROSESSION ANALYSIS" in report
+    listed = [line.strip() for line in saved.splitlines()[1:]]
+    # the seed's weekly trend: the daily empty and micro rates, and sessions per day
+    assert saved.startswith("2 charts saved:")
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == sorted(
         Path(p).name for p in listed
     )

@@ -539,3 +539,25 @@ def test_config_account_may_be_a_number(server, fake, token, tmp_path):
     config.write_text("account = 7\nacn = 42\n")
     assert live(server, tmp_path, "--config", str(config), "--page-size", "500").code == 0
     assert all("/acn/42?acc=7" in p for p in fake.requests)
+
+
+def test_a_second_run_waits_for_the_first_and_says_so(server, fake, token, tmp_path):
+    """Another process holds the store: this run says it waits, polls (the waits are recorded,
+    not slept, so here it gives up at once) and ends with one sentence, exit 1."""
+    store = tmp_path / "store.duckdb"
+    duckdb.connect(str(store)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(store)!r}); "
+         "print('held', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        r = live(server, tmp_path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.code == 1
+    assert f"The store {store} is in use by another seshis run; waiting up to 300 s" in r.err
+    assert "wait for it to finish, or give another --store" in r.err
+    assert sum(r.waits) >= 300  # it waited (in recorded time) as long as it said

@@ -14,12 +14,16 @@ from typing import IO, Any
 
 from . import __version__
 from .dates import RANGES, parse_date
+from .declare import problem
 from .errors import SeshisError, UsageError
 from .prompts import Prompter
-from .settings import GROUPS, Settings, problem, specs
+from .settings import GROUPS, Settings, specs
 from .status import ExitStatus
 
 ANALYSIS_HINT = "(--empty, --micro, --user, --stations or --all)"
+# the packages seshis runs on (pyproject.toml), named when one is missing
+DEPENDENCIES = {"duckdb", "rich", "platformdirs", "reportlab", "matplotlib", "numpy", "httpx"}
+DEPENDENCIES |= {"tenacity", "xlsxwriter"}
 # The order of the questions on a terminal (the range menu and its dates are "range").
 TERMINAL_ORDER = (
     "acn",
@@ -57,7 +61,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         hint = ""
-        single = re.search(r"unrecognized arguments: .*?(?<!-)-([a-z][a-z-]+)", message)
+        # a single-dash word on its own (-pdf), not a "-word" inside a path (x/sap-labs.toml)
+        single = re.search(r"unrecognized arguments: (?:.* )?-([a-z][a-z-]+)(?: |$)", message)
         if single:
             hint = f"\nUse double dashes: --{single.group(1)} not -{single.group(1)}"
         raise UsageError(f"{message}{hint}")
@@ -76,7 +81,9 @@ def build_parser() -> Parser:
         if spec.flag is None:
             continue
         kw: dict[str, Any] = {"dest": name, "help": spec.help, "default": None}
-        if spec.kind is bool:
+        if spec.kind is bool and spec.const is False:
+            kw |= {"action": "store_const", "const": False}  # --no-pager: the setting off
+        elif spec.kind is bool:
             kw["action"] = "store_true"
         else:
             kw |= {"metavar": spec.metavar, "nargs": spec.nargs, "const": spec.const}
@@ -97,14 +104,18 @@ def check_rules(ns: argparse.Namespace) -> None:
         if wrong:
             raise UsageError(f"{spec.flag} {wrong}.")
     analysis = ns.empty or ns.micro or ns.user is not None or ns.all or ns.stations
-    exports = ns.csv or ns.pdf
+    exports = ns.csv or ns.pdf or ns.xlsx
     if exports and not analysis:
-        raise UsageError(f"--csv/--pdf requires at least one analysis flag {ANALYSIS_HINT}")
+        flags = "--xlsx" if ns.xlsx and not (ns.csv or ns.pdf) else "--csv/--pdf"
+        raise UsageError(f"{flags} requires at least one analysis flag {ANALYSIS_HINT}")
     if ns.csv and ns.pdf:
         raise UsageError("Can't use --csv and --pdf together; run them separately.")
+    if ns.xlsx and (ns.csv or ns.pdf):
+        other = "--csv" if ns.csv else "--pdf"
+        raise UsageError(f"One export at a time: run --xlsx and {other} separately.")
     if ns.output_path and not (exports or ns.graph or ns.json):
         raise UsageError(
-            "--output says where --csv, --pdf, --graph or --json write; add one of them."
+            "--output says where --csv, --xlsx, --pdf, --graph or --json write; add one of them."
         )
     if ns.output_path == "-" and not (ns.csv or ns.json):
         raise UsageError("--output - (standard output) is for --csv and --json.")
@@ -115,12 +126,13 @@ def check_rules(ns: argparse.Namespace) -> None:
                 "overwrites its input: choose another --output."
             )
     if exports and ns.graph:
-        raise UsageError("Can't use exports (--csv, --pdf) with --graph; run them separately.")
+        listed = "--xlsx" if ns.xlsx else "--csv, --pdf"
+        raise UsageError(f"Can't use exports ({listed}) with --graph; run them separately.")
     if ns.check and (exports or ns.graph):
         raise UsageError("--check prints findings; run exports separately.")
     if ns.json and (exports or ns.graph):
         raise UsageError(
-            "--json prints the analysis; don't combine it with --csv, --pdf or --graph."
+            "--json prints the analysis; don't combine it with --csv, --xlsx, --pdf or --graph."
         )
     if ns.demo and ns.source:
         raise UsageError("Use either --demo or --source, not both.")
@@ -246,6 +258,19 @@ def _credentials_first(values: dict[str, Any]) -> None:
     credentials(LiveOptions(api=values["api"], auth_command=values["auth_command"]))
 
 
+def _list_profiles(env: Environment) -> ExitStatus:
+    """--profiles: the network formats recognised from their headers."""
+    from .sources import profiles
+
+    env.stdout.write(
+        "Network exports seshis recognises from their headers, besides ACN-Data, PowerFlex\n"
+        "and OCPI; --profile FILE reads any other CSV (see the README):\n"
+    )
+    for profile in profiles.builtin():
+        env.stdout.write(f"  {profiles.describe(profile)}\n")
+    return ExitStatus.OK
+
+
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     for stream in (env.stdout, env.stderr):
@@ -285,6 +310,14 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return ExitStatus.OK
+    except ModuleNotFoundError as exc:
+        if debug or (exc.name or "").split(".")[0] not in DEPENDENCIES:
+            raise
+        env.stderr.write(
+            f"❌ seshis needs {exc.name}, which is not installed. Run `make demo` in the "
+            "seshis folder (it creates .venv with everything), or `pip install .` there.\n"
+        )
+        return ExitStatus.ERROR
     except Exception as exc:  # the last line of defence: one sentence, never a traceback
         if type(exc).__name__ == "InterruptException":  # a DuckDB query stopped by a signal
             from .interrupts import terminated
@@ -313,6 +346,8 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
             raise BrokenPipeError
 
     ns = build_parser().parse_args(args)
+    if ns.profiles:
+        return _list_profiles(env)
     check_rules(ns)
     if env.stdin is None:  # closed (some schedulers start jobs so)
         mode = "off"

@@ -7,8 +7,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .declare import problem
 from .errors import UsageError
-from .settings import config_keys, problem
+from .settings import config_keys
 
 
 def default_path() -> Path:

@@ -32,7 +32,11 @@ class Run:
 
 
 def _text(r: Run) -> ExitStatus:
-    terminal.render(r.report, r.out, debug=r.settings.debug)
+    from .render.common.pager import paged
+
+    paged(
+        lambda out: terminal.render(r.report, out, debug=r.settings.debug), r.out, r.settings.pager
+    )
     return ExitStatus.OK
 
 
@@ -85,18 +89,30 @@ def _csv(r: Run) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _xlsx(r: Run) -> ExitStatus:
+    from .render import xlsx
+
+    written = xlsx.render(r.report, _export_path(r, ".xlsx"))
+    terminal.exported(r.out, written.sessions, written.path)
+    return ExitStatus.OK
+
+
 def _pdf(r: Run) -> ExitStatus:
     from .render import pdf
+    from .render.common.wording import plural
 
     path = _export_path(r, ".pdf")
-    pdf.render(r.report, path, logo=_logo(r.settings, r.err))
-    terminal.exported(r.out, r.report.totals.sessions, path)
+    pages = pdf.render(r.report, path, logo=_logo(r.settings, r.err))
+    terminal.exported(r.out, pdf.covered(r.report), path)
+    held = ", ".join(pdf.contents(r.report))
+    r.out.print(f"📄 {plural(pages, 'page')}: {held}", markup=False, soft_wrap=True)
     return ExitStatus.OK
 
 
 def _graph(r: Run) -> ExitStatus:
     from .render import charts
 
+    _text(r)  # the report, as without --graph; then the charts
     folder = Path(r.settings.output_path or ".").expanduser()
     paths = charts.render(r.report, folder, stamp=_stamp(r.now))
     terminal.charts_saved(r.out, paths)
@@ -111,6 +127,7 @@ OUTPUTS = {
     "json": _json,
     "sessions": _sessions,
     "csv": _csv,
+    "xlsx": _xlsx,
     "pdf": _pdf,
     "graph": _graph,
 }

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .dates import RANGES, parse_date
+from .declare import Spec, problem
 from .errors import UsageError
-from .settings import Spec, problem
 
 POSITIVE_HINT = "Please enter a number above 0, e.g. 1.0."
 DATE_HINT = "Please enter a real date as YYYY-MM-DD, e.g. 2025-09-07."

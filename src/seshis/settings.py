@@ -7,15 +7,24 @@ declaration (`setting(...)`), from which the argument parser, the config file's 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from . import definitions as d
-from .dates import zone
-from .errors import UsageError
+from .declare import (
+    Prompt,
+    Spec,
+    above_zero,
+    at_least,
+    not_negative,
+    one_of,
+    percent,
+    setting,
+    switch,
+    time_zone,
+)
 
 ALL_USERS = "*"  # --user without an email
 APIS = ("powerflex", "acndata", "ocpi")
@@ -23,62 +32,7 @@ OCPI_VERSIONS = ("2.2.1", "2.1.1")
 ACN_SITES = ("caltech", "jpl", "office001")  # the ACN-Data API's sites
 GROUPS = ("analysis", "output", "source", "window and definitions", "behaviour")
 
-Check = Callable[[Any], str | None]  # what is wrong with a value ("must be ..."), or None
-When = Callable[[dict[str, Any]], bool]  # whether a prompt is asked, given what is known
-
-
-# --- checks: one wording each, whether the value came from a flag, a prompt or the config ---
-
-
-def at_least(low: int) -> Check:
-    return lambda v: None if v >= low else f"must be at least {low}"
-
-
-def above_zero(unit: str, example: str) -> Check:
-    def check(v: float) -> str | None:
-        if isinstance(v, int | float) and math.isfinite(v) and v > 0:
-            return None
-        return f"must be a number of {unit} above 0, e.g. {example}"
-
-    return check
-
-
-def not_negative(unit: str) -> Check:
-    def check(v: float) -> str | None:
-        ok = isinstance(v, int | float) and math.isfinite(v) and v >= 0
-        return None if ok else f"must be a number of {unit}"
-
-    return check
-
-
-def percent(v: float) -> str | None:
-    ok = isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= 100
-    return None if ok else "must be a percentage from 0 to 100"
-
-
-def one_of(*choices: str) -> Check:
-    return lambda v: None if v in choices else f"must be one of {', '.join(choices)}"
-
-
-def time_zone(v: str) -> str | None:
-    try:
-        zone(v)
-    except UsageError:
-        return f"must be an IANA time zone such as America/Los_Angeles, not '{v}'"
-    return None
-
-
 # --- prompts ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A question asked on a terminal: `text` shown with the default, asked when `when` holds."""
-
-    text: str
-    when: When
-    style: str = "default"  # default: "text (default: X): " | yes_no: "text? (y/N): " | plain
-    empty: str = "built-in"  # shown as the default when there is none
 
 
 def _live(v: dict) -> bool:
@@ -95,35 +49,6 @@ def _advanced(v: dict) -> bool:
 
 def _live_advanced(v: dict) -> bool:
     return _advanced(v) and _live(v)
-
-
-# --- the declaration ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Spec:
-    """How one setting is given and checked."""
-
-    flag: str | None
-    kind: type
-    help: str
-    group: str
-    metavar: str | None = None
-    choices: tuple[str, ...] | None = None
-    config: str | None = None  # its key in the config file ("health.empty_max": in [health])
-    check: Check | None = None
-    prompt: Prompt | None = None
-    nargs: str | None = None
-    const: Any = None
-
-
-def setting(default: Any, flag: str | None, kind: type, help: str, group: str, **spec: Any) -> Any:
-    """A Settings field with its declaration."""
-    return field(default=default, metadata={"spec": Spec(flag, kind, help, group, **spec)})
-
-
-def switch(flag: str, help: str, group: str) -> Any:
-    return setting(False, flag, bool, help, group)
 
 
 ANALYSIS, OUTPUT, SOURCE, WINDOW, BEHAVIOUR = GROUPS
@@ -149,6 +74,7 @@ class Settings:
     check: bool = switch("--check", "health and suspect stations; exit 3 on a breach", ANALYSIS)
     # output
     csv: bool = switch("--csv", "export the sessions to a CSV file", OUTPUT)
+    xlsx: bool = switch("--xlsx", "export sessions, drivers, stations, days to Excel", OUTPUT)
     pdf: bool = switch("--pdf", "write the PDF report", OUTPUT)
     graph: bool = switch("--graph", "draw the charts as PNG files", OUTPUT)
     logo: str | None = setting(
@@ -164,6 +90,16 @@ class Settings:
     source: tuple[str, ...] = setting(
         (), "--source", str, "session files (JSON, CSV, Parquet)", SOURCE, metavar="PATH", nargs="+"
     )
+    profile: str | None = setting(
+        None,
+        "--profile",
+        str,
+        "mapping profile (TOML) for a CSV export of another network",
+        SOURCE,
+        metavar="FILE",
+        config="profile",
+    )
+    profiles: bool = switch("--profiles", "list the network formats seshis recognises", SOURCE)
     api: str = setting(
         "powerflex",
         "--api",
@@ -419,6 +355,15 @@ class Settings:
         None, "--config", str, "TOML file of defaults", BEHAVIOUR, metavar="PATH"
     )
     no_input: bool = switch("--no-input", "never prompt; use the defaults", BEHAVIOUR)
+    pager: bool = setting(
+        True,
+        "--no-pager",
+        bool,
+        "never page a long report on the terminal",
+        BEHAVIOUR,
+        config="pager",
+        const=False,
+    )
     debug: bool = switch("--debug", "settings, timings, data-quality details", BEHAVIOUR)
     # where each setting came from, for --debug
     origins: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -434,8 +379,9 @@ class Settings:
 
     @property
     def output(self) -> str:
-        """text | json | csv | pdf | graph | check | sessions (no analysis flag: the rows)."""
-        for name in ("json", "csv", "pdf", "graph"):
+        """text | json | csv | xlsx | pdf | graph | check | sessions (no analysis flag: the
+        rows)."""
+        for name in ("json", "csv", "xlsx", "pdf", "graph"):
             if getattr(self, name):
                 return "json" if name == "json" else name
         if self.check:
@@ -454,6 +400,8 @@ class Settings:
 
         wide = self.all or self.output in ("json", "pdf", "graph", "check")
         pdf = self.output == "pdf"
+        one = self.user not in (None, ALL_USERS)  # --user EMAIL --graph plots each session
+        categories = pdf and not self.all and self.user is None and (self.empty or self.micro)
         return Options(
             threshold_kwh=self.threshold_kwh,
             voltage=self.voltage,
@@ -469,12 +417,12 @@ class Settings:
             ),
             stations=self.stations or wide or self.empty or self.micro,
             trends=wide,
-            listings=self.output in ("text", "pdf"),
+            listings=self.output in ("text", "pdf", "graph"),  # --graph prints the text too
             listing_drivers="attention" if self.all and not self.printsessions else "all",
-            every_session=self.printsessions,
+            every_session=self.printsessions or categories,  # --empty --pdf lists them
             listing_cap=(
                 None
-                if self.printsessions
+                if self.printsessions or (self.output == "graph" and one)
                 else PDF_ROWS_PER_USER
                 if pdf
                 else COMPACT_CAP
@@ -482,7 +430,7 @@ class Settings:
                 else SESSION_CAP
             ),
             worst_first=pdf,
-            export=self._export_categories() if self.output == "csv" else None,
+            export=self._export_categories() if self.output in ("csv", "xlsx") else None,
             listed=self._listed_categories(),
         )
 
@@ -498,13 +446,19 @@ class Settings:
             return None
         return tuple(c for c, on in ((d.EMPTY, self.empty), (d.MICRO, self.micro)) if on)
 
-    def live_options(self, sleep: Callable[[float], None] | None = None) -> Any:
+    def live_options(
+        self,
+        sleep: Callable[[float], None] | None = None,
+        notice: Callable[[str], None] | None = None,
+    ) -> Any:
         """The library's LiveOptions: the live API settings of the same names."""
         from .sources.live import LiveOptions
 
         names = set(LiveOptions.__dataclass_fields__) & {f.name for f in fields(self)}
         values = {name: getattr(self, name) for name in names}
-        return LiveOptions(**values, **({"sleep": sleep} if sleep is not None else {}))
+        return LiveOptions(
+            **values, **({"sleep": sleep} if sleep is not None else {}), notice=notice
+        )
 
 
 SESSION_CAP = 20  # session lines per driver in the terminal
@@ -520,8 +474,3 @@ def specs() -> tuple[tuple[str, Any, Spec], ...]:
 def config_keys() -> dict[str, tuple[str, Spec]]:
     """The config file's schema: {key: (setting name, declaration)}."""
     return {spec.config: (name, spec) for name, _, spec in specs() if spec.config}
-
-
-def problem(spec: Spec, value: Any) -> str | None:
-    """What is wrong with a value of a setting, in the wording every origin shares."""
-    return spec.check(value) if spec.check and value is not None else None

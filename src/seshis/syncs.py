@@ -4,6 +4,7 @@ missing: windows that never finished, or finished without reconciling, are fetch
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -131,9 +132,10 @@ def freshness(
             f"The store {store.path} has never fetched this date range for {source}; run once "
             "without --offline to fetch it."
         )
+    held = math.floor(100 * (1 - missing / (hi - lo).total_seconds()))  # never "only 100%"
     part = (
-        f"; it holds only {100 * (1 - missing / (hi - lo).total_seconds()):.0f}% of this "
-        "date range (run without --offline for the rest)"
+        f"; it holds {'less than 1' if held < 1 else f'only {held}'}% of this date range "
+        "(run without --offline for the rest)"
         if gaps
         else ""
     )

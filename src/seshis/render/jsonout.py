@@ -35,15 +35,26 @@ def to_dict(r: Report) -> dict[str, Any]:
         "voltage": r.voltage,
         "totals": {
             **_split(t),
-            "unclaimed": r.unclaimed.sessions,
-            "users": r.distinct_users,
+            "unclaimed": r.unclaimed.sessions if r.drivers else None,
+            "users": r.distinct_users if r.drivers else None,
             "invalid": r.quality.invalid,
             "kwh": round(t.kwh, 3),
+            "average_duration_h": _hours(t.average_duration_s),
         },
         "performance": {"HIGH": t.high, "MED": t.med, "LOW": t.low},
-        "unclaimed": _split(r.unclaimed),
-        "users": [
-            {"user": u.user, **_split(u.counts), "normal_pct": round(u.counts.normal_pct, 1)}
+        "unclaimed": _split(r.unclaimed) if r.drivers else None,
+        "users": None
+        if not r.drivers
+        else [
+            {
+                "user": u.user,
+                **_split(u.counts),
+                "normal_pct": round(u.counts.normal_pct, 1),
+                "kwh": round(u.counts.kwh, 3),
+                "average_duration_h": _hours(u.counts.average_duration_s),
+                "last_session": u.last.isoformat() if u.last else None,
+                "needs_help": u.user in r.helped,
+            }
             for u in r.users
             if u.user is not None
         ],
@@ -58,7 +69,11 @@ def to_dict(r: Report) -> dict[str, Any]:
             }
             for h in r.health
         ],
-        "stations": [st.record() for st in r.stations],
+        "stations": [_station(st, r.drivers) for st in r.stations],
+        "attention": [
+            {"kind": a.kind, "subject": a.subject, "text": a.text, "where": a.where}
+            for a in r.attention
+        ],
         "previous": _previous(r),
         "check": {
             "ok": r.passed,
@@ -70,11 +85,23 @@ def to_dict(r: Report) -> dict[str, Any]:
             "invalid": r.quality.invalid,
             "duplicates": r.quality.duplicates,
             "problems": dict(r.quality.problems),
+            "long_sessions": r.quality.long_sessions,
         },
     }
     if r.sync is not None:
         doc["sync"] = _sync(r.sync)
     return doc
+
+
+def _station(st, drivers: bool) -> dict[str, Any]:
+    record = st.record()
+    if not drivers:
+        record["unclaimed"] = record["unclaimed_pct"] = None
+    return record
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 3)
 
 
 def _previous(r: Report) -> dict[str, Any] | None:

@@ -8,13 +8,13 @@ piped. Nothing is ever cut: a table too wide for the screen is split, never elli
 from __future__ import annotations
 
 from rich.console import Console
-from rich.text import Text
 
 from .. import definitions as d
 from ..analysis import Report
 from ..analysis.listings import Listing, SessionLine
 from ..analysis.report import Where
-from ..analysis.summary import Counts, UserStats
+from ..analysis.summary import LONG_DAYS, Counts, UserStats
+from .common.lines import Lines, table
 from .common.wording import (
     HEALTH_NAMES,
     TREND_NAMES,
@@ -32,43 +32,6 @@ from .common.wording import (
 COMPACT_STATIONS = 10  # --all names the worst stations; --stations lists every one
 COMPACT_DRIVERS = 10  # --all names the drivers with most problems; --user lists every one
 COMPACT_WHERE = 5  # --all names the top 5 stations and drivers for empty and micro
-
-
-class Lines:
-    """Writes lines: styled through rich on a terminal, plain and fast when piped."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.plain = not console.is_terminal
-        self.width = console.width
-        # 16 colours have no orange: MED and MICRO are yellow there, as the original's \\033[93m
-        self.orange = "yellow" if console.color_system == "standard" else "dark_orange"
-        self.count = 0
-
-    def colour(self, name: str | None) -> str | None:
-        return self.orange if name == "dark_orange" else name
-
-    def __call__(self, *parts: str | tuple[str, str | None]) -> None:
-        """One line from parts, each text or (text, style)."""
-        self.count += 1
-        if self.plain:
-            text = "".join(p if isinstance(p, str) else p[0] for p in parts)
-            self.console.file.write(text + "\n")
-            return
-        line = Text()
-        for p in parts:
-            if isinstance(p, str):
-                line.append(p)
-            else:
-                line.append(p[0], style=self.colour(p[1]))
-        self.console.print(line, soft_wrap=True, highlight=False)
-
-    def blank(self) -> None:
-        self("")
-
-    def title(self, text: str) -> None:
-        self.blank()
-        self((text, "bold"))
 
 
 def render(report: Report, out: Console, *, debug: bool = False) -> int:
@@ -126,6 +89,9 @@ def _health_lines(r: Report, w: Lines) -> None:
     for h in r.health:
         target = f"target {h.comparison} {h.threshold_pct:g}%"
         name = HEALTH_NAMES[h.metric]
+        if h.metric == "unclaimed" and not r.drivers:
+            w(f"    ➖ {name:<20} {'n/a':>6}   no driver data in the export")
+            continue
         if h.ok is None:
             w(f"    ➖ {name:<20} {'n/a':>6}   {target}")
             continue
@@ -141,10 +107,10 @@ def _health_lines(r: Report, w: Lines) -> None:
 def _totals_line(r: Report, w: Lines) -> None:
     t = r.totals
     avg = t.average_duration_s
+    drivers = plural(r.distinct_users, "driver") if r.drivers else "no driver data"
     w(
-        f"    📊 {plural(t.sessions, 'session')} · {t.kwh:,.0f} kWh · "
-        f"{plural(r.distinct_users, 'driver')} · average {duration(avg) if avg else 'n/a'} "
-        "plugged in"
+        f"    📊 {plural(t.sessions, 'session')} · {t.kwh:,.0f} kWh · {drivers} · "
+        f"average {duration(avg) if avg else 'n/a'} plugged in"
     )
 
 
@@ -284,7 +250,7 @@ def _stations(r: Report, w: Lines, compact: bool) -> None:
                     str(st.sessions),
                     f"{st.pct(st.empty):.0f}%",
                     f"{st.pct(st.micro):.0f}%",
-                    f"{st.pct(st.unclaimed):.0f}%",
+                    f"{st.pct(st.unclaimed):.0f}%" if r.drivers else "",
                     f"{st.kwh:,.0f}",
                     "" if st.median_current is None else f"{st.median_current:.1f}",
                     duration(avg) if avg else "",
@@ -295,7 +261,7 @@ def _stations(r: Report, w: Lines, compact: bool) -> None:
                 "red" if st.suspect else None,
             )
         )
-    _table(w, STATION_COLUMNS, rows)
+    table(w, STATION_COLUMNS, rows)
     if len(shown) < len(r.stations):
         more = plural(len(r.stations) - len(shown), "more station")
         w(f"    … {more} (seshis --stations lists every one)")
@@ -306,38 +272,11 @@ def _stations(r: Report, w: Lines, compact: bool) -> None:
         w("    ✅ No station stands out from the rest of the site.")
 
 
-def _table(
-    w: Lines,
-    columns: tuple[tuple[str, str], ...],
-    rows: list[tuple[list[str], str | None]],
-    keep: int = 1,
-) -> None:
-    """A table of whole cells: when it is wider than the screen, the columns after the first
-    `keep` go on as a second table below, never cut."""
-    widths = [
-        max(len(name), *(len(cells[i]) for cells, _ in rows)) for i, (name, _) in enumerate(columns)
-    ]
-    groups: list[list[int]] = [[]]
-    used = 4
-    for i, width in enumerate(widths):
-        if used + width + 1 > w.width and i >= keep and len(groups[-1]) > keep:
-            groups.append(list(range(keep)))
-            used = 4 + sum(widths[j] + 1 for j in range(keep))
-        groups[-1].append(i)
-        used += width + 1
-    for number, group in enumerate(groups):
-        if number:
-            w.blank()
-
-        def cell(text: str, i: int) -> str:
-            return f"{text:{columns[i][1]}{widths[i]}}"
-
-        w(("    " + " ".join(cell(columns[i][0], i) for i in group).rstrip(), "bold"))
-        for cells, style in rows:
-            w(("    " + " ".join(cell(cells[i], i) for i in group).rstrip(), style))
-
-
 def _users(r: Report, w: Lines, compact: bool) -> None:
+    if not r.drivers:
+        w.title("👥 User Session Summary:")
+        w("    No driver data: these sessions do not say who charged (and none is unclaimed).")
+        return
     by_user = {item.user: item for item in r.listings}
     claimed = [u for u in r.users if u.user is not None]
     listed = r.options.listed
@@ -346,7 +285,7 @@ def _users(r: Report, w: Lines, compact: bool) -> None:
     w.title(f"👥 {heading}")
     w(f"📊 Total unique users: {len(claimed)}")
     if compact:
-        _drivers_table(r, w, claimed)
+        _driverstable(r, w, claimed)
         detailed = [u for u in r.users if u.user is None or u.user in r.helped]
     else:
         detailed = list(r.users)
@@ -366,7 +305,7 @@ DRIVER_COLUMNS = (
 )
 
 
-def _drivers_table(r: Report, w: Lines, claimed: list[UserStats]) -> None:
+def _driverstable(r: Report, w: Lines, claimed: list[UserStats]) -> None:
     """--all: the drivers with most failed sessions, one line each; those who need help are
     listed in full below."""
     ranked = sorted(claimed, key=lambda u: (-u.counts.problems, -u.counts.sessions, u.user or ""))
@@ -397,7 +336,7 @@ def _drivers_table(r: Report, w: Lines, claimed: list[UserStats]) -> None:
                 "red" if u.user in r.helped else None,
             )
         )
-    _table(w, columns, rows)
+    table(w, columns, rows)
     rest = len(claimed) - len(shown)
     if rest:
         w(f"    … {plural(rest, 'more driver')} (seshis --user lists each with their sessions)")
@@ -431,8 +370,9 @@ def _user(stats: UserStats, listing: Listing | None, r: Report, w: Lines, which:
         w(f"    Average duration: {duration(c.average_duration_s)}")
     if listing is None:
         return
-    what = " ".join(p for p in (which, "unclaimed" if stats.user is None else "", "sessions") if p)
     shown = len(listing.lines)
+    noun = "session" if listing.total == 1 else "sessions"
+    what = " ".join(p for p in (which, "unclaimed" if stats.user is None else "", noun) if p)
     w.blank()
     if shown == listing.total:
         w(f"    Showing {shown} {what}:")
@@ -459,13 +399,21 @@ def _quality(r: Report, w: Lines, debug: bool) -> None:
     if q.duplicates:
         w.blank()
         w(f"ℹ️  {plural(q.duplicates, 'duplicate row')} merged (the same session_id seen twice).")
+    if q.long_sessions:
+        w.blank()
+        w(
+            f"ℹ️  {plural(q.long_sessions, 'session')} plugged in over {LONG_DAYS} days "
+            f"{'is' if q.long_sessions == 1 else 'are'} analysed as they are; a day and a month "
+            "swapped by a spreadsheet shows this way."
+        )
     if not q.invalid:
         return
-    kinds = ", ".join(f"{name}: {n}" for name, n in q.problems)
     hint = "" if debug else "; run with --debug to list them"
     verb = "was" if q.invalid == 1 else "were"
     w.blank()
-    w((f"⚠️  {plural(q.invalid, 'invalid row')} {verb} not analysed ({kinds}){hint}.", "yellow"))
+    w((f"⚠️  {plural(q.invalid, 'invalid row')} {verb} not analysed{hint}:", "yellow"))
+    for name, n in q.problems:
+        w((f"    {name}: {n}", "yellow"))
 
 
 # --- the lines around a report --------------------------------------------------------------

@@ -51,6 +51,8 @@ class LiveOptions:
     timezone: str | None = None  # None: the ACN-Data sites' zone, else the machine's
     backoff: float = 0.5  # seconds before the first retry (doubling, with jitter)
     sleep: Callable[[float], None] = time.sleep  # how to wait between attempts
+    lock_wait: float = 300.0  # seconds to wait for another run holding the store
+    notice: Callable[[str], None] | None = None  # told when this run waits for another
 
 
 def default_store_path() -> Path:
@@ -151,7 +153,12 @@ def load(
     tz = timezone_for(options)
     window = dates.window(kind, tz, now, start, end)
     creds = None if options.offline else credentials(options)
-    store = Store.open(Path(options.store_path or default_store_path()).expanduser())
+    store = Store.open(
+        Path(options.store_path or default_store_path()).expanduser(),
+        wait=options.lock_wait,
+        sleep=options.sleep,
+        notice=options.notice,
+    )
     try:
         return _load(store, api, creds, options, window, now, progress, log), window
     except BaseException:

@@ -1,6 +1,7 @@
 """The report's charts as PNG images: daily rates, daily sessions, top users, performance,
-hours of start, and the stations. `data` holds the plotted numbers, `draw` draws them;
-matplotlib is imported in this package only."""
+hours of start, and the stations; for one driver, their sessions and how they compare with the
+site. Which ones follow the report's flags (`names_for`). `data` holds the plotted numbers,
+`draw` draws them, `driver` does both for one driver; matplotlib is imported here only."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from matplotlib.figure import Figure
 from ...analysis import Report
 from ...errors import ExportError, UsageError
 from ..common.atomic import atomic_file
+from . import data as site
+from . import draw, driver
 from .data import (
-    BUILDERS,
     EMAIL_WIDTH,
     INK,
     MUTED,
@@ -27,9 +29,16 @@ from .data import (
     Series,
     shorten,
 )
-from .draw import DRAW, message, style, subtitle
+from .draw import message, style, subtitle
+from .driver import DRIVER_MIX, DRIVER_NAMES, DRIVER_SESSIONS
+
+BUILDERS = {**site.BUILDERS, **driver.BUILDERS}
+DRAW = {**draw.DRAW, **driver.DRAW}
 
 __all__ = [
+    "DRIVER_MIX",
+    "DRIVER_NAMES",
+    "DRIVER_SESSIONS",
     "EMAIL_WIDTH",
     "NAMES",
     "NO_SESSIONS",
@@ -73,15 +82,32 @@ def chart_data(report: Report, top: int = 10) -> dict[str, ChartData]:
 
 
 def names_for(report: Report) -> tuple[str, ...]:
-    """The charts this report can draw: NAMES, and the stations when it has them."""
-    return (*NAMES, STATIONS) if report.stations else NAMES
+    """The charts the report's flags ask for: one driver's (`--user EMAIL`); the daily empty and
+    micro rates and sessions (`--empty`, `--micro`); the drivers and their performance (`--user`);
+    the stations (`--stations`); every chart for `--all` or no analysis flag."""
+    sec = report.sections
+    if report.options.user is not None:
+        return DRIVER_NAMES
+    everything = sec.health or not (sec.empty or sec.micro or sec.users or sec.stations)
+    asked = {
+        "daily_rates": sec.empty or sec.micro,
+        "daily_sessions": sec.empty or sec.micro,
+        "top_users": sec.users,
+        "performance": sec.users,
+        "hourly": False,
+    }
+    names = NAMES if everything else tuple(n for n in NAMES if asked[n])
+    if (everything and report.stations) or (sec.stations and not everything):
+        names += (STATIONS,)
+    return names
 
 
 def figure(report: Report, name: str, top: int = 10) -> Figure:
     """One chart, titled, with the site and date range as subtitle. The figure belongs to no
     pyplot state: drop it when done, nothing needs closing."""
     if name not in BUILDERS:
-        raise UsageError(f"Unknown chart '{name}'; choose one of {', '.join(NAMES)}.")
+        known = ", ".join((*NAMES, STATIONS, *DRIVER_NAMES))
+        raise UsageError(f"Unknown chart '{name}'; choose one of {known}.")
     data = BUILDERS[name](report, top)
     fig = Figure(figsize=SIZE, layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)

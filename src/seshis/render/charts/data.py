@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from ... import definitions as d
 from ...analysis import Report
@@ -16,6 +17,7 @@ STATIONS = "stations"  # drawn when the report carries the stations
 STATION_BARS = 25  # the stations with the largest empty + micro share
 SIZE = (10.0, 5.6)  # inches
 NO_SESSIONS = "No sessions in this date range"
+NO_DRIVERS = "These sessions do not say who charged"
 EMAIL_WIDTH = 30  # longer emails are cut with an ellipsis
 SHORT_DAYS = 10  # up to this many days: a labelled tick and a value label per day
 LONG_DAYS = 45  # beyond this many days: a 7-day average over the daily rates
@@ -56,6 +58,8 @@ class ChartData:
     y_label: str
     targets: tuple[tuple[str, float, str], ...] = ()  # reference lines: label, y, colour
     note: str = ""  # shown instead of the data when there is nothing to plot
+    partial: tuple[str, ...] = ()  # per day: "" or how much of it the window covers
+    x_range: tuple[datetime, datetime] | None = None  # the x axis's extent, when not the data's
 
     def values(self, key: str) -> tuple[float | None, ...]:
         """The values of the series with this key (KeyError if none)."""
@@ -79,15 +83,50 @@ def _category_series(report: Report, counts: Sequence[Counts]) -> tuple[Series, 
     )
 
 
-def _days(report: Report) -> tuple[tuple[date, ...], tuple[Counts, ...]]:
-    """Every local day of the window, days without sessions included."""
+def _days(report: Report) -> tuple[tuple[date, ...], tuple[Counts, ...], tuple[str, ...]]:
+    """Every local day of the window with days without sessions, and per day "" or the part of
+    it the window covers ("from 15:00"). A first or last day the window only partly covers is
+    dropped when it has no session (never an empty bar for the hours before the window)."""
     by_day = {day.day: day.counts for day in report.daily}
     if not by_day:
-        return (), ()
+        return (), (), ()
     first, last = report.window.local_dates()
     first, last = min(first, *by_day), max(last, *by_day)
-    days = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
-    return days, tuple(by_day.get(day, Counts()) for day in days)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    notes = dict(_partial_days(report))
+    while len(days) > 1 and days[0] in notes and days[0] not in by_day:
+        days.pop(0)
+    while len(days) > 1 and days[-1] in notes and days[-1] not in by_day:
+        days.pop()
+    return (
+        tuple(days),
+        tuple(by_day.get(day, Counts()) for day in days),
+        tuple(notes.get(day, "") for day in days),
+    )
+
+
+def _partial_days(report: Report) -> list[tuple[date, str]]:
+    """The first and last local day of a window that starts or ends within them, with the
+    hours it covers; the window of all the data has none (it is the data's own span)."""
+    w = report.window
+    if w.kind == "all" or w.end <= w.start:
+        return []
+    zone = ZoneInfo(w.timezone)
+    start, end = w.start.astimezone(zone), w.end.astimezone(zone)
+    first, last = w.local_dates()
+    starts_late = start.time() != time(0)
+    ends_early = end.time() != time(0)  # `end` is exclusive: midnight ends the day before
+    if first == last:
+        if not (starts_late or ends_early):
+            return []
+        until = "24:00" if end.date() > first else f"{end:%H:%M}"
+        return [(first, f"{start:%H:%M}–{until}")]
+    out = []
+    if starts_late:
+        out.append((first, f"from {start:%H:%M}"))
+    if ends_early:
+        out.append((last, f"until {end:%H:%M}"))
+    return out
 
 
 def _note(report: Report) -> str:
@@ -105,11 +144,21 @@ def _rates(counts: Sequence[Counts], part: str, days: int = 1) -> tuple[float | 
     return tuple(rates)
 
 
-def _daily_rates(report: Report, top: int) -> ChartData:
-    days, counts = _days(report)
+def categories(report: Report) -> tuple[tuple[str, str, str], ...]:
+    """(key, Counts field, label) of the categories the flags asked for: --empty, --micro, or
+    both (with --all, or neither)."""
     thr = _threshold(report)
+    both = ((d.EMPTY, "empty", "Empty (0 kWh)"), (d.MICRO, "micro", f"Micro (< {thr} kWh)"))
+    sec = report.sections
+    if sec.empty == sec.micro:
+        return both
+    return both[:1] if sec.empty else both[1:]
+
+
+def _daily_rates(report: Report, top: int) -> ChartData:
+    days, counts, partial = _days(report)
     limits = {h.metric: h.threshold_pct for h in report.health}
-    names = ((d.EMPTY, "empty", "Empty (0 kWh)"), (d.MICRO, "micro", f"Micro (< {thr} kWh)"))
+    names = categories(report)
     series = [Series(key, label, _rates(counts, part), COLOURS[key]) for key, part, label in names]
     if len(days) > LONG_DAYS:
         series += [
@@ -121,24 +170,28 @@ def _daily_rates(report: Report, top: int) -> ChartData:
             )
             for key, part, label in names
         ]
+    what = " and ".join(
+        {"empty": "Empty sessions", "micro": "microsessions"}[part] for _, part, _ in names
+    )
     return ChartData(
         name="daily_rates",
-        title="Empty sessions and microsessions per day",
+        title=f"{what[0].upper()}{what[1:]} per day",
         x=days,
         x_labels=tuple(day.isoformat() for day in days),
         series=tuple(series),
         x_label="Date",
         y_label="% of sessions",
-        targets=(
-            (f"Empty target (< {limits['empty']:g}%)", limits["empty"], COLOURS[d.EMPTY]),
-            (f"Micro target (< {limits['micro']:g}%)", limits["micro"], COLOURS[d.MICRO]),
+        targets=tuple(
+            (f"{label.split()[0]} target (< {limits[part]:g}%)", limits[part], COLOURS[key])
+            for key, part, label in names
         ),
         note=_note(report),
+        partial=partial,
     )
 
 
 def _daily_sessions(report: Report, top: int) -> ChartData:
-    days, counts = _days(report)
+    days, counts, partial = _days(report)
     return ChartData(
         name="daily_sessions",
         title="Sessions per day by category",
@@ -148,6 +201,7 @@ def _daily_sessions(report: Report, top: int) -> ChartData:
         x_label="Date",
         y_label="Sessions",
         note=_note(report),
+        partial=partial,
     )
 
 
@@ -173,7 +227,7 @@ def _top_users(report: Report, top: int) -> ChartData:
         series=_category_series(report, [u.counts for u in chosen]),
         x_label="Sessions",
         y_label="User",
-        note=_note(report),
+        note=_note(report) or ("" if chosen else NO_DRIVERS),
     )
 
 

@@ -4,7 +4,6 @@ GUI backend and no global list of figures to close or leak."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 
 import numpy as np
 from matplotlib import dates as mdates
@@ -16,6 +15,8 @@ from ... import definitions as d
 from ...analysis import Report
 from ..common.wording import site_line, span
 from .data import BAR_DAYS, COLOURS, GRID, INK, MUTED, SHORT_DAYS, ChartData, Series, shorten
+
+PARTIAL = "#ececec"  # the background of a day the window covers only in part
 
 
 def subtitle(report: Report) -> str:
@@ -45,7 +46,7 @@ def message(ax: Axes, text: str) -> None:
     )
 
 
-def _legend(ax: Axes) -> None:
+def legend(ax: Axes) -> None:
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
@@ -89,25 +90,45 @@ def _stack_areas(ax: Axes, positions: np.ndarray, series: Sequence[Series]) -> N
         base = top
 
 
-def _date_axis(ax: Axes, days: Sequence[date]) -> np.ndarray:
+def _date_axis(ax: Axes, data: ChartData) -> np.ndarray:
     """Day positions: a labelled tick per day for a few days (shown at least a week wide, so
-    one day is not one huge bar), matplotlib's concise dates for more."""
+    one day is not one huge bar), matplotlib's concise dates for more. Days the window covers
+    only in part are shaded and named in the legend."""
+    days = data.x
     positions = mdates.date2num(np.array(days, dtype="datetime64[D]"))
     pad = 0.7 + max(0.0, (7 - len(days)) / 2)
     ax.set_xlim(positions[0] - pad, positions[-1] + pad)
+    notes = data.partial or ("",) * len(days)
     if len(days) <= SHORT_DAYS:
-        ax.set_xticks(positions, [f"{day:%a}\n{day:%b} {day.day}" for day in days])
+        ax.set_xticks(
+            positions,
+            [
+                f"{day:%a}\n{day:%b} {day.day}" + (f"\n({note})" if note else "")
+                for day, note in zip(days, notes, strict=True)
+            ],
+        )
     else:
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    marked = [(x, note) for x, note in zip(positions, notes, strict=True) if note]
+    for i, (x, _) in enumerate(marked):
+        label = None
+        if not i:
+            label = f"Partial day{'s' * (len(marked) > 1)}: " + ", ".join(n for _, n in marked)
+        ax.axvspan(x - 0.5, x + 0.5, color=PARTIAL, linewidth=0, zorder=0, label=label)
     return positions
 
 
 def _draw_daily_rates(ax: Axes, data: ChartData) -> None:
-    positions = _date_axis(ax, data.x)
+    positions = _date_axis(ax, data)
     averaged = any(s.key.endswith("_7D") for s in data.series)
-    top = 0.0
+    top = max(
+        [np.nanmax(_array(s.values), initial=0.0) for s in data.series]
+        + [y for _, y, _ in data.targets]
+        + [0.0]
+    )
+    ceiling = min(top * 1.15, 100) if top < 100 else 104
     for s in data.series:
         values = _array(s.values)
         daily = not s.key.endswith("_7D")
@@ -124,26 +145,27 @@ def _draw_daily_rates(ax: Axes, data: ChartData) -> None:
             markeredgewidth=0,
             zorder=2 if faded else 3,
         )
-        top = max(top, np.nanmax(values, initial=0.0))
         if len(positions) <= SHORT_DAYS:
-            _point_labels(ax, positions, values, s.colour)
+            _point_labels(ax, positions, values, s.colour, 0.1 * ceiling)
     for label, y, colour in data.targets:
         ax.axhline(y, color=colour, linestyle="--", linewidth=1.1, alpha=0.6, label=label)
-        top = max(top, y)
-    ax.set_ylim(0, min(top * 1.15, 100) if top < 100 else 104)
+    ax.set_ylim(0, ceiling)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    _legend(ax)
+    legend(ax)
 
 
-def _point_labels(ax: Axes, positions: np.ndarray, values: np.ndarray, colour: str) -> None:
-    """Each value written above its point, or below it where the line dips, on a white halo."""
+def _point_labels(
+    ax: Axes, positions: np.ndarray, values: np.ndarray, colour: str, floor: float
+) -> None:
+    """Each value written above its point, or below it where the line dips (but never below
+    `floor`, where it would fall on the dates), on a white halo."""
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     for i, (x, y) in enumerate(zip(positions, values, strict=True)):
         if np.isnan(y):
             continue
         around = [values[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
         around = [v for v in around if not np.isnan(v)]
-        below = bool(around) and all(v > y for v in around)
+        below = bool(around) and all(v > y for v in around) and y > floor
         ax.annotate(
             f"{y:.1f}%",
             (x, y),
@@ -159,7 +181,7 @@ def _point_labels(ax: Axes, positions: np.ndarray, values: np.ndarray, colour: s
 
 
 def _draw_daily_sessions(ax: Axes, data: ChartData) -> None:
-    positions = _date_axis(ax, data.x)
+    positions = _date_axis(ax, data)
     if len(positions) > BAR_DAYS:
         _stack_areas(ax, positions, data.series)
     else:
@@ -169,7 +191,7 @@ def _draw_daily_sessions(ax: Axes, data: ChartData) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.margins(y=0.08)
     ax.set_ylim(bottom=0)
-    _legend(ax)
+    legend(ax)
 
 
 def _totals(data: ChartData) -> list[str]:
@@ -190,7 +212,7 @@ def _draw_top_users(ax: Axes, data: ChartData) -> None:
     ax.set_ylim(len(positions) - 1 + pad, -pad)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.margins(x=0.08)
-    _legend(ax)
+    legend(ax)
 
 
 def _draw_performance(ax: Axes, data: ChartData) -> None:
@@ -217,17 +239,15 @@ def _draw_hourly(ax: Axes, data: ChartData) -> None:
     ax.set_xlim(-0.7, 23.7)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.margins(y=0.05)
-    _legend(ax)
+    legend(ax)
 
 
 def _draw_stations(ax: Axes, data: ChartData) -> None:
     positions = np.arange(len(data.x))
-    bars = _stack(ax, positions, data.series, 0.7, horizontal=True)
+    _stack(ax, positions, data.series, 0.7, horizontal=True)
     totals = [
-        f"{sum(v or 0 for v in values):.0f}%"
-        for values in zip(*(s.values for s in data.series), strict=True)
+        sum(v or 0 for v in values) for values in zip(*(s.values for s in data.series), strict=True)
     ]
-    ax.bar_label(bars[-1], labels=totals, padding=4, fontsize=8, color=INK)
     ax.set_yticks(positions, data.x_labels, fontsize=8)
     for label in ax.get_yticklabels():
         if label.get_text().endswith("SUSPECT"):
@@ -236,9 +256,41 @@ def _draw_stations(ax: Axes, data: ChartData) -> None:
     for name, value, colour in data.targets:
         ax.axvline(value, color=colour, linestyle="--", linewidth=1, label=f"{name} ({value:.0f}%)")
     ax.set_ylim(len(positions) - 0.4, -0.6)
+    ax.set_xlim(0, max([*totals, *(v for _, v, _ in data.targets), 1.0]) * 1.18)
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.margins(x=0.08)
-    _legend(ax)
+    legend(ax)
+    labels = [
+        ax.annotate(
+            f"{total:.0f}%",
+            (total, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=INK,
+            in_layout=False,
+        )
+        for total, y in zip(totals, positions, strict=True)
+    ]
+    _clear_of_lines(ax, labels, [v for _, v, _ in data.targets])
+
+
+def _clear_of_lines(ax: Axes, labels: list, lines: list[float]) -> None:
+    """Move each bar's label that a vertical reference line would cross to just right of the
+    line. Measured once the figure is laid out; the labels take no part in the layout, so the
+    measure holds when the figure is saved (at any dpi: the geometry scales as a whole)."""
+    fig = ax.get_figure()
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    to_points = 72.0 / fig.dpi
+    for x in lines:
+        line = ax.transData.transform((x, 0))[0]
+        gap = 3.0 / to_points  # 3 points, in pixels
+        for label in labels:
+            box = label.get_window_extent(renderer)
+            if box.x0 - gap < line < box.x1 + gap:
+                dx, dy = label.xyann
+                label.xyann = (dx + (line + gap - box.x0) * to_points, dy)
 
 
 DRAW: dict[str, Callable[[Axes, ChartData], None]] = {

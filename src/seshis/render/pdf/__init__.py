@@ -1,24 +1,25 @@
-"""The PDF report a site manager forwards: landscape letter, a summary page with the site
-health and the charts, then the sections the analysis flags asked for (reportlab)."""
+"""The PDF report a site manager forwards: landscape letter; page 1 the header, what needs
+attention and the site health (or one driver's figures), then the charts and the sections the
+analysis flags asked for; an outline (bookmarks) of every section and every driver in detail
+(reportlab)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 from reportlab.lib.units import inch
-from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from ...analysis import Report
 from ..common.atomic import atomic_file
-from ..common.wording import span
-from . import sections
-from .styles import MARGIN, MUTED, PAGE, RULE, WIDTH, fit
-from .summary import header, logo_ok, summary_page
+from ..common.wording import plural, span
+from . import drivers, sections
+from .outline import numbered
+from .styles import MARGIN, PAGE
+from .summary import attention, driver_name, header, logo_ok, summary_page
 
-__all__ = ["logo_ok", "render"]
+__all__ = ["contents", "covered", "logo_ok", "render"]
 
 
 def render(
@@ -29,13 +30,68 @@ def render(
     charts: dict[str, bytes] | None = None,
 ) -> int:
     """Write the PDF atomically; returns its number of pages. `charts` are PNG bytes by
-    name (default: every chart of the report, drawn here)."""
+    name (default: the charts the report's flags ask for, drawn here)."""
     if charts is None:
         from .. import charts as drawn
 
-        charts = {name: drawn.png_bytes(report, name) for name in drawn.names_for(report)}
+        # 1000 pixels wide: over 250 dpi where the PDF places them, at two thirds of the cost
+        charts = {name: drawn.png_bytes(report, name, dpi=100) for name in drawn.names_for(report)}
     with atomic_file(out) as tmp, tmp.open("wb") as fh:
         return _build(report, fh, logo, charts)
+
+
+def covered(report: Report) -> int:
+    """The sessions the PDF covers: a driver's sessions (of the categories listed) and the
+    unclaimed sessions listed with them; the empty (micro) sessions of --empty (--micro)
+    alone; else every session."""
+    r, sec = report, report.sections
+    if drivers.one_driver(r):
+        mine = sum(_of(u.counts, r.options.listed) for u in drivers.claimed(r))
+        listed = next((x for x in r.listings if x.user is None), None)
+        return mine + (len(listed.lines) if listed else 0)
+    if not (sec.health or sec.users or sec.stations) and (sec.empty or sec.micro):
+        return (r.totals.empty if sec.empty else 0) + (r.totals.micro if sec.micro else 0)
+    return r.totals.sessions
+
+
+def _of(counts, listed: tuple[str, ...] | None) -> int:
+    if listed is None:
+        return counts.sessions
+    return sum(getattr(counts, category.lower()) for category in listed)
+
+
+def contents(report: Report) -> tuple[str, ...]:
+    """What the PDF holds, in order, as the console names it: "summary", "attention", ...,
+    "120 drivers (3 in detail)", "unclaimed sessions"."""
+    r, sec = report, report.sections
+    names = ["driver summary" if drivers.one_driver(r) else "summary"]
+    if _attention(r):
+        names.append("attention")
+    names.append("charts")
+    for which, name in (("empty", "empty sessions"), ("micro", "microsessions")):
+        if getattr(sec, which):
+            every = dict(r.category_lines).get(which)
+            names.append(f"{name} ({len(every):,} listed)" if every else name)
+    if sec.empty and sec.micro:
+        names.append("combined summary")
+    if sec.stations:
+        names.append(plural(len(r.stations), "station"))
+    if sec.users and not r.drivers:
+        names.append("no driver data")
+    elif sec.users:
+        if drivers.one_driver(r):
+            names.append(f"the sessions of {driver_name(r)}")
+        elif drivers.claimed(r):
+            shown = len(drivers.detailed(r))
+            names.append(f"{plural(len(drivers.claimed(r)), 'driver')} ({shown:,} in detail)")
+        if any(u.user is None for u in r.users):
+            names.append("unclaimed sessions")
+    return tuple(names)
+
+
+def _attention(r: Report) -> bool:
+    """NEEDS ATTENTION is on page 1 of the site's report (--all), as in the terminal."""
+    return r.sections.health and not drivers.one_driver(r)
 
 
 def _build(report: Report, stream: io.IOBase, logo: Path | None, charts: dict) -> int:
@@ -54,12 +110,15 @@ def _build(report: Report, stream: io.IOBase, logo: Path | None, charts: dict) -
         author="seshis",
         subject=f"{site}: {when}",
     )
-    doc.build(_story(r, logo, charts), canvasmaker=_numbered(f"{site}  |  {when}", counted))
+    doc.build(_story(r, logo, charts), canvasmaker=numbered(f"{site}  |  {when}", counted))
     return counted[0] if counted else 0
 
 
 def _story(r: Report, logo: Path | None, charts: dict) -> list:
-    story: list = [*header(r, logo), Spacer(1, 10), *summary_page(r, charts)]
+    story: list = [*header(r, logo), Spacer(1, 8)]
+    if _attention(r):
+        story += [*attention(r), Spacer(1, 8)]
+    story += summary_page(r, charts)
     sec = r.sections
     if sec.empty:
         story += sections.category(r, "empty")
@@ -70,36 +129,5 @@ def _story(r: Report, logo: Path | None, charts: dict) -> list:
     if sec.stations:
         story += sections.stations(r)
     if sec.users:
-        story += sections.users(r)
+        story += drivers.drivers(r)
     return story
-
-
-def _numbered(footer: str, counted: list[int]) -> Callable:
-    """A canvas that writes "Page X of Y" once every page is known (two passes over the pages)."""
-
-    class NumberedCanvas(pdfcanvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            counted.append(total)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self.setFont("Helvetica", 7.5)
-                self.setFillColor(MUTED)
-                self.drawString(MARGIN, 0.35 * inch, fit(footer, WIDTH - 1.2 * inch, 7.5))
-                self.drawRightString(
-                    PAGE[0] - MARGIN, 0.35 * inch, f"Page {self._pageNumber} of {total}"
-                )
-                self.setStrokeColor(RULE)
-                self.line(MARGIN, 0.48 * inch, PAGE[0] - MARGIN, 0.48 * inch)
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas

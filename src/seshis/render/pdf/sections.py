@@ -1,30 +1,31 @@
-"""The PDF's sections after the summary: empty and micro sessions by day, the combined
-summary, the stations, and the sessions of each driver with the unclaimed ones last."""
+"""The PDF's sections after the summary: empty and micro sessions by day, where they happen and
+(with --printsessions, or --empty/--micro alone) every one of them; the combined summary; the
+stations."""
 
 from __future__ import annotations
 
 import math
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from ... import definitions as d
 from ...analysis import Report
-from ...analysis.listings import Listing
 from ...analysis.stations import ALPHA, MIN_SESSIONS
-from ...analysis.summary import UserStats
-from ..common.wording import band_ranges, duration, kwh, pct, plural, threshold
+from ..common.wording import duration, kwh, pct, threshold
+from .outline import Heading
 from .styles import (
     BODY,
-    CELL_HEAD,
     H1,
     H2,
-    LABEL_INK,
+    H3,
     RED,
     SMALL,
     TINT,
+    WIDTH,
     cell,
     esc,
+    long_table,
     table_style,
 )
 
@@ -49,41 +50,133 @@ def category(r: Report, which: str) -> list:
     story: list = [
         CondPageBreak(1.2 * inch + tall * 13.5),  # the heading stays with its table
         Spacer(1, 10),
-        Paragraph(title, H1),
+        Heading(title, H1),
         Paragraph(f"{name}: <b>{part}</b> of {t.sessions} ({pct(t.pct(part))})", BODY),
         Spacer(1, 6),
     ]
+    where = _where(r, which)
     if rows:
         header = ["Date", which.capitalize(), "Total", "Share"]
-        story += [
-            Paragraph("Daily breakdown (red: days that miss the site health target)", SMALL),
-            *_columns(header, rows, red),
-        ]
-    return story
+        story.append(
+            Paragraph("Daily breakdown (red: days that miss the site health target)", SMALL)
+        )
+        blocks = _blocks(header, rows, red)
+        if where and len(blocks) <= 2:  # the daily table and where they happen side by side
+            story += [_row([*blocks, where], [DAY_BLOCK] * len(blocks) + [None]), Spacer(1, 8)]
+            where = []
+        else:
+            story += [
+                x for i in range(0, len(blocks), 3) for x in (_row(blocks[i : i + 3]), Spacer(1, 8))
+            ]
+    if where:
+        story += [CondPageBreak(1.5 * inch), *where, Spacer(1, 8)]
+    return story + every_session(r, which)
 
 
-def _columns(header: list[str], rows: list[list[str]], red: list[int]) -> list:
-    """A long daily table as up to three tables side by side, so a year fits a few pages."""
-    widths = [1.0 * inch, 0.7 * inch, 0.7 * inch, 0.7 * inch]
+DAY_WIDTHS = (0.85, 0.6, 0.6, 0.6)
+DAY_BLOCK = sum(DAY_WIDTHS) * inch + 12
+
+
+def _blocks(header: list[str], rows: list[list[str]], red: list[int]) -> list[Table]:
+    """A long daily table as blocks of at most DAILY_ROWS rows, to stand side by side."""
     per = math.ceil(len(rows) / math.ceil(len(rows) / DAILY_ROWS))  # balanced columns
     blocks = []
     for start in range(0, len(rows), per):
-        table = Table([header, *rows[start : start + per]], colWidths=widths)
+        part = rows[start : start + per]
+        table = Table([header, *part], colWidths=[w * inch for w in DAY_WIDTHS])
         style = table_style()
         for i in red:
             if start <= i < start + per:
                 style.add("TEXTCOLOR", (1, i - start + 1), (-1, i - start + 1), RED)
         table.setStyle(style)
         blocks.append(table)
-    out = []
-    for start in range(0, len(blocks), 3):
-        group = blocks[start : start + 3]
-        outer = Table([group], colWidths=[3.3 * inch] * len(group), hAlign="LEFT")
-        outer.setStyle(
-            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-        )
-        out += [outer, Spacer(1, 8)]
+    return blocks
+
+
+def _row(cells: list, widths: list[float | None] | None = None) -> Table:
+    """Flowables side by side, top-aligned; a width of None takes what is left."""
+    widths = widths or [DAY_BLOCK] * len(cells)
+    rest = WIDTH - sum(w for w in widths if w is not None)
+    outer = Table([cells], colWidths=[rest if w is None else w for w in widths], hAlign="LEFT")
+    outer.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+    )
+    return outer
+
+
+def _where(r: Report, which: str) -> list:
+    """The stations and the drivers with the most sessions of the category, one under the
+    other."""
+    where = next((x for x in r.where if x.category == which), None)
+    if where is None or not (where.stations or where.drivers):
+        return []
+    word = "empty sessions" if which == "empty" else "microsessions"
+    out: list = [Paragraph(f"Where the {word} happen: the stations and drivers with the most", H3)]
+    for title, places in (("Station", where.stations), ("Driver", where.drivers)):
+        if not places:
+            continue
+        rows = [[title, which.capitalize(), "Sessions", "Share"]]
+        italic = []
+        for i, p in enumerate(places, start=1):
+            rows.append([cell(p.name or "Unclaimed", 40), str(p.count), str(p.sessions)])
+            rows[-1].append(f"{p.pct:.0f}%")
+            if p.name is None:
+                italic.append(i)
+        table = Table(rows, colWidths=[w * inch for w in (2.5, 0.6, 0.7, 0.55)], hAlign="LEFT")
+        style = table_style()
+        for i in italic:
+            style.add("FONTNAME", (0, i), (0, i), "Helvetica-Oblique")
+        table.setStyle(style)
+        out += [table, Spacer(1, 6)]
     return out
+
+
+EVERY_COLUMNS = (
+    ("#", 0.45),
+    ("Start", 1.3),
+    ("Station / space", 1.5),
+    ("Driver", 2.6),
+    ("Duration", 0.7),
+    ("kWh", 0.6),
+    ("Session ID", 2.85),
+)
+
+
+def every_session(r: Report, which: str) -> list:
+    """Every session of the category (--printsessions; --empty/--micro alone): time, station,
+    driver, duration, energy; oldest first."""
+    lines = dict(r.category_lines).get(which)
+    if not lines:
+        return []
+    word = "empty session" if which == "empty" else "microsession"
+    rows, marks = [], []
+    for line in lines:
+        place = " / ".join(p for p in (line.station_id, line.space) if p)
+        rows.append(
+            [
+                str(line.number),
+                line.start,
+                cell(place, 22),
+                cell(line.user or "Unclaimed", 36),
+                duration(line.duration_s),
+                kwh(line.kwh, r.threshold_kwh).replace(" kWh", ""),
+                cell(line.session_id, 40),
+            ]
+        )
+        marks.append([("BACKGROUND", 0, -1, TINT[d.LABEL_COLOURS[line.label]])])
+        if line.user is None:
+            marks[-1].append(("FONTNAME", 3, 3, "Helvetica-Oblique"))
+    return [
+        CondPageBreak(1.5 * inch),
+        Heading(f"Every {word} ({len(lines):,}), oldest first", H2, level=1),
+        *long_table(
+            [name for name, _ in EVERY_COLUMNS],
+            rows,
+            [w * inch for _, w in EVERY_COLUMNS],
+            marks,
+        ),
+        Spacer(1, 8),
+    ]
 
 
 def combined(r: Report) -> list:
@@ -103,7 +196,7 @@ def combined(r: Report) -> list:
     return [
         CondPageBreak(2 * inch),
         Spacer(1, 10),
-        Paragraph(f"Combined summary: {esc(r.site)}", H1),
+        Heading(f"Combined summary: {esc(r.site)}", H1, "Combined summary"),
         table,
     ]
 
@@ -117,14 +210,15 @@ STATION_COLUMNS = (
     ("Unclaimed", 0.75),
     ("kWh", 0.8),
     ("Median A", 0.75),
+    ("Avg duration", 0.9),
     ("Charging h", 0.85),
-    ("Idle h", 0.7),
-    ("Utilization", 0.85),
+    ("Idle h", 0.65),
+    ("Utilization", 0.8),
 )
 
 
 def stations(r: Report) -> list:
-    story: list = [CondPageBreak(2.5 * inch), Spacer(1, 10), Paragraph("Stations", H1)]
+    story: list = [CondPageBreak(2.5 * inch), Spacer(1, 10), Heading("Stations", H1)]
     if not r.stations:
         return [*story, Paragraph("No stations in this date range.", BODY)]
     suspects = [st for st in r.stations if st.suspect]
@@ -133,6 +227,7 @@ def stations(r: Report) -> list:
             "Suspect stations (red) have a share of empty and micro sessions significantly "
             f"above the rest of the site (one-sided Fisher exact test, Holm-corrected, p &lt; "
             f"{ALPHA:g}, at least {MIN_SESSIONS} sessions), or delivered no energy at all. "
+            "Avg duration: plugged-in time per session. "
             "Utilization: hours plugged in over the hours of the window.",
             SMALL,
         )
@@ -146,8 +241,9 @@ def stations(r: Report) -> list:
         )
     if not suspects:
         story.append(Paragraph("No station stands out from the rest of the site.", BODY))
-    rows = [[name for name, _ in STATION_COLUMNS]]
+    rows, marks = [], []
     for st in r.stations:
+        avg = st.average_duration_s
         rows.append(
             [
                 cell(st.label, 18),
@@ -155,106 +251,17 @@ def stations(r: Report) -> list:
                 str(st.sessions),
                 pct(st.pct(st.empty)),
                 pct(st.pct(st.micro)),
-                pct(st.pct(st.unclaimed)),
+                pct(st.pct(st.unclaimed)) if r.drivers else "",
                 f"{st.kwh:,.1f}",
                 "" if st.median_current is None else f"{st.median_current:.1f}",
+                duration(avg) if avg else "",
                 "" if st.charging_h is None else f"{st.charging_h:,.1f}",
                 "" if st.idle_h is None else f"{st.idle_h:,.1f}",
                 pct(st.utilization_pct),
             ]
         )
-    table = Table(rows, colWidths=[w * inch for _, w in STATION_COLUMNS], repeatRows=1)
-    style = table_style()
-    for i, st in enumerate(r.stations, start=1):
-        if st.suspect:
-            style.add("TEXTCOLOR", (0, i), (-1, i), RED)
-            style.add("FONTNAME", (0, i), (-1, i), "Helvetica-Bold")
-    table.setStyle(style)
-    table.hAlign = "LEFT"
-    return [*story, Spacer(1, 6), table]
-
-
-SESSION_COLUMNS = (
-    ("#", 0.35),
-    ("Start", 1.25),
-    ("End", 1.25),
-    ("Duration", 0.7),
-    ("kWh", 0.65),
-    ("Avg A", 0.55),
-    ("Label", 1.05),
-    ("Station / space", 1.3),
-    ("Session ID", 2.9),
-)
-
-
-def users(r: Report) -> list:
-    by_user = {item.user: item for item in r.listings}
-    claimed = [u for u in r.users if u.user is not None]
-    bands = band_ranges()
-    story: list = [CondPageBreak(2 * inch), Spacer(1, 10), Paragraph("Sessions by user", H1)]
-    story.append(
-        Paragraph(
-            f"{plural(len(claimed), 'user')}. Rows are coloured by performance: green HIGH "
-            f"({esc(bands[d.HIGH])}), orange MED ({bands[d.MED]}) and MICRO, red LOW and EMPTY.",
-            SMALL,
-        )
-    )
-    for stats in r.users:
-        story += _user(stats, by_user.get(stats.user), r.threshold_kwh)
-    return story
-
-
-def _user(stats: UserStats, listing: Listing | None, thr_kwh: float) -> list:
-    c = stats.counts
-    thr = threshold(thr_kwh)
-    if stats.user is None:
-        head = f"Unclaimed sessions ({pct(c.normal_pct)} normal sessions)"
-    else:
-        head = f"User: {esc(stats.user)} ({pct(c.normal_pct)} normal sessions)"
-    parts = [plural(c.sessions, "session")]
-    for name, n in (
-        ("empty (0 kWh)", c.empty),
-        (f"micro (&lt; {thr} kWh)", c.micro),
-        (f"normal (&gt;= {thr} kWh)", c.normal),
-    ):
-        if n:
-            parts.append(f"{n} {name} ({pct(c.pct(n))})")
-    block: list = [Paragraph(head, H2)]
-    if stats.user is None:
-        block.append(Paragraph(d.UNCLAIMED_EXPLANATION + ".", BODY))
-    block.append(Paragraph(" &middot; ".join(parts), BODY))
-    if listing is None or not listing.lines:
-        return [CondPageBreak(1.2 * inch), KeepTogether(block), Spacer(1, 8)]
-    shown = len(listing.lines)
-    if listing.total > shown:
-        block.append(
-            Paragraph(
-                f"Showing the {shown} worst of {listing.total} sessions, worst first; the other "
-                f"{listing.total - shown} are in the CSV export (seshis --all --csv).",
-                SMALL,
-            )
-        )
-    rows = [[Paragraph(name, CELL_HEAD) for name, _ in SESSION_COLUMNS]]
-    style = table_style(header_font=False)
-    for row, line in enumerate(listing.lines, start=1):
-        colour = d.LABEL_COLOURS[line.label]
-        place = " / ".join(p for p in (line.station_id, line.space) if p)
-        rows.append(
-            [
-                str(line.number),
-                line.start,
-                line.end,
-                duration(line.duration_s),
-                kwh(line.kwh, thr_kwh).replace(" kWh", ""),
-                "" if line.avg_current is None else f"{line.avg_current:.1f}",
-                line.label,
-                cell(place, 18),
-                cell(line.session_id, 42),
-            ]
-        )
-        style.add("BACKGROUND", (0, row), (-1, row), TINT[colour])
-        style.add("TEXTCOLOR", (6, row), (6, row), LABEL_INK[colour])
-        style.add("FONTNAME", (6, row), (6, row), "Helvetica-Bold")
-    table = Table(rows, colWidths=[w * inch for _, w in SESSION_COLUMNS], repeatRows=1)
-    table.setStyle(style)
-    return [CondPageBreak(1.3 * inch), KeepTogether([*block, Spacer(1, 4)]), table, Spacer(1, 10)]
+        red = [("TEXTCOLOR", 0, -1, RED), ("FONTNAME", 0, -1, "Helvetica-Bold")]
+        marks.append(red if st.suspect else [])
+    header = [name for name, _ in STATION_COLUMNS]
+    widths = [w * inch for _, w in STATION_COLUMNS]
+    return [*story, Spacer(1, 6), *long_table(header, rows, widths, marks)]

@@ -7,7 +7,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, TableStyle
+from reportlab.platypus import Paragraph, Table, TableStyle
 
 PAGE = landscape(letter)
 MARGIN = 0.5 * inch
@@ -32,6 +32,7 @@ _styles = getSampleStyleSheet()
 TITLE = ParagraphStyle("title", _styles["Title"], fontSize=22, leading=26, alignment=TA_LEFT)
 H1 = ParagraphStyle("h1", _styles["Heading1"], fontSize=15, leading=19, textColor=INK)
 H2 = ParagraphStyle("h2", _styles["Heading2"], fontSize=12, leading=15, textColor=INK)
+H3 = ParagraphStyle("h3", _styles["Heading3"], fontSize=10, leading=13, textColor=INK)
 BODY = ParagraphStyle("body", _styles["BodyText"], fontSize=9.5, leading=12, textColor=INK)
 SMALL = ParagraphStyle("small", BODY, fontSize=8, leading=10, textColor=MUTED)
 CELL = ParagraphStyle("cell", BODY, fontSize=7.5, leading=9, wordWrap="CJK")
@@ -59,6 +60,32 @@ def table_style(header_font: bool = True) -> TableStyle:
     return style
 
 
+CHUNK = 80  # rows per table of a long listing: reportlab splits each cheaply across pages
+
+
+def long_table(
+    header: list,
+    rows: list[list],
+    widths: list[float],
+    marks: list[list[tuple]] | None = None,
+    header_font: bool = True,
+) -> list[Table]:
+    """A table of any length as tables of CHUNK rows, each with the header (repeated where one
+    runs onto the next page). `marks[i]`: style commands (command, first column, last column,
+    value) of row i."""
+    out = []
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        style = table_style(header_font)
+        for i in range(len(part)):
+            for command, first, last, value in marks[start + i] if marks else ():
+                style.add(command, (first, i + 1), (last, i + 1), value)
+        table = Table([header, *part], colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(style)
+        out.append(table)
+    return out
+
+
 def fit(text: str, width: float, size: float, font: str = "Helvetica") -> str:
     """The text, cut with an ellipsis to fit `width` points."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -73,6 +100,11 @@ def fit(text: str, width: float, size: float, font: str = "Helvetica") -> str:
 def cell(text: str, fits: int) -> str | Paragraph:
     """Plain text when it fits the column (fast); a wrapping paragraph when it does not."""
     return text if len(text) <= fits else Paragraph(esc(text), CELL)
+
+
+def hexcode(colour: colors.Color) -> str:
+    """ "#c62828": a colour as paragraph markup names it."""
+    return "#" + colour.hexval()[2:]
 
 
 def esc(text: str) -> str:

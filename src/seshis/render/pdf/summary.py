@@ -1,5 +1,6 @@
-"""The PDF's first page: the header with the logo, the site health against its targets, the
-totals (each with the previous window's figure and the change, red when worse), the charts."""
+"""The PDF's first page: the header with the logo, what needs attention, the site health against
+its targets and the totals (each with the previous window's figure and the change, red when
+worse), or one driver's figures against the site's; then the charts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from reportlab.lib import colors
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Image, Paragraph, Spacer, Table, TableStyle
 
 from ... import definitions as d
 from ...analysis import Report, Trend
@@ -18,13 +19,15 @@ from ...analysis.summary import Counts
 from ..common.wording import (
     HEALTH_NAMES,
     band_ranges,
+    duration,
     pct,
     span,
     threshold,
     trend_change,
     trend_value,
 )
-from .styles import BODY, GREEN, H1, H2, ORANGE, RED, SMALL, TITLE, WIDTH, esc, table_style
+from .outline import Heading
+from .styles import BODY, GREEN, H1, H2, ORANGE, RED, SMALL, TITLE, WIDTH, esc, hexcode, table_style
 
 
 def header(report: Report, logo: Path | None) -> list:
@@ -34,6 +37,10 @@ def header(report: Report, logo: Path | None) -> list:
     lines = [
         Paragraph("EV Charging Session Report", TITLE),
         Paragraph(f"<b>{esc(r.site)}</b>" + (f", {esc(r.location)}" if r.location else ""), H2),
+    ]
+    if r.options.user is not None:
+        lines.append(Paragraph(f"Driver report: <b>{esc(driver_name(r))}</b>", H2))
+    lines += [
         Paragraph(f"{r.window.title}: {span(r.window, ' to ')} ({r.window.timezone})", BODY),
         Paragraph(f"Generated {generated:%Y-%m-%d %H:%M %Z} by seshis", SMALL),
     ]
@@ -76,7 +83,58 @@ def _logo(path: Path | None) -> Image | None:
     return Image(str(path), width=width * scale, height=height * scale)
 
 
+def driver_name(r: Report) -> str:
+    """The driver of a one-driver report as the data spells the email."""
+    driver = next((u for u in r.users if u.user is not None), None)
+    return driver.user or "" if driver else str(r.options.user)
+
+
+def attention(r: Report) -> list:
+    """What needs attention, most pressing first: what, how much, where to look; red for
+    stations and the sync, amber for the rest."""
+    story: list = [Heading("Needs attention", H1)]
+    if not r.attention:
+        ok = "Nothing stands out: no station, driver or day fails more than the rest."
+        return [*story, Paragraph(f"<font color='{hexcode(GREEN)}'>{ok}</font>", BODY)]
+    rows, style = (
+        [],
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (1, 0), (1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        ),
+    )
+    for i, item in enumerate(r.attention):
+        colour = RED if item.kind in ("station", "sync") else ORANGE
+        rows.append(
+            [
+                "",
+                Paragraph(
+                    f"<font color='{hexcode(colour)}'><b>{esc(item.text)}</b></font><br/>"
+                    f"Where to look: {esc(item.where)}",
+                    BODY,
+                ),
+            ]
+        )
+        style.add("BACKGROUND", (0, i), (0, i), colour)
+    table = Table(rows, colWidths=[4, WIDTH - 4], hAlign="LEFT")
+    table.setStyle(style)
+    return [*story, table]
+
+
 def summary_page(report: Report, charts: dict[str, bytes]) -> list:
+    """The site's summary, or one driver's, then the charts."""
+    if report.options.user is None:
+        return [*site_summary(report), Spacer(1, 8), *_charts(charts)]
+    rest = dict(charts)
+    mix = rest.pop(DRIVER_MIX, None)
+    return [*driver_summary(report, mix), Spacer(1, 4), *_charts(rest, heading=False)]
+
+
+def site_summary(report: Report) -> list:
     r = report
     t = r.totals
     trend = {tr.metric: tr for tr in r.trends}
@@ -88,6 +146,9 @@ def summary_page(report: Report, charts: dict[str, bytes]) -> list:
         target = f"{h.comparison} {h.threshold_pct:g}%"
         was = _was(trend.get(h.metric)) if trend else []
         _mark_change(style, 5, row, trend.get(h.metric))
+        if h.metric == "unclaimed" and not r.drivers:
+            health.append([name, "n/a", target, "no driver data", *was])
+            continue
         if h.ok is None:
             health.append([name, "n/a", target, "no sessions", *was])
             continue
@@ -105,6 +166,7 @@ def summary_page(report: Report, charts: dict[str, bytes]) -> list:
     thr = threshold(r.threshold_kwh)
     bands = band_ranges()
     blank = ["", ""] if trend else []
+    avg = t.average_duration_s
     totals = [
         ["Totals", "Sessions", "Share", *extra],
         ["All sessions", str(t.sessions), "", *(_was(trend.get("sessions")) if trend else [])],
@@ -116,12 +178,13 @@ def summary_page(report: Report, charts: dict[str, bytes]) -> list:
         [f"  LOW ({bands[d.LOW]})", str(t.low), pct(n.pct(t.low)), *blank],
         [
             "Unclaimed (no QR scan)",
-            str(r.unclaimed.sessions),
-            pct(t.pct(r.unclaimed.sessions)),
+            str(r.unclaimed.sessions) if r.drivers else "n/a",
+            pct(t.pct(r.unclaimed.sessions)) if r.drivers else "",
             *blank,
         ],
-        ["Users", str(r.distinct_users), "", *blank],
+        ["Users", str(r.distinct_users) if r.drivers else "no driver data", "", *blank],
         ["Energy delivered", f"{t.kwh:,.0f} kWh", "", *(_was(trend.get("kwh")) if trend else [])],
+        ["Average duration", duration(avg) if avg else "n/a", "", *blank],
     ]
     if r.quality.invalid or r.quality.duplicates:
         totals.append(["Invalid rows (not analysed)", str(r.quality.invalid), "", *blank])
@@ -132,11 +195,7 @@ def summary_page(report: Report, charts: dict[str, bytes]) -> list:
     for row, colour in ((5, GREEN), (6, ORANGE), (7, RED)):
         tstyle.add("TEXTCOLOR", (0, row), (2, row), colour)
     right.setStyle(tstyle)
-    side = Table([[left, right]], colWidths=[WIDTH / 2, WIDTH / 2])
-    side.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-    )
-    story: list = [Paragraph("Summary", H1), side]
+    story: list = [Heading("Summary", H1), _side_by_side(left, right)]
     if trend and r.previous is not None:
         story.append(
             Paragraph(
@@ -145,7 +204,88 @@ def summary_page(report: Report, charts: dict[str, bytes]) -> list:
                 SMALL,
             )
         )
-    return [*story, Spacer(1, 8), *_charts(charts)]
+    return story
+
+
+DRIVER_MIX = "driver_mix"  # the chart of the driver against the site, beside their figures
+
+
+def driver_summary(report: Report, mix: bytes | None = None) -> list:
+    """One driver's figures beside the whole site's (a driver report), and the chart of the
+    same beside them."""
+    r = report
+    driver = next((u for u in r.users if u.user is not None), None)
+    if driver is None:
+        return [Heading("Driver summary", H1), Paragraph("No sessions in this date range.", BODY)]
+    c, t = driver.counts, r.totals
+    thr = threshold(r.threshold_kwh)
+    bands = band_ranges()
+    mine, site = Counts(sessions=c.normal), Counts(sessions=t.normal)
+    rows = [
+        ["", "Driver", "Share", "Whole site", "Share"],
+        ["Sessions", str(c.sessions), "", str(t.sessions), ""],
+    ]
+    for name, part in (
+        ("Empty (0 kWh)", "empty"),
+        (f"Micro (< {thr} kWh)", "micro"),
+        (f"Normal (>= {thr} kWh)", "normal"),
+    ):
+        a, b = getattr(c, part), getattr(t, part)
+        rows.append([name, str(a), pct(c.pct(a)), str(b), pct(t.pct(b))])
+    for band, part in ((d.HIGH, "high"), (d.MED, "med"), (d.LOW, "low")):
+        a, b = getattr(c, part), getattr(t, part)
+        rows.append(
+            [f"  {band} ({bands[band]})", str(a), pct(mine.pct(a)), str(b), pct(site.pct(b))]
+        )
+    mine_avg, site_avg = c.average_duration_s, t.average_duration_s
+    zone = ZoneInfo(r.window.timezone)
+    rows += [
+        ["Energy delivered", f"{c.kwh:,.1f} kWh", "", f"{t.kwh:,.0f} kWh", ""],
+        [
+            "Average duration",
+            duration(mine_avg) if mine_avg else "n/a",
+            "",
+            duration(site_avg) if site_avg else "n/a",
+            "",
+        ],
+        [
+            "Last session",
+            f"{driver.last.astimezone(zone):%Y-%m-%d %H:%M}" if driver.last else "",
+            "",
+            "",
+            "",
+        ],
+    ]
+    table = Table(rows, colWidths=[w * inch for w in (1.7, 1.2, 0.7, 1.0, 0.7)], hAlign="LEFT")
+    style = table_style()
+    for row, colour in ((5, GREEN), (6, ORANGE), (7, RED)):
+        style.add("TEXTCOLOR", (0, row), (-1, row), colour)
+    table.setStyle(style)
+    left: list = [table]
+    why = next((a for a in r.attention if a.kind == "driver" and a.subject == driver.user), None)
+    if why is not None:
+        left.append(
+            Paragraph(
+                f"<font color='{hexcode(ORANGE)}'><b>Needs attention: {esc(why.text)}</b>"
+                f"</font><br/>{esc(why.where)}",
+                BODY,
+            )
+        )
+    if mix is None:
+        return [Heading("Driver summary", H1), *left]
+    width = WIDTH - 5.6 * inch
+    return [
+        Heading("Driver summary", H1),
+        _side_by_side(left, _image(mix, width), (5.6 * inch, width)),
+    ]
+
+
+def _side_by_side(left, right, widths: tuple[float, float] = (WIDTH / 2, WIDTH / 2)) -> Table:
+    side = Table([[left, right]], colWidths=list(widths), hAlign="LEFT")
+    side.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+    )
+    return side
 
 
 def _was(tr: Trend | None) -> list[str]:
@@ -160,18 +300,35 @@ def _mark_change(style: TableStyle, column: int, row: int, tr: Trend | None) -> 
         style.add("TEXTCOLOR", (column, row), (column, row), RED if tr.worse else GREEN)
 
 
-def _charts(charts: dict[str, bytes]) -> list:
-    """The charts two to a row, each keeping its proportions."""
-    images = []
-    for png in charts.values():
-        reader = ImageReader(io.BytesIO(png))
-        w, h = reader.getSize()
-        width = WIDTH / 2 - 28
-        images.append(Image(io.BytesIO(png), width=width, height=width * h / w))
-    out = []
+CHART_WIDTH = 3.95 * inch  # three rows of two charts fill one page
+
+
+def _charts(charts: dict[str, bytes], heading: bool = True) -> list:
+    """The charts two to a row, each keeping its proportions, under their heading: the six of
+    --all on one page."""
+    images = [_image(png, CHART_WIDTH) for png in charts.values()]
+    if not images:
+        return []
+    out: list = []
     for i in range(0, len(images), 2):
         row = images[i : i + 2]
-        table = Table([row], colWidths=[WIDTH / 2] * len(row))
-        table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        table = Table([row], colWidths=[WIDTH / 2] * len(row), hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
         out += [table, Spacer(1, 6)]
-    return out
+    if not heading:
+        return [CondPageBreak(images[0].drawHeight + 8), *out]
+    return [CondPageBreak(images[0].drawHeight + 40), Heading("Charts", H1), *out]
+
+
+def _image(png: bytes, width: float) -> Image:
+    """A PNG at `width`, its proportions kept."""
+    w, h = ImageReader(io.BytesIO(png)).getSize()
+    return Image(io.BytesIO(png), width=width, height=width * h / w)
