@@ -1044,3 +1044,24 @@ def test_profiles_lists_every_built_in_profile() -> None:
     assert result.code == 0, result.err
     for name in names:
         assert name in result.out, name
+
+
+# --- without an analysis flag: the rows as the export wrote them ------------------------------
+
+
+@pytest.mark.parametrize("name", ["exported-sessions.csv", "ocpp-core-transactions.csv"])
+def test_no_analysis_flag_prints_the_export_rows_as_written(name: str) -> None:
+    """Every valid row, with the export's own headers and text (a blank field is null)."""
+    path = NETWORKS / name
+    encoding = "iso-8859-1" if "ocpp" in name else "utf-8"
+    delimiter = ";" if "ocpp" in name else ","
+    with path.open(encoding=encoding, newline="") as fh:
+        written = [
+            {k: (v if v != "" else None) for k, v in row.items()}
+            for row in csv.DictReader(fh, delimiter=delimiter)
+        ]
+    result = run_cli("--source", str(path), "--no-input")
+    assert result.code == 0, result.err
+    printed = json.loads(result.out)
+    assert printed and all(row in written for row in printed)
+    assert set(printed[0]) == set(written[0])  # the export's headers, nothing of seshis's

@@ -138,7 +138,7 @@ def _closing(r: Report, w: Lines) -> None:
     _totals_line(r, w)
     n = len(r.attention)
     w(
-        (f"    🚨 {plural(n, 'finding')} above need attention", "red")
+        (f"    🚨 {plural(n, 'item')} above {'needs' if n == 1 else 'need'} attention", "red")
         if n
         else "    ✅ Nothing needs attention"
     )

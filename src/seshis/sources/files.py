@@ -331,7 +331,12 @@ def _read_csv(
         f"max_line_size={CSV_LINE_LIMIT}, store_rejects=true, "
         f"rejects_table='rejects_{n}', rejects_scan='rejects_scan_{n}')"
     )
-    tables = [store.add(_select(store, select, reader), str(path), materialize=True)]
+    if isinstance(fields, profiles.Profile):  # the row as read, without the profile's helpers
+        row = "to_json(struct_pack(" + ", ".join(f"{q(c)} := {q(c)}" for c in columns) + "))"
+        sql = _select(store, select, profiles.source(fields, reader), row)
+    else:
+        sql = _select(store, select, reader)
+    tables = [store.add(sql, str(path), materialize=True)]
     rejected = store.count(f"(SELECT DISTINCT file_id, line FROM rejects_{n})")
     if rejected:
         nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")

@@ -304,18 +304,29 @@ def _local(profile: Profile, what: str, naive: str) -> str:
         shift = f"CASE upper(trim({q(label)})) {cases} END"
         return f"({naive})::TIMESTAMPTZ + ({shift})"
     if "timezone" in c:
-        # a zone DuckDB does not know makes the time NULL (an invalid row naming the value),
-        # never a failed file; "N/A (UTC by default)" (Open e-Mobility) or none is the default
-        z = f"trim({q(c['timezone'])})"
-        default = lit(profile.timezone or "UTC")
-        return (
-            f"CASE WHEN coalesce({z}, '') = '' OR starts_with(upper({z}), 'N/A') "
-            f"THEN timezone({default}, {naive}) "
-            f"WHEN {z} IN (SELECT name FROM pg_timezone_names()) THEN timezone({z}, {naive}) END"
-        )
+        return f"timezone({ZONE}, {naive})"  # see source()
     if profile.timezone:
         return f"timezone({lit(profile.timezone)}, {naive})"
     return f"({naive})::TIMESTAMPTZ"
+
+
+ZONE = "_seshis_zone"  # the row's zone, checked once per row (see source)
+
+
+def source(profile: Profile, reader: str) -> str:
+    """The rows a profile's select list reads: the file's, with the zone of a profile whose rows
+    carry one, checked once per row. A zone DuckDB does not know is NULL, so the row's times are
+    (an invalid row quoting the value), never a failed file; "N/A (UTC by default)" (Open
+    e-Mobility) or a blank one is the profile's zone, else UTC."""
+    if "timezone" not in profile.columns:
+        return reader
+    z = f"trim({q(profile.columns['timezone'])})"
+    default = lit(profile.timezone or "UTC")
+    zone = (
+        f"CASE WHEN coalesce({z}, '') = '' OR starts_with(upper({z}), 'N/A') THEN {default} "
+        f"WHEN {z} IN (SELECT name FROM pg_timezone_names()) THEN {z} END"
+    )
+    return f"(SELECT *, {zone} AS {ZONE} FROM {reader})"
 
 
 def _number(profile: Profile, raw: str) -> str:
