@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from seshis.analysis import Options, Report, build_report
+from seshis.dataset import Dataset
 from seshis.dates import DateRange
-from seshis.store import Dataset, Store, lit
+from seshis.store import Store, lit
 
 T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
 

@@ -29,7 +29,7 @@ def layer(module: str) -> str:
     top = module.split(".")[0]
     if top in BASE or top in ("__init__", ""):
         return "base"
-    if top in ("store", "syncs"):
+    if top in ("store", "syncs", "dataset"):
         return "store"
     if top in ("sources", "analysis", "render"):
         return top

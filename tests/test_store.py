@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from seshis import syncs
+from seshis.dataset import Dataset
 from seshis.dates import DateRange, window
 from seshis.errors import SourceError
-from seshis.store import Dataset, Store, lit, window_sql
+from seshis.store import Store, lit, window_sql
 
 T = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load_demo": "sources",
     "load_files": "sources",
-    "Dataset": "store",
+    "Dataset": "dataset",
     "DateRange": "dates",
     "build_report": "analysis",
     "Options": "analysis",

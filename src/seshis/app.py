@@ -10,6 +10,7 @@ from typing import IO
 from rich.console import Console
 
 from .analysis import build_report
+from .dataset import Dataset
 from .dates import DateRange
 from .outputs import OUTPUTS, Run
 from .render import terminal
@@ -18,7 +19,6 @@ from .render.common.progress import FetchProgress
 from .settings import Settings
 from .sources import live, load_demo, load_files
 from .status import ExitStatus
-from .store import Dataset
 
 
 def run(

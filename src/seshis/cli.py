@@ -284,9 +284,8 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     try:
         if env.signals:
             from .interrupts import handled
-            from .store import interrupt_all
 
-            with handled(interrupt_all):
+            with handled(_interrupt_queries):
                 return int(_main(args, env))
         return int(_main(args, env))
     except UsageError as exc:
@@ -333,7 +332,19 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
         return ExitStatus.ERROR
 
 
+def _interrupt_queries() -> None:
+    """Stop the running DuckDB queries (on a signal); none run before the store is imported."""
+    store = sys.modules.get("seshis.store")
+    if store is not None:
+        store.interrupt_all()
+
+
 def _main(args: list[str], env: Environment) -> ExitStatus:
+    ns = build_parser().parse_args(args)  # --help and usage errors before the heavy imports
+    if ns.profiles:
+        return _list_profiles(env)
+    check_rules(ns)
+
     from rich.console import Console
 
     from .app import run
@@ -345,10 +356,6 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
         def on_broken_pipe(self) -> None:
             raise BrokenPipeError
 
-    ns = build_parser().parse_args(args)
-    if ns.profiles:
-        return _list_profiles(env)
-    check_rules(ns)
     if env.stdin is None:  # closed (some schedulers start jobs so)
         mode = "off"
     else:

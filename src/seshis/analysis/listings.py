@@ -15,7 +15,7 @@ from .options import Options
 from .summary import classified_sql
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a million of them with --printsessions
 class SessionLine:
     number: int
     start: str  # local time, "YYYY-MM-DD HH:MM:SS"
@@ -116,7 +116,7 @@ def listings(
     worst = options.worst_first and cap is not None
     shown = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if worst else "n"
     tz = lit(window.timezone)
-    rows = store.rows(
+    batches = store.batches(
         f"""
         SELECT CASE WHEN unclaimed THEN NULL ELSE user_id END AS who, n, total,
             strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S'),
@@ -134,16 +134,14 @@ def listings(
         ORDER BY who IS NULL, lower(who), who, {shown}
         """
     )
-    grouped: dict[str | None, list[tuple]] = {}
-    for row in rows:
-        grouped.setdefault(row[0], []).append(row)
+    # lines made a batch at a time, so the rows and the lines are never all held twice
+    grouped: dict[str | None, tuple[int, list[SessionLine]]] = {}
+    for _columns, rows in batches:
+        for r in rows:
+            grouped.setdefault(r[0], (int(r[2]), []))[1].append(SessionLine(int(r[1]), *r[3:]))
     return tuple(
-        Listing(
-            user=who,
-            lines=tuple(SessionLine(int(r[1]), *r[3:]) for r in group),
-            total=int(group[0][2]),
-        )
-        for who, group in grouped.items()
+        Listing(user=who, lines=tuple(lines), total=total)
+        for who, (total, lines) in grouped.items()
     )
 
 
@@ -153,7 +151,7 @@ def category_lines(
     """Every session of a category (EMPTY, MICRO) in the window, oldest first, with its driver
     (None: unclaimed): what --empty --printsessions lists."""
     tz = lit(window.timezone)
-    rows = store.rows(
+    batches = store.batches(
         f"""
         SELECT row_number() OVER (ORDER BY start, session_id),
             strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S'),
@@ -165,7 +163,7 @@ def category_lines(
         ORDER BY start, session_id
         """
     )
-    return tuple(SessionLine(int(r[0]), *r[1:]) for r in rows)
+    return tuple(SessionLine(int(r[0]), *r[1:]) for _columns, rows in batches for r in rows)
 
 
 def session_rows(store: Store, window: DateRange, options: Options) -> SessionRows:

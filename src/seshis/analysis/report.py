@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from ..dataset import Dataset
 from ..dates import DateRange
-from ..store import Dataset
 from ..syncs import SyncStatus
 from . import check, listings, stations, summary
 from .attention import Attention, drivers_to_help, needs_attention

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import dates
+from ..dataset import Dataset
 from ..errors import DataError, SourceError, UsageError
-from ..store import Dataset, Store
+from ..store import Store
 from .mapping import ID_KEYS, LIST_KEYS
 
 HEAD = 1 << 16  # bytes read to recognise a file (and, for JSON, its first values)

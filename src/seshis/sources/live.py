@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import dates, syncs
+from ..dataset import Dataset
 from ..errors import AuthError, UsageError
-from ..store import Dataset, Store
+from ..store import Store
 from . import acndata, ocpi, powerflex
 from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
 from .remote import SyncReport, sync

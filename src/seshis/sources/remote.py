@@ -18,6 +18,7 @@ silently while the server's data changes underneath.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -125,17 +126,13 @@ class WindowSync:
     path: str = "$[*]"
     sync_id: int = 0
     pages_before: int = 0
+    select: str = ""  # the normalized columns of a row `s` (typed) and `j` (its text)
+    schema: str = ""  # from_json's schema of the mapped top-level fields
 
     def __call__(self) -> None:
         self.sync_id = syncs.begin(self.store, self.api.key, self.lo, self.hi, self.now)
         self.pages_before = self.report.pages
-        self.select = mapping.select_list(
-            self.api.mapping,
-            ref=lambda n: f"(j->>{lit('$.' + n)})",
-            type_of=lambda n: "TEXT",
-            origin="'api'",
-            overrides={**self.api.overrides(), "raw": "j::VARCHAR"},
-        )
+        self.prepare()
         pool = ThreadPoolExecutor(max_workers=max(self.concurrency, 1))
         try:
             self.total = self.page_through(pool, self.lo, self.hi)
@@ -167,6 +164,20 @@ class WindowSync:
         syncs.finish(self.store, self.sync_id, self.now, unique, self.total, missing)
 
     # --- paging ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """The SQL that loads pages: one typed parse per row (from_json with the mapped
+        top-level fields as text, nested ones read from their field's text), and the row's
+        own text kept as it came."""
+        tops = sorted({mapping.top(n) for f in self.api.mapping.values() for n in f.names})
+        self.schema = json.dumps({n: "VARCHAR" for n in tops})
+        self.select = mapping.select_list(
+            self.api.mapping,
+            ref=lambda n: mapping.nested(n, f"s[{lit(mapping.top(n))}]"),
+            type_of=lambda n: "TEXT",
+            origin="'api'",
+            overrides={**self.api.overrides(), "raw": "j::VARCHAR"},
+        )
 
     def fetch(self, lo: datetime, hi: datetime, number: int) -> tuple[str, Page]:
         url = self.api.page_url(lo, hi, self.size, number)
@@ -265,7 +276,11 @@ class WindowSync:
         costs far less than one per page)."""
         if self.bodies:
             rows = f"unnest(json_extract(b::JSON, {lit(self.path)}))"
-            sql = f"SELECT {self.select} FROM (SELECT {rows} AS j FROM (SELECT unnest($b) AS b))"
+            typed = f"from_json(j, {lit(self.schema)})"
+            sql = (
+                f"SELECT {self.select} FROM (SELECT {typed} AS s, j FROM "
+                f"(SELECT {rows} AS j FROM (SELECT unnest($b) AS b)))"
+            )
             self.store.ingest(self.api.key, sql, self.sync_id, {"b": list(self.bodies)})
             self.bodies.clear()
 
