@@ -301,3 +301,12 @@ def test_check_lists_a_silent_station():
     lines = buffer.getvalue().splitlines()
     assert lines[-1] == "BREACH ST-DEAD: delivered no energy in 3 sessions"
     assert sum(line.startswith(("OK ", "BREACH ")) for line in lines) == 5
+
+
+def test_json_lists_one_item_per_line_and_read_back_whole(report):
+    doc = jsonout.to_dict(report)
+    text = jsonout.dumps(doc)
+    assert json.loads(text) == json.loads(json.dumps(doc))  # nothing lost or changed
+    lines = text.splitlines()
+    users = lines.index('  "users": [')
+    assert json.loads(lines[users + 1].rstrip(",")) == doc["users"][0]  # one driver per line

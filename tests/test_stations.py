@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import random
+import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,6 +90,25 @@ def test_the_demo_flags_its_failing_station_and_no_other():
 
 
 # --- idle time and utilization --------------------------------------------------------------
+
+
+def test_the_median_current_is_exact_from_the_counts_of_each_current():
+    """The median of the normal sessions' currents (rounded to 0.1 A, as the bands use them),
+    for odd and even counts, repeated values and a station of one session, against Python's."""
+    rng = random.Random(7)
+    rows, expected = [], {}
+    for station, count in (("ODD", 7), ("EVEN", 10), ("ONE", 1), ("TIES", 6)):
+        tenths = [rng.randint(80, 320) for _ in range(count)]
+        if station == "TIES":
+            tenths = [100, 100, 100, 250, 250, 300]
+        expected[station] = statistics.median(t / 10 for t in tenths)
+        for i, t in enumerate(tenths):  # one hour at t/10 A and 208 V: t * 0.0208 kWh
+            start = T0 + timedelta(hours=2 * i)
+            rows.append((f"{station}-{i}", "u@x.com", start, 3600, t * 0.0208, station))
+        rows.append((f"{station}-e", "u@x.com", T0 + timedelta(hours=30), 600, 0.0, station))
+    report = report_of(rows, window("custom", "UTC", T0, T0.date(), T0.date() + timedelta(days=2)))
+    got = {s.station_id: s.median_current for s in report.stations}
+    assert got == pytest.approx(expected, abs=1e-9)
 
 
 def test_idle_and_utilization_against_hand_computed_sessions():

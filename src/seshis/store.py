@@ -357,23 +357,20 @@ class Store:
         self.sources.pop()
 
     def finalize(self) -> None:
-        """Merge every source into `sessions`, keeping one row per session_id: as many distinct
-        64-bit hashes as ids means every id is unique (one distinct count, the usual case);
-        otherwise the repeated hashes are grouped and confirmed on the ids themselves. The
-        first valid row of the earliest source wins."""
+        """Merge every source into `sessions`, keeping one row per session_id: duplicates are
+        found on a 64-bit hash first (cheap integer grouping), then confirmed on the ids
+        themselves; the first valid row of the earliest source wins. (A distinct count of the
+        hashes, tried instead, cost as much.)"""
         union = " UNION ALL ".join(f"SELECT * FROM src_{i}" for i in range(len(self.sources)))
         none = ", ".join(f"NULL::{t} AS {q(n)}" for n, t in SCHEMA)
         none = f"SELECT {none}, NULL::VARCHAR AS problem, 0 AS _src WHERE false"
         self.run(f"CREATE VIEW all_rows AS {union or none}")
-        ids, hashes = self.row(  # as many distinct hashes as ids: every id unique, at once
-            "SELECT count(*), count(DISTINCT hash(session_id)) FROM all_rows WHERE session_id <> ''"
+        self.run(
+            "CREATE TABLE dup_hashes AS SELECT hash(session_id) AS h FROM all_rows "
+            "WHERE session_id <> '' GROUP BY h HAVING count(*) > 1"
         )
         merged = 0
-        if hashes < ids:
-            self.run(
-                "CREATE TABLE dup_hashes AS SELECT hash(session_id) AS h FROM all_rows "
-                "WHERE session_id <> '' GROUP BY h HAVING count(*) > 1"
-            )
+        if self.count("dup_hashes"):
             self.run(
                 "CREATE TABLE dup_ids AS SELECT session_id, count(*) AS n FROM all_rows "
                 "WHERE session_id <> '' AND hash(session_id) IN (SELECT h FROM dup_hashes) "

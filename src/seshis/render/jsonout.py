@@ -11,7 +11,27 @@ from ..syncs import SyncStatus
 
 
 def render(report: Report, out: IO[str]) -> None:
-    out.write(json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n")
+    out.write(dumps(to_dict(report)) + "\n")
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """Indented like `indent=2`, except that the items of a list are one per line, each
+    compact: the lists (drivers, days, stations) grow with the data and are written by json's
+    C encoder (`indent` uses its pure-Python one: 0.2 s for the 5,000 drivers of a million
+    sessions), and a line per driver or day reads well."""
+
+    def one(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def value_text(value: Any) -> str:
+        if isinstance(value, list) and value:
+            return "[\n    " + ",\n    ".join(one(item) for item in value) + "\n  ]"
+        if isinstance(value, dict) and value:  # small: nested as indent=2 would
+            return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        return one(value)
+
+    lines = (f"  {one(key)}: {value_text(value)}" for key, value in doc.items())
+    return "{\n" + ",\n".join(lines) + "\n}"
 
 
 def _split(c: Counts) -> dict[str, int]:
