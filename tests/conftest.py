@@ -73,3 +73,22 @@ def shared_file(name: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# --- one loopback API server per test module (stopping one costs half a second) ---------------
+
+
+@pytest.fixture(scope="module")
+def _running():
+    from fakeapi import start_server
+
+    srv = start_server()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def server(_running):
+    """The module's loopback server, its handlers cleared after each test."""
+    yield _running
+    _running.clear()

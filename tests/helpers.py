@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -59,3 +60,16 @@ def report_of(
 ) -> Report:
     """The report of hand-made sessions over a window."""
     return build_report(dataset(rows, site, location), window, options or Options(), window.end)
+
+
+def brute_tail(k: int, n: int, successes: int, population: int) -> float:
+    """P(X >= k) for X hypergeometric, from exact binomial coefficients (independent of the
+    code's neighbour-ratio sum)."""
+    total = math.comb(population, n)
+    return (
+        sum(
+            math.comb(successes, i) * math.comb(population - successes, n - i)
+            for i in range(k, min(n, successes) + 1)
+        )
+        / total
+    )

@@ -17,22 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import DATA, ROOT, run_cli
-from fakeapi import T0, TOKEN, FakeApi, powerflex_rows, start_server
+from fakeapi import T0, TOKEN, FakeApi, powerflex_rows
 
 WRAPPER = DATA / "curl_device_manager.sh"
-
-
-@pytest.fixture(scope="module")
-def _running():
-    srv = start_server()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_running):
-    yield _running
-    _running.clear()
 
 
 @pytest.fixture

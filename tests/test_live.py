@@ -17,20 +17,6 @@ from fakeapi import T0, TOKEN, FakeApi, powerflex_rows, start_server
 WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
 
 
-@pytest.fixture(scope="module")
-def _running():
-    """One loopback server for the module (stopping one costs half a second)."""
-    srv = start_server()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_running):
-    yield _running
-    _running.clear()
-
-
 @pytest.fixture
 def fake(server):
     api = FakeApi(rows=powerflex_rows(1234))

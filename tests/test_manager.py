@@ -7,7 +7,6 @@ plurals, and the README's examples working as written."""
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import subprocess
@@ -16,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import DATA, ROOT, run_cli
-from helpers import report_of
+from helpers import brute_tail, report_of
 from rich.console import Console
 
 from seshis.analysis import Options, Sections
@@ -26,19 +25,6 @@ from seshis.render import jsonout, terminal
 H = 3600
 T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
 SPAN = window("custom", "America/Los_Angeles", T0, T0.date(), T0.date() + timedelta(days=9))
-
-
-def brute_tail(k: int, n: int, successes: int, population: int) -> float:
-    """P(X >= k) for X hypergeometric, from exact binomial coefficients (independent of the
-    code's neighbour-ratio sum)."""
-    total = math.comb(population, n)
-    return (
-        sum(
-            math.comb(successes, i) * math.comb(population - successes, n - i)
-            for i in range(k, min(n, successes) + 1)
-        )
-        / total
-    )
 
 
 def holm(ps: list[float]) -> list[float]:

@@ -9,23 +9,10 @@ import base64
 
 import pytest
 from conftest import run_cli
-from fakeapi import TOKEN, FakeApi, powerflex_rows, start_server
+from fakeapi import TOKEN, FakeApi, powerflex_rows
 
 WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
 N = 700
-
-
-@pytest.fixture(scope="module")
-def _running():
-    srv = start_server()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_running):
-    yield _running
-    _running.clear()
 
 
 @pytest.fixture

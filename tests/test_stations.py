@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import random
 import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import run_cli
-from helpers import T0, report_of
+from helpers import T0, brute_tail, report_of
 
 from seshis.analysis import Options
 from seshis.analysis.stations import StationStats, fisher_greater, judge
@@ -22,18 +21,6 @@ WINDOW = window("custom", "UTC", T0, T0.date(), T0.date() + timedelta(days=1))
 
 
 # --- the test behind SUSPECT --------------------------------------------------------------------
-
-
-def brute_tail(k: int, n: int, successes: int, population: int) -> float:
-    """P(X >= k), X hypergeometric, by summing exact binomial coefficients."""
-    total = math.comb(population, n)
-    return (
-        sum(
-            math.comb(successes, i) * math.comb(population - successes, n - i)
-            for i in range(k, min(n, successes) + 1)
-        )
-        / total
-    )
 
 
 @pytest.mark.parametrize(

@@ -17,24 +17,11 @@ from datetime import timedelta
 import duckdb
 import pytest
 from conftest import ROOT, run_cli
-from fakeapi import T0, TOKEN, FakeApi, powerflex_rows, start_server
+from fakeapi import T0, TOKEN, FakeApi, powerflex_rows
 
 WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
 N = 1200  # sessions in the window
 APIS = ("powerflex", "acndata")
-
-
-@pytest.fixture(scope="module")
-def _running():
-    srv = start_server()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_running):
-    yield _running
-    _running.clear()
 
 
 @pytest.fixture(autouse=True)

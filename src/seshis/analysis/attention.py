@@ -50,14 +50,10 @@ def drivers_to_help(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, 
         MIN_DRIVER_SESSIONS,
         population=(t.problems, t.sessions),
     )
-    found = []
-    for u, p in zip(claimed, adjusted, strict=True):
-        c = u.counts
-        rest_n, rest_k = t.sessions - c.sessions, t.problems - c.problems
-        if p is None or p >= alpha or not rest_n or c.pct(c.problems) <= 100 * rest_k / rest_n:
-            continue
-        why = f"{_failed(c)}; rest of the site {_share(rest_k, rest_n)}"
-        found.append((p, -c.pct(c.problems), u.user, why))
+    found = [
+        (p, -u.counts.pct(u.counts.problems), u.user, f"{why}; rest of the site {rest}")
+        for u, p, why, rest in _above_rest(claimed, [u.counts for u in claimed], adjusted, t, alpha)
+    ]
     return tuple((user, why) for _, _, user, why in sorted(found))
 
 
@@ -66,16 +62,22 @@ def spike_days(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, str],
     window: (date, why)."""
     days = counted.daily
     adjusted = holm_fisher([(d.counts.problems, d.counts.sessions) for d in days], MIN_DAY_SESSIONS)
-    t = counted.totals
-    out = []
-    for day, p in zip(days, adjusted, strict=True):
-        c = day.counts
-        rest_n, rest_k = t.sessions - c.sessions, t.problems - c.problems
+    return tuple(
+        (day.day.isoformat(), f"{why}; rest of the window {rest}")
+        for day, _p, why, rest in _above_rest(
+            days, [d.counts for d in days], adjusted, counted.totals, alpha
+        )
+    )
+
+
+def _above_rest(items, counts, adjusted, totals, alpha):
+    """(item, p, what failed, the rest's share) of the items whose share of empty and micro
+    sessions is significantly above the rest of the sessions."""
+    for item, c, p in zip(items, counts, adjusted, strict=True):
+        rest_n, rest_k = totals.sessions - c.sessions, totals.problems - c.problems
         if p is None or p >= alpha or not rest_n or c.pct(c.problems) <= 100 * rest_k / rest_n:
             continue
-        why = f"{_failed(c)}; rest of the window {_share(rest_k, rest_n)}"
-        out.append((day.day.isoformat(), why))
-    return tuple(out)
+        yield item, p, _failed(c), _share(rest_k, rest_n)
 
 
 def needs_attention(
