@@ -78,3 +78,19 @@ def test_the_readme_profiles_parse_and_read_a_file(tmp_path):
     # 12,500 Wh; 08:00 in Chicago (CST, UTC-6) is 14:00 UTC
     kwh, start = data.store.row("SELECT kwh, strftime(start, '%H:%M') FROM sessions")
     assert (kwh, start) == (12.5, "14:00")
+
+
+def test_the_readme_examples_run_as_written(tmp_path, monkeypatch):
+    """The intro's `seshis ...` lines, in a folder where `tests/data` is the project's."""
+    import shlex
+
+    from conftest import run_cli
+
+    block = re.findall(r"```bash\n(.*?)```", README, re.S)[1]
+    lines = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
+    assert len(lines) >= 5 and all(words[0] == "seshis" for words in lines)
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    monkeypatch.chdir(tmp_path)
+    for words in lines:
+        result = run_cli(*shlex.split(" ".join(words[1:])), "--no-input")
+        assert result.code == 0, f"{' '.join(words)}: {result.err}"
