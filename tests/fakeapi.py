@@ -190,6 +190,9 @@ class FakeApi:
     basic_users: set[str] = field(default_factory=set)  # also let in these HTTP Basic users
     ocpi_limit: int = 50  # OCPI: the largest page the server sends (X-Limit)
     ocpi_status: int | None = None  # OCPI: an error status_code in an HTTP 200 body
+    ocpi_link_extra: dict = field(default_factory=dict)  # OCPI: more query in the Link
+    ocpi_link_host: str | None = None  # OCPI: the Link names another host
+    links: int = 0  # OCPI: Link headers sent
     served: int = 0
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -395,8 +398,13 @@ class FakeApi:
         if not self.hide_total:
             headers["X-Total-Count"] = str(self._total(selected, page, asked))
         if offset + limit < len(selected):
-            query = urlencode({**request.args, "offset": offset + limit, "limit": limit})
-            headers["Link"] = f'<{request.host_url.rstrip("/")}{request.path}?{query}>; rel="next"'
+            query = urlencode(
+                {**request.args, "offset": offset + limit, "limit": limit, **self.ocpi_link_extra}
+            )
+            host = self.ocpi_link_host or request.host_url.rstrip("/")
+            with self.lock:
+                self.links += 1
+            headers["Link"] = f'<{host}{request.path}?{query}>; rel="next"'
         doc = {"data": chunk, "status_code": 1000, "status_message": "Success",
                "timestamp": "2026-11-26T20:00:00Z"}  # fmt: skip
         response = self._body(doc, page)

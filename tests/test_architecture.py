@@ -27,7 +27,8 @@ OUTPUT_FORMATS = ("terminal", "check", "jsonout", "rows", "csv", "xlsx", "pdf", 
 def layer(module: str) -> str:
     """The layer of a module named relative to the package (e.g. "render.pdf.summary")."""
     top = module.split(".")[0]
-    if top in BASE or top in ("__init__", ""):
+    is_module = (PACKAGE / f"{top}.py").exists() or (PACKAGE / top).is_dir()
+    if top in BASE or top in ("__init__", "") or not is_module:  # a name of the package itself
         return "base"
     if top in ("store", "syncs", "dataset"):
         return "store"

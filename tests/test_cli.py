@@ -54,6 +54,8 @@ def pf(*args: str, **kw):
         (["--all", "--demo", "--threshold", "inf"], "--threshold must be a number of kWh above 0"),
         (["--all", "--demo", "--voltage", "nan"], "--voltage must be a number of volts above 0"),
         (["--all", "--demo", "--start", "2026-01-01", "--end", "9999-12-31"], "out of range"),
+        (["--all", "--demo", "--start", "0001-01-01", "--end", "0001-01-01"], "out of range"),
+        (["--all", "--demo", "--timeout", "0"], "--timeout must be a number of seconds above 0"),
         (["--all", "--demo", "--output", "x.csv"], "--output says where --csv"),
         (["--all", "--demo", "--pdf", "--output", "-"], "--output - (standard output) is for"),
     ],

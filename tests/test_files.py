@@ -590,3 +590,22 @@ def test_corpus(name, expected):
     doc = r.json()
     got = (doc["totals"]["sessions"], doc["totals"]["invalid"], doc["data_quality"]["duplicates"])
     assert got == expected[1:]
+
+
+def test_empty_lines_inside_a_csv_keep_the_fast_reader(tmp_path, monkeypatch):
+    """DuckDB skips empty lines; counted as such, they do not send the file to the
+    line-by-line reader, and every row is still accounted for."""
+    from seshis.sources import files
+
+    lines = (DATA / "acn.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "gaps.csv"
+    path.write_text("\n".join([lines[0], lines[1], "", "", *lines[2:], "", ""]), encoding="utf-8")
+
+    def no_line_reader(*args, **kwargs):
+        raise AssertionError("the line-by-line reader was used")
+
+    monkeypatch.setattr(files, "_read_lines", no_line_reader)
+    r = run_cli("--all", "--json", "--no-input", "--source", str(path))
+    assert r.code == 0, r.err
+    totals = r.json()["totals"]
+    assert totals["sessions"] + totals["invalid"] == len(lines) - 1

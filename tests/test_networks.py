@@ -945,6 +945,31 @@ def test_a_profile_with_an_unknown_key_is_a_usage_error(
     assert (key if table != "extra" else "extra") in result.err
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['columns = "x"\n', "profile = 3\n", '[profile]\nname = "x"\n[match]\ncolumns = [1]\n'],
+    ids=["columns-not-a-table", "profile-not-a-table", "match-not-headers"],
+)
+def test_a_profile_of_the_wrong_shape_is_a_usage_error(tmp_path: Path, text: str) -> None:
+    profile = tmp_path / "shape.toml"
+    profile.write_text(text, encoding="utf-8")
+    result = run_profile(MY_NETWORK, profile)
+    assert result.code == 2 and str(profile) in result.err, result.err
+    assert "Unexpected" not in result.err
+
+
+def test_without_drivers_a_dated_window_has_no_unclaimed_figure_anywhere() -> None:
+    """The previous window's unclaimed share and --check's unclaimed line, too."""
+    args = ("--source", str(DEPOT), "--profile", str(DEPOT_PROFILE), "--no-input")
+    window = ("--start", "2024-03-01", "--end", "2024-03-31")
+    doc = run_cli(*args, *window, "--all", "--json")
+    assert doc.code == 0, doc.err
+    previous = doc.json()["previous"]
+    assert previous["unclaimed_pct"] is None and previous["change"]["unclaimed_pct"] is None
+    check = run_cli(*args, *window, "--check")
+    assert "OK     unclaimed: no driver data" in check.out.splitlines()
+
+
 def test_a_profile_naming_a_missing_column_names_the_profile_and_the_column(
     tmp_path: Path,
 ) -> None:

@@ -126,3 +126,24 @@ def test_a_second_run_fetches_only_the_overlap(server, fake, tmp_path):
     again = ocpi(server, tmp_path, "2.2.1/cdrs")
     assert again.code == 0 and totals(again.json()) == expected(fake.rows)
     assert len(fake.requests) - before < before  # only the part not yet covered
+
+
+def test_beyond_the_total_the_servers_link_is_followed(server, fake, tmp_path):
+    """Without X-Total-Count every page after the first is the one the Link header names
+    (here carrying a query of the server's own)."""
+    fake.hide_total = True
+    fake.ocpi_link_extra = {"cursor": "from-link"}
+    r = ocpi(server, tmp_path, "2.2.1/cdrs")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)
+    followed = [p for p in fake.requests if "cursor=from-link" in p]
+    assert fake.links > 10 and len(followed) == fake.links  # every Link, once
+
+
+def test_a_link_to_another_host_is_not_followed(server, fake, tmp_path):
+    """The token goes with every request: a Link elsewhere is ignored, the offsets go on."""
+    fake.hide_total = True
+    fake.ocpi_link_host = "http://elsewhere.invalid"
+    r = ocpi(server, tmp_path, "2.2.1/cdrs")
+    assert r.code == 0, r.err
+    assert totals(r.json()) == expected(fake.rows)

@@ -180,3 +180,12 @@ def test_a_signal_during_an_export_stops_it_and_leaves_nothing(big_parquet, tmp_
     assert time.monotonic() - sent < 3  # at once, not when the query would have ended
     assert list(out.iterdir()) == []  # no half export, no hidden temporary file
     assert "Traceback" not in err
+
+
+def test_a_signal_of_an_earlier_run_is_forgotten():
+    """After a SIGTERM, a later run in the same process is not taken for one."""
+    from seshis import interrupts
+
+    interrupts.received.append(15)
+    with interrupts.handled(lambda: None):
+        assert interrupts.received == []

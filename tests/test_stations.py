@@ -173,6 +173,16 @@ def test_check_breach_exits_3_with_one_line_per_finding(tmp_path):
     assert len(lines) == 4  # 4 metrics; no station is significantly worse than the rest
 
 
+def test_check_json_to_a_file_keeps_the_exit_status(tmp_path):
+    path = two_weeks(tmp_path, 1, 8)
+    target = tmp_path / "check.json"
+    r = run_cli("--check", "--json", "--no-input", "--tz", "UTC", "--source", path, "--output",
+                str(target))  # fmt: skip
+    assert r.code == 3 and str(target) in r.out
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert doc["check"]["ok"] is False  # 9 of 40 empty: the empty target breached
+
+
 def test_check_thresholds_from_flags_and_config(tmp_path):
     path = two_weeks(tmp_path, 1, 8)
     assert run_cli("--check", "--no-input", "--source", path, "--max-empty", "25").code == 0

@@ -268,3 +268,14 @@ def test_ctrl_c_during_a_sync_exits_130(server, tmp_path):
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
+
+
+def test_an_incomplete_sync_is_worded_once_for_check_and_attention():
+    from seshis.syncs import SyncStatus
+
+    short = SyncStatus("s", "src", offline=False, complete=False, missing=10)
+    partial = SyncStatus("s", "src", offline=True, complete=False)
+    assert short.problem == "sync incomplete: up to 10 sessions the API reported are missing"
+    assert partial.problem.startswith("the store does not hold the whole date range")
+    assert "0 sessions" not in partial.problem
+    assert SyncStatus("s", "src", offline=False).problem is None

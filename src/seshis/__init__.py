@@ -7,9 +7,11 @@ Report, render it. Names are imported on first use, so `seshis --help` does not 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 __version__ = "0.1.0"
+CHECKOUT = Path(__file__).resolve().parents[2]  # where seshis.py sits in a checkout
 
 _EXPORTS = {
     "load_demo": "sources",

@@ -17,7 +17,7 @@ from .render import terminal
 from .render.common.debug import DebugLog, Timer
 from .render.common.progress import FetchProgress
 from .settings import Settings
-from .sources import live, load_demo, load_files
+from .sources import load_demo, load_files
 from .status import ExitStatus
 
 
@@ -41,8 +41,9 @@ def run(
         report = build_report(data, window, settings.report_options(), now)
         timer.lap("analysis")
         sync = report.sync
-        if sync is not None and sync.note and not (sync.warning and settings.output == "text"):
-            terminal.note(err, sync.note, warning=sync.warning)  # the text report carries it
+        carried = settings.output in ("text", "graph")  # the text report carries a warning
+        if sync is not None and sync.note and not (sync.warning and carried):
+            terminal.note(err, sync.note, warning=sync.warning)
         status = OUTPUTS[settings.output](Run(report, settings, out, err, stdout, now))
         timer.lap("render")
     finally:
@@ -63,6 +64,8 @@ def load(
     """The sessions of the demo, the files or a live API, and the window asked for."""
     kind, start, end = settings.range_kind, settings.start, settings.end
     if settings.source_kind == "api":
+        from .sources import live  # httpx and tenacity only for the live APIs
+
         options = settings.live_options(sleep, lambda text: terminal.note(err, text, False))
         with FetchProgress(err, live.API_NAMES[options.api]) as progress:
             return live.load(options, kind or "today", now, start, end, progress=progress, log=log)

@@ -204,7 +204,7 @@ def gather(
         elif name in ("limit", "page"):
             _original_paging(ask, name, live, values, origins)
         else:
-            default, spec = table[name]
+            _default, spec = table[name]
             if origins[name] == "flag" or not spec.prompt.when(values):
                 continue
             answer = ask.setting(spec, values[name])

@@ -73,6 +73,9 @@ def _valid(name: str) -> bool:
     return True
 
 
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)  # sources.mapping.VALID_TIMES
+
+
 def parse_date(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -102,6 +105,12 @@ def window(
             raise UsageError("A custom range needs both --start and --end (YYYY-MM-DD).")
         if end < start:
             raise UsageError(f"The end date {end} is before the start date {start}.")
+        if start < FIRST_DAY or end > LAST_DAY:  # no session outside these (the previous
+            # window of a range in year 1 would not even be a date)
+            raise UsageError(
+                f"The dates {start} to {end} are out of range: sessions are read from "
+                f"{FIRST_DAY} to {LAST_DAY}."
+            )
         try:
             lo = datetime.combine(start, time(), zi)
             hi = datetime.combine(end + timedelta(days=1), time(), zi)

@@ -11,11 +11,11 @@ from typing import IO
 
 from rich.console import Console
 
+from . import CHECKOUT
 from .analysis import Report
 from .errors import ExportError
 from .render import terminal
 from .settings import Settings
-from .sources.live import CHECKOUT
 from .status import ExitStatus
 
 
@@ -41,29 +41,32 @@ def _text(r: Run) -> ExitStatus:
 
 
 def _check(r: Run) -> ExitStatus:
-    from .render import check, jsonout
+    from .render import check
 
-    if r.settings.json:
-        jsonout.render(r.report, r.stdout)
-    else:
-        check.render(r.report, r.out)
-    return ExitStatus.OK if r.report.passed else ExitStatus.CHECK_FAILED
+    check.render(r.report, r.out)
+    return _checked(r)
+
+
+def _checked(r: Run) -> ExitStatus:
+    """--check's exit status: 3 when a finding breaches."""
+    if r.settings.check and not r.report.passed:
+        return ExitStatus.CHECK_FAILED
+    return ExitStatus.OK
 
 
 def _json(r: Run) -> ExitStatus:
-    if r.settings.check:
-        return _check(r)
+    """The JSON document (with --check, its findings and exit status) on stdout or a file."""
     from .render import jsonout
     from .render.common.atomic import atomic_file
 
     if r.settings.output_path in (None, STDOUT):
         jsonout.render(r.report, r.stdout)
-        return ExitStatus.OK
+        return _checked(r)
     path = _export_path(r, ".json")
     with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         jsonout.render(r.report, fh)
     r.out.print(f"📄 The JSON report is in {path}", markup=False, soft_wrap=True)
-    return ExitStatus.OK
+    return _checked(r)
 
 
 def _sessions(r: Run) -> ExitStatus:

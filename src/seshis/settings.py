@@ -176,7 +176,7 @@ class Settings:
         SOURCE,
         metavar="S",
         config="timeout",
-        check=not_negative("seconds"),
+        check=above_zero("seconds", "30"),
     )
     retries: int = setting(
         5, "--retries", int, "attempts per request (5)", SOURCE, metavar="N", check=at_least(1)
@@ -383,7 +383,7 @@ class Settings:
         rows)."""
         for name in ("json", "csv", "xlsx", "pdf", "graph"):
             if getattr(self, name):
-                return "json" if name == "json" else name
+                return name
         if self.check:
             return "check"
         return "text" if self.analysis else "sessions"

@@ -268,11 +268,20 @@ class Store:
             else q(name)
             for name, kind in self.describe(sql)
         )
-        self.run(
+        copy = (
             f"COPY (SELECT {cells} FROM ({sql})) TO {lit(str(path))} "
             f"(FORMAT csv, HEADER true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
         )
-        return self.count(f"({sql})")
+        return int(self._execute(copy, fetch=lambda c: c.fetchone()[0]))
+
+    def copy_lines(self, sql: str, path: Path) -> int:
+        """Write the one text column of `sql` to a file, a line per row as it is (no quoting:
+        the separators are characters JSON text never holds). Returns the row count."""
+        copy = (
+            f"COPY ({sql}) TO {lit(str(path))} "
+            "(FORMAT csv, HEADER false, DELIMITER chr(1), QUOTE chr(2), ESCAPE chr(2))"
+        )
+        return int(self._execute(copy, fetch=lambda c: c.fetchone()[0]))
 
     def copy_json(self, sql: str, path: Path) -> None:
         """Stream the rows of `sql` to a file as one JSON array."""

@@ -35,6 +35,15 @@ class SyncStatus:
     def mismatch(self) -> bool:
         return self.api_total is not None and self.api_total != self.rows
 
+    @property
+    def problem(self) -> str | None:
+        """Why the figures may be short, in one phrase; None when the sync is complete."""
+        if self.complete:
+            return None
+        if self.missing:
+            return f"sync incomplete: up to {self.missing:,} sessions the API reported are missing"
+        return "the store does not hold the whole date range (run without --offline)"
+
 
 def prepare(store: Store) -> None:
     """Create the bookkeeping tables of an on-disk store."""

@@ -90,15 +90,13 @@ def needs_attention(
     """Every finding, most pressing first: an incomplete sync (the figures may be short),
     failing and silent stations, unclaimed sessions, drivers who need help, spike days."""
     out: list[Attention] = []
-    if sync is not None and not sync.complete:
-        out.append(
-            Attention(
-                "sync",
-                "sync",
-                f"the live sync is incomplete: up to {sync.missing:,} sessions may be missing",
-                "the next run fetches this date range again; see the warning above",
-            )
+    if sync is not None and sync.problem:
+        where = (
+            "the next run fetches this date range again; see the warning above"
+            if sync.missing
+            else "run without --offline to fetch the rest"
         )
+        out.append(Attention("sync", "sync", sync.problem, where))
     for s in stations:
         if s.suspect:
             place = f" ({s.space})" if s.space else ""

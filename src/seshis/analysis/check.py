@@ -26,17 +26,13 @@ def findings(
     """One finding for a live sync that did not reconcile (the figures may be short), one per
     health metric, then one per suspect or silent station."""
     out: list[Finding] = []
-    if sync is not None and not sync.complete:
-        text = (
-            f"sync incomplete: up to {sync.missing:,} sessions the API reported are missing"
-            if sync.missing
-            else "the store does not hold the whole date range (run without --offline)"
-        )
-        out.append(Finding("sync", "sync", False, text))
+    if sync is not None and sync.problem:
+        out.append(Finding("sync", "sync", False, sync.problem))
     for h in health:
         target = f"{h.comparison} {h.threshold_pct:g}%"
         if h.ok is None:
-            out.append(Finding("health", h.metric, True, f"{h.metric}: no sessions to check"))
+            why = h.reason or "no sessions to check"
+            out.append(Finding("health", h.metric, True, f"{h.metric}: {why}"))
             continue
         text = f"{h.metric} {h.value_pct:.1f}% (target {target})"
         out.append(Finding("health", h.metric, bool(h.ok), text))

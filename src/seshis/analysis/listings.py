@@ -3,6 +3,8 @@ export streams. Only the shown lines leave DuckDB; exports never become Python o
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,10 @@ class SessionRows:
     sql: str
     raw_sql: str = ""  # the same sessions, each as its source gave it (JSON text)
 
+    def columns(self) -> list[str]:
+        """The names of the columns, without running the query (an empty export's header)."""
+        return [name for name, _type in self.store.describe(self.sql)]
+
     def write_csv(self, path: Path) -> int:
         """Write them as CSV (formula-like cells guarded); returns how many."""
         return self.store.copy_csv(self.sql, path)
@@ -61,16 +67,18 @@ class SessionRows:
         """Write them as one JSON array."""
         self.store.copy_json(self.sql, path)
 
-    def write_raw_json(self, out: IO[str], size: int = 10_000) -> None:
+    def write_raw_json(self, out: IO[str]) -> None:
         """Write them as one JSON array of the rows as their source gave them (with its own
         field names); a session whose source kept no row (the demo, an older store) is its
-        normalized fields. The array is laid out as `write_json` lays it out."""
-        out.write("[")
-        first = True
-        for _columns, rows in self.store.batches(self.raw_sql, size):
-            out.write(("\n\t" if first else ",\n\t") + ",\n\t".join(r[0] for r in rows))
-            first = False
-        out.write("\n]" if not first else "]")
+        normalized fields. The array is laid out as `write_json` lays it out; the store writes
+        the lines, Python only copies bytes."""
+        with tempfile.TemporaryDirectory(prefix="seshis-") as tmp:
+            path = Path(tmp) / "rows.txt"
+            written = self.store.copy_lines(self.raw_sql, path)
+            out.write("[\n" if written else "[")
+            with path.open(encoding="utf-8") as fh:
+                shutil.copyfileobj(fh, out)
+            out.write("]")
 
     def batches(self, size: int = 10_000) -> Iterator[tuple[list[str], list[tuple]]]:
         """(column names, rows) a batch at a time, for writers that take rows one by one (a
@@ -188,8 +196,11 @@ def session_rows(store: Store, window: DateRange, options: Options) -> SessionRo
         WHERE {where}
         ORDER BY start, session_id
         """,
+        # each row's text on a line of the array: a tab before it, a comma after all but the last
         f"""
-        SELECT coalesce(raw, json_object({_NAMED})::VARCHAR)
+        SELECT chr(9) || coalesce(raw, json_object({_NAMED})::VARCHAR)
+            || CASE WHEN row_number() OVER (ORDER BY start, session_id) < count(*) OVER ()
+                THEN ',' ELSE '' END
         FROM ({classified_sql(window, options)})
         WHERE {where}
         ORDER BY start, session_id

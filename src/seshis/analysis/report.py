@@ -169,7 +169,9 @@ def _without_drivers(
     """Data that does not say who charged has no drivers and no "unclaimed": every session
     would look unclaimed. The unclaimed target is neither met nor breached."""
     health = tuple(
-        replace(h, value_pct=None, ok=None) if h.metric == "unclaimed" else h
+        replace(h, value_pct=None, ok=None, reason="no driver data")
+        if h.metric == "unclaimed"
+        else h
         for h in counted.health
     )
     empty = Counts()

@@ -39,6 +39,10 @@ class Counts:
     def pct(self, part: int) -> float:
         return 100.0 * part / self.sessions if self.sessions else 0.0
 
+    def band_pct(self, part: int) -> float:
+        """A share of the normal sessions (HIGH, MED, LOW are shares of them)."""
+        return 100.0 * part / self.normal if self.normal else 0.0
+
     @property
     def normal_pct(self) -> float:
         return self.pct(self.normal)
@@ -67,7 +71,8 @@ class HealthCheck:
     value_pct: float | None
     threshold_pct: float
     comparison: str  # "<" or ">"
-    ok: bool | None  # None when the window has no sessions
+    ok: bool | None  # None when the window has no sessions, or the data cannot tell
+    reason: str | None = None  # why ok is None, when it is not for want of sessions
 
 
 @dataclass(frozen=True)
@@ -228,13 +233,13 @@ def previous(store: Store, window: DateRange, options: Options) -> Previous:
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
     classes: dict[int, tuple[int, float]] = {}
     unclaimed = 0
-    for cls, n, kwh, dur, idle in store.rows(
+    for cls, n, kwh, dur, unclaimed_n in store.rows(
         f"SELECT {code} AS cls, count(*), coalesce(sum(kwh), 0), "
         f"coalesce(sum({d.DURATION_SQL}), 0), count(*) FILTER ({d.UNCLAIMED_SQL}) "
         f"FROM sessions WHERE problem IS NULL AND {window_sql(before)} GROUP BY cls"
     ):
         classes[int(cls)] = (int(n), float(kwh), float(dur))
-        unclaimed += int(idle)
+        unclaimed += int(unclaimed_n)
     return Previous(before, counts_from(classes), unclaimed)
 
 

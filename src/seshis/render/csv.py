@@ -14,7 +14,7 @@ from typing import IO
 
 from ..analysis import Report
 from ..analysis.stations import RECORD_COLUMNS
-from ..store import FORMULA_START
+from ..store import GUARDED_START
 from .common.atomic import atomic_file, scratch_prefix
 
 BOM = b"\xef\xbb\xbf"
@@ -65,7 +65,8 @@ def _scratch_beside(tmp: Path) -> str | None:
 
 
 def _cell(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value[:1] in FORMULA_START:
+    """A text cell a spreadsheet would run as a formula, or that starts with a quote, gets a
+    leading quote (as the sessions CSV, see Store.copy_csv)."""
+    if isinstance(value, str) and value[:1] in GUARDED_START:
         return "'" + value
     return value

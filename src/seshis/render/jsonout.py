@@ -136,9 +136,10 @@ def _previous(r: Report) -> dict[str, Any] | None:
         "kwh": round(p.totals.kwh, 3),
         "change": {"sessions": by["sessions"].change, "kwh": by["kwh"].change},
     }
-    for metric in ("empty", "micro", "normal", "unclaimed"):
-        out[f"{metric}_pct"] = by[metric].previous
-        out["change"][f"{metric}_pct"] = by[metric].change
+    for metric in ("empty", "micro", "normal", "unclaimed"):  # no unclaimed without drivers
+        trend = by.get(metric)
+        out[f"{metric}_pct"] = trend.previous if trend else None
+        out["change"][f"{metric}_pct"] = trend.change if trend else None
     return out
 
 

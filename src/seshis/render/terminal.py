@@ -13,7 +13,8 @@ from .. import definitions as d
 from ..analysis import Report
 from ..analysis.listings import Listing, SessionLine
 from ..analysis.report import Where
-from ..analysis.summary import LONG_DAYS, Counts, UserStats
+from ..analysis.summary import LONG_DAYS, UserStats
+from ..dates import zone
 from .common.lines import Lines, table
 from .common.wording import (
     HEALTH_NAMES,
@@ -119,14 +120,13 @@ def _health(r: Report, w: Lines) -> None:
     _health_lines(r, w)
     t = r.totals
     if t.normal:
-        n = Counts(sessions=t.normal)
         w(
             "    ⚡ Normal sessions: ",
-            (f"HIGH {t.high} ({pct(n.pct(t.high))})", "green"),
+            (f"HIGH {t.high} ({pct(t.band_pct(t.high))})", "green"),
             " · ",
-            (f"MED {t.med} ({pct(n.pct(t.med))})", "dark_orange"),
+            (f"MED {t.med} ({pct(t.band_pct(t.med))})", "dark_orange"),
             " · ",
-            (f"LOW {t.low} ({pct(n.pct(t.low))})", "red"),
+            (f"LOW {t.low} ({pct(t.band_pct(t.low))})", "red"),
         )
     _totals_line(r, w)
 
@@ -319,7 +319,7 @@ def _driverstable(r: Report, w: Lines, claimed: list[UserStats]) -> None:
     tz = r.window.timezone
     for u in shown:
         c = u.counts
-        last = u.last.astimezone(_zone(tz)).strftime("%Y-%m-%d %H:%M") if u.last else ""
+        last = u.last.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M") if u.last else ""
         avg = c.average_duration_s
         rows.append(
             (
@@ -340,12 +340,6 @@ def _driverstable(r: Report, w: Lines, claimed: list[UserStats]) -> None:
     rest = len(claimed) - len(shown)
     if rest:
         w(f"    … {plural(rest, 'more driver')} (seshis --user lists each with their sessions)")
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def _user(stats: UserStats, listing: Listing | None, r: Report, w: Lines, which: str) -> None:

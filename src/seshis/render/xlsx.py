@@ -107,7 +107,7 @@ def _sessions(book: Any, report: Report, styles: dict[str, Any]) -> int:
                 writers[c](sheet, row, c, value)
             total += 1
     if sheet is None:
-        names = [c for c, *_ in report.sessions.store.describe(report.sessions.sql)]
+        names = report.sessions.columns()
         sheet, columns = _sheet(book, "Sessions", names, styles), names
     _label_colours(sheet, row, columns, styles)
     _finish(sheet, row, len(columns))

@@ -55,9 +55,11 @@ def load_files(
     store.keep_raw = raw
     infos = [load_file(store, path, mapped) for path in paths]
     store.finalize()
-    site, _mode = store.identity()
+    site, sites = store.row(  # the usual site, and how many the first rows name
+        "SELECT mode(site), count(DISTINCT site) FROM "
+        "(SELECT site FROM sessions WHERE site IS NOT NULL LIMIT 100000)"
+    )
     name, location = acndata.site_name(site)
-    sites = store.value("SELECT count(DISTINCT site) FROM (SELECT site FROM sessions LIMIT 100000)")
     if sites and sites > 2:  # a network's export: its sites are the chargers' places
         name = ", ".join(p.stem for p in paths[:2]) + f" ({sites} sites)"
         location = None

@@ -38,6 +38,8 @@ class AcnDataApi:
     name = "ACN-Data"
     mapping = mapping.ACNDATA
     default_page_size = DEFAULT_PAGE_SIZE
+    filters_on_start = True
+    follows_links = False  # pages are asked by number, in the sync's order
 
     def site_name(self, site: str | None) -> tuple[str, str | None]:
         name, location = site_name(site)

@@ -285,13 +285,18 @@ def _drivers(fields) -> bool:
     return True
 
 
+# an empty line: a line ending right after a line ending (counted where they overlap)
+_BLANK = {e: re.compile(b"(?=" + re.escape(e * 2) + b")") for e in (b"\n", b"\r\n", b"\r")}
+
+
 def _scan(path: Path) -> tuple[str, int | None]:
     """One pass in 1 MB chunks: the encoding (UTF-8, or Latin-1 for the exports of older
     spreadsheet tools; ASCII chunks skip the decoder) and the records the file can hold
-    (its lines after the header, less blank ones at the end; None for mixed line endings,
-    which only the line-by-line reader can tell)."""
+    (its lines after the header, less empty ones, which DuckDB skips; None for mixed line
+    endings, which only the line-by-line reader can tell)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    encoding, lf, cr, crlf, last = "utf-8", 0, 0, 0, b""
+    encoding, lf, cr, crlf, tail = "utf-8", 0, 0, 0, b""
+    blank = dict.fromkeys(_BLANK, 0)
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             if encoding == "utf-8" and (decoder.getstate()[0] or not chunk.isascii()):
@@ -302,18 +307,19 @@ def _scan(path: Path) -> tuple[str, int | None]:
             lf += chunk.count(b"\n")
             if b"\r" in chunk:
                 cr += chunk.count(b"\r")
-                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
-            last = chunk[-1:]
+                crlf += chunk.count(b"\r\n") + (tail[-1:] == b"\r" and chunk[:1] == b"\n")
+            joined = tail + chunk  # an empty line across two chunks counts once
+            for ending, pattern in _BLANK.items():
+                blank[ending] += len(pattern.findall(joined)) - len(pattern.findall(tail))
+            tail = chunk[-3:]
         if encoding == "utf-8" and decoder.getstate()[0]:
             encoding = "latin-1"
-        fh.seek(max(0, fh.tell() - 4096))
-        tail = fh.read()
     ending = b"\n" if cr == crlf else b"\r" if lf == 0 else None
     if ending is None:
         return encoding, None
-    lines = (lf if ending == b"\n" else cr) + (last != ending)
-    blank = max(0, tail[len(tail.rstrip(b"\r\n")) :].count(ending) - 1)
-    return encoding, max(0, lines - 1 - blank)
+    lines = (lf if ending == b"\n" else cr) + (not tail.endswith(ending))
+    empty = blank[b"\n"] + blank[b"\r\n"] if ending == b"\n" else blank[b"\r"]
+    return encoding, max(0, lines - 1 - empty)
 
 
 def _read_csv(
@@ -339,12 +345,7 @@ def _read_csv(
     tables = [store.add(sql, str(path), materialize=True)]
     rejected = store.count(f"(SELECT DISTINCT file_id, line FROM rejects_{n})")
     if rejected:
-        nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
-        lines = (
-            f"SELECT {nulls}, {lit(str(path) + ':')} || line AS origin, NULL AS _raw_start, "
-            f"NULL AS _raw_end, NULL AS _raw_kwh, min(error_message) AS why "
-            f"FROM rejects_{n} GROUP BY file_id, line"
-        )
+        lines = f"SELECT line, min(error_message) AS why FROM rejects_{n} GROUP BY file_id, line"
         tables.append(_add_malformed(store, path, lines))
     return tables, rejected
 
@@ -373,8 +374,14 @@ def _csv_select(path: Path, columns: list[str], fields: dict | profiles.Profile)
 
 
 def _add_malformed(store: Store, path: Path, lines_sql: str) -> str:
+    """One invalid row for each (line, why) of `lines_sql`, named by the file and line."""
+    nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
+    rows = (
+        f"SELECT {nulls}, {lit(str(path) + ':')} || line AS origin, NULL AS _raw_start, "
+        f"NULL AS _raw_end, NULL AS _raw_kwh, why FROM ({lines_sql})"
+    )
     return store.add(
-        lines_sql,
+        rows,
         f"{path} (malformed lines)",
         materialize=True,
         problem_sql="'malformed CSV line: ' || why",
@@ -404,11 +411,9 @@ def _read_lines(store: Store, path: Path, encoding: str, dialect: tuple) -> tupl
                 good.writerow(fields)
     tables, rejected = _read_csv(store, path, str(clean), "utf-8", (",", columns, _fields))
     if malformed:
-        nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
         lines = (
-            f"SELECT {nulls}, {lit(str(path) + ':')} || line AS origin, NULL AS _raw_start, "
-            f"NULL AS _raw_end, NULL AS _raw_kwh, why FROM read_csv({lit(str(bad))}, "
-            "header=false, auto_detect=false, columns={'line': 'BIGINT', 'why': 'VARCHAR'})"
+            f"SELECT * FROM read_csv({lit(str(bad))}, header=false, auto_detect=false, "
+            "columns={'line': 'BIGINT', 'why': 'VARCHAR'})"
         )
         tables.append(_add_malformed(store, path, lines))
     if store.count(tables[0]) + rejected + malformed != records:

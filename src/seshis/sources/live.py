@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .. import dates, syncs
+from .. import CHECKOUT, dates, syncs
 from ..dataset import Dataset
 from ..errors import AuthError, UsageError
 from ..store import Store
@@ -20,7 +20,6 @@ from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
 from .remote import SyncReport, sync
 
 AUTH_SCRIPT = "curl_device_manager.sh"
-CHECKOUT = Path(__file__).resolve().parents[3]  # where seshis.py sits in a checkout
 API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data", "ocpi": "OCPI"}
 
 Progress = Callable[[int, int, int | None], None]  # pages, sessions, the API's total
@@ -46,8 +45,6 @@ class LiveOptions:
     overlap_days: float = 1.0
     anonymize: bool = False
     include_active: bool = False
-    sort_by: str = "session_start_time"
-    sort_order: str = "DESC"
     ocpi_version: str = "2.2.1"  # 2.2.1 or 2.1.1
     timezone: str | None = None  # None: the ACN-Data sites' zone, else the machine's
     backoff: float = 0.5  # seconds before the first retry (doubling, with jitter)
@@ -125,8 +122,6 @@ def api_for(options: LiveOptions) -> powerflex.PowerFlexApi | acndata.AcnDataApi
         options.account,
         anonymize=options.anonymize,
         include_active=options.include_active,
-        sort_by=options.sort_by,
-        sort_order=options.sort_order,
     )
 
 

@@ -21,8 +21,6 @@ from ..errors import ApiError, AuthError
 from . import mapping
 from .remote import Page
 
-VERSIONS = ("2.2.1", "2.1.1")
-
 DEFAULT_PAGE_SIZE = 100
 WIDEN = timedelta(days=8)  # sessions up to 7 days long (longer is a data-quality finding), and
 # a day for the CDR to be written
@@ -42,6 +40,7 @@ class OcpiApi:
     mapping = mapping.OCPI
     default_page_size = DEFAULT_PAGE_SIZE
     filters_on_start = False  # date_from/date_to are on last_updated
+    follows_links = True  # Link: <...>; rel="next", beyond the pages X-Total-Count implies
 
     @property
     def key(self) -> str:

@@ -25,12 +25,12 @@ class PowerFlexApi:
     account: str
     anonymize: bool = False
     include_active: bool = False
-    sort_by: str = "session_start_time"
-    sort_order: str = "DESC"
 
     name = "PowerFlex"
     mapping = mapping.POWERFLEX
     default_page_size = DEFAULT_PAGE_SIZE
+    filters_on_start = True
+    follows_links = False  # pages are asked by number, in the sync's order
 
     def site_name(self, site: str | None) -> tuple[str, str | None]:
         """The site's name from its sessions, else its ACN; PowerFlex gives no location."""
@@ -51,8 +51,9 @@ class PowerFlexApi:
         return {"acn": lit(self.acn), "account": f"COALESCE(j->>'$.acc', {lit(self.account)})"}
 
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str:
-        """Sessions starting in [lo, hi), in milliseconds; always by start time, ascending (the
-        sync's order: --sort-by and --sort-order order the printed rows instead)."""
+        """Sessions starting in [lo, hi), in milliseconds; always by start time, ascending, so
+        sessions created during the sync join the end (--sort-by and --sort-order are accepted
+        as the original's, and not used)."""
         first, last = math.ceil(lo.timestamp() * 1000), math.ceil(hi.timestamp() * 1000) - 1
         query = urlencode(
             [

@@ -9,6 +9,7 @@ normalized select list, in SQL, so a million rows never become Python objects.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -105,6 +106,9 @@ def parse(text: str, source: str) -> Profile:
     unknown = set(doc) - {"profile", "columns", "match"}
     if unknown:
         raise UsageError(f"The profile {source} has an unknown table [{sorted(unknown)[0]}].")
+    for table in ("profile", "columns", "match"):
+        if not isinstance(doc.get(table, {}), dict):
+            raise UsageError(f"The profile {source}: {table} must be a table ([{table}]).")
     head, columns = doc.get("profile", {}), doc.get("columns", {})
     for key, value in head.items():
         if key not in PROFILE_KEYS:
@@ -134,6 +138,8 @@ def parse(text: str, source: str) -> Profile:
 
         zone(head["timezone"])
     match = doc.get("match", {}).get("columns", [])
+    if not isinstance(match, list) or not all(isinstance(m, str) for m in match):
+        raise UsageError(f"The profile {source}: [match] columns is a list of headers.")
     return Profile(
         name=head["name"],
         source=source,
@@ -166,6 +172,7 @@ def _patterns(value: str | list | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
+@functools.cache  # read once a run, however many files
 def builtin() -> tuple[Profile, ...]:
     """The formats seshis knows, most specific first."""
     folder = resources.files("seshis.sources") / "profiles"

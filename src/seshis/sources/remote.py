@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from .. import syncs
 from ..errors import ApiError, AuthError, SeshisError
@@ -38,7 +39,6 @@ BATCH_PAGES = 20  # pages upserted per transaction
 RETRIES_OF_A_SHORT_PAGE = 2  # a page short before the end is asked again this many times
 REFETCH_PASSES = 2  # passes over the slices that lack sessions
 COUNT_REQUESTS = 32  # one-row count requests a window may spend looking for a shortfall
-# pages a window may fetch again, as a share of its first pass (at least 10)
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Api(Protocol):
     name: str
     key: str
     mapping: dict[str, mapping.Field]
+    filters_on_start: bool  # whether the API's window is on the session start (OCPI: no)
+    follows_links: bool  # whether a page's link to the next page is followed (OCPI: yes)
 
     def overrides(self) -> dict[str, str]: ...
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str: ...
@@ -179,10 +181,19 @@ class WindowSync:
             overrides={**self.api.overrides(), "raw": "j::VARCHAR"},
         )
 
-    def fetch(self, lo: datetime, hi: datetime, number: int) -> tuple[str, Page]:
-        url = self.api.page_url(lo, hi, self.size, number)
+    def fetch(
+        self, lo: datetime, hi: datetime, number: int, url: str | None = None
+    ) -> tuple[str, Page]:
+        url = url or self.api.page_url(lo, hi, self.size, number)
         doc, body, headers = self.fetcher.get_json(url)
         return body, self.api.parse(doc, self.fetcher.creds.redact(url), headers)
+
+    def _same_host(self, url: str) -> bool:
+        """A link is followed only to the host the first page came from (the token goes with
+        every request), and only for APIs whose links are their paging."""
+        first, there = urlsplit(self.api.page_url(self.lo, self.hi, self.size, 1)), urlsplit(url)
+        where = (first.scheme, first.hostname, first.port)
+        return self.api.follows_links and where == (there.scheme, there.hostname, there.port)
 
     def page_through(self, pool: ThreadPoolExecutor, lo: datetime, hi: datetime) -> int | None:
         """Every page of [lo, hi) up to a confirmed end; returns the API's latest total.
@@ -222,7 +233,11 @@ class WindowSync:
                     f"{MAX_PAGES:,} pages; the API keeps answering full pages"
                 )
             while len(pending) < ahead and queued <= max(planned, number + 1):
-                pending.append(pool.submit(self.fetch, lo, hi, queued))
+                # one page at a time beyond the pages a total implies: the server's link to
+                # the next page, when it gives one on its own host (OCPI's Link header)
+                link = page.next_url if queued == number + 1 > planned else None
+                link = link if link and self._same_host(link) else None
+                pending.append(pool.submit(self.fetch, lo, hi, queued, link))
                 queued += 1
             body, following = pending.popleft().result()
             if following.total is not None:
@@ -308,7 +323,7 @@ class WindowSync:
                 return
             slices = (
                 self.short_slices(self.lo, self.hi, self.total, budget)
-                if getattr(self.api, "filters_on_start", True)
+                if self.api.filters_on_start
                 else iter([(self.lo, self.hi)])  # counts of slices would not match the store's
             )
             for lo, hi in slices:

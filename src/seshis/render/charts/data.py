@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from ... import definitions as d
 from ...analysis import Report
 from ...analysis.report import Counts
+from ..common.wording import threshold
 
 NAMES = ("daily_rates", "daily_sessions", "top_users", "performance", "hourly")
 STATIONS = "stations"  # drawn when the report carries the stations
@@ -67,7 +68,7 @@ class ChartData:
 
 
 def _threshold(report: Report) -> str:
-    return f"{report.threshold_kwh:g}"
+    return threshold(report.threshold_kwh)  # as the terminal and the PDF write it
 
 
 def _category_series(report: Report, counts: Sequence[Counts]) -> tuple[Series, ...]:
@@ -233,7 +234,6 @@ def _top_users(report: Report, top: int) -> ChartData:
 
 def _performance(report: Report, top: int) -> ChartData:
     t = report.totals
-    normal = Counts(sessions=t.normal)
     high, med = f"{d.HIGH_AMPS:g}", f"{d.MED_AMPS:g}"
     below_high = f"{d.HIGH_AMPS - 0.1:g}"
     note = _note(report) or ("" if t.normal else "No normal sessions in this date range")
@@ -251,7 +251,7 @@ def _performance(report: Report, top: int) -> ChartData:
             Series(
                 "PCT",
                 "% of normal sessions",
-                (normal.pct(t.high), normal.pct(t.med), normal.pct(t.low)),
+                (t.band_pct(t.high), t.band_pct(t.med), t.band_pct(t.low)),
                 MUTED,
             ),
         ),

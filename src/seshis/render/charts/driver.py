@@ -18,7 +18,7 @@ from ... import definitions as d
 from ...analysis import Report
 from ...analysis.listings import Listing
 from ...analysis.summary import Counts, UserStats
-from ..common.wording import plural
+from ..common.wording import plural, threshold
 from .data import COLOURS, INK, MUTED, ChartData, Series, shorten
 from .draw import legend
 
@@ -55,7 +55,7 @@ def _driver_sessions(report: Report, top: int) -> ChartData:
         title = f"Every session of {user}"
     else:
         title = f"The {len(lines)} worst of {listing.total} sessions of {user}"
-    thr = f"{report.threshold_kwh:g}"
+    thr = threshold(report.threshold_kwh)
     return ChartData(
         name=DRIVER_SESSIONS,
         title=title,
@@ -90,7 +90,7 @@ def _local_window(report: Report) -> tuple[datetime, datetime]:
 
 def _driver_mix(report: Report, top: int) -> ChartData:
     driver, _ = driver_of(report)
-    thr = f"{report.threshold_kwh:g}"
+    thr = threshold(report.threshold_kwh)
     parts = (
         (d.EMPTY, "empty", "Empty"),
         (d.MICRO, "micro", f"Micro\n< {thr} kWh"),

@@ -15,7 +15,6 @@ from reportlab.platypus import CondPageBreak, Image, Paragraph, Spacer, Table, T
 
 from ... import definitions as d
 from ...analysis import Report, Trend
-from ...analysis.summary import Counts
 from ..common.wording import (
     HEALTH_NAMES,
     band_ranges,
@@ -162,7 +161,6 @@ def site_summary(report: Report) -> list:
     left = Table(health, colWidths=[w * inch for w in widths])
     left.setStyle(style)
 
-    n = Counts(sessions=t.normal)
     thr = threshold(r.threshold_kwh)
     bands = band_ranges()
     blank = ["", ""] if trend else []
@@ -173,9 +171,9 @@ def site_summary(report: Report) -> list:
         ["Empty (0 kWh)", str(t.empty), pct(t.pct(t.empty)), *blank],
         [f"Micro (< {thr} kWh)", str(t.micro), pct(t.pct(t.micro)), *blank],
         [f"Normal (>= {thr} kWh)", str(t.normal), pct(t.pct(t.normal)), *blank],
-        [f"  HIGH ({bands[d.HIGH]})", str(t.high), pct(n.pct(t.high)), *blank],
-        [f"  MED ({bands[d.MED]})", str(t.med), pct(n.pct(t.med)), *blank],
-        [f"  LOW ({bands[d.LOW]})", str(t.low), pct(n.pct(t.low)), *blank],
+        [f"  HIGH ({bands[d.HIGH]})", str(t.high), pct(t.band_pct(t.high)), *blank],
+        [f"  MED ({bands[d.MED]})", str(t.med), pct(t.band_pct(t.med)), *blank],
+        [f"  LOW ({bands[d.LOW]})", str(t.low), pct(t.band_pct(t.low)), *blank],
         [
             "Unclaimed (no QR scan)",
             str(r.unclaimed.sessions) if r.drivers else "n/a",
@@ -220,7 +218,6 @@ def driver_summary(report: Report, mix: bytes | None = None) -> list:
     c, t = driver.counts, r.totals
     thr = threshold(r.threshold_kwh)
     bands = band_ranges()
-    mine, site = Counts(sessions=c.normal), Counts(sessions=t.normal)
     rows = [
         ["", "Driver", "Share", "Whole site", "Share"],
         ["Sessions", str(c.sessions), "", str(t.sessions), ""],
@@ -235,7 +232,7 @@ def driver_summary(report: Report, mix: bytes | None = None) -> list:
     for band, part in ((d.HIGH, "high"), (d.MED, "med"), (d.LOW, "low")):
         a, b = getattr(c, part), getattr(t, part)
         rows.append(
-            [f"  {band} ({bands[band]})", str(a), pct(mine.pct(a)), str(b), pct(site.pct(b))]
+            [f"  {band} ({bands[band]})", str(a), pct(c.band_pct(a)), str(b), pct(t.band_pct(b))]
         )
     mine_avg, site_avg = c.average_duration_s, t.average_duration_s
     zone = ZoneInfo(r.window.timezone)
