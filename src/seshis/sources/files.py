@@ -213,7 +213,7 @@ def load_csv(
     lines rejected do not add up to the lines of the file (an unterminated quote that
     swallowed the lines after it, a line too long to read, a blank line or a bare carriage
     return), the file is read again line by line, where one bad line costs only itself."""
-    encoding, records = _scan(path)
+    encoding, records, trailing = _scan(path)
     if profile is not None and profile.encoding:
         encoding = profile.encoding
     literal = _literal(store, path)
@@ -241,7 +241,8 @@ def load_csv(
         before = len(store.sources)
         try:
             tables, rejected = _read_csv(store, path, literal, encoding, dialect)
-            if store.count(tables[0]) + rejected == records:
+            read = store.count(tables[0]) + rejected
+            if read == records or (read < records and read == records - _inner(path, trailing)):
                 return _csv_info(store, path, name, fields, tables[0], rejected)
         except DataError:
             pass  # DuckDB could not split the file at all
@@ -285,18 +286,13 @@ def _drivers(fields) -> bool:
     return True
 
 
-# an empty line: a line ending right after a line ending (counted where they overlap)
-_BLANK = {e: re.compile(b"(?=" + re.escape(e * 2) + b")") for e in (b"\n", b"\r\n", b"\r")}
-
-
-def _scan(path: Path) -> tuple[str, int | None]:
+def _scan(path: Path) -> tuple[str, int | None, int]:
     """One pass in 1 MB chunks: the encoding (UTF-8, or Latin-1 for the exports of older
     spreadsheet tools; ASCII chunks skip the decoder) and the records the file can hold
-    (its lines after the header, less empty ones, which DuckDB skips; None for mixed line
-    endings, which only the line-by-line reader can tell)."""
+    (its lines after the header, less blank ones at the end; None for mixed line endings,
+    which only the line-by-line reader can tell), and how many blank lines end it."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    encoding, lf, cr, crlf, tail = "utf-8", 0, 0, 0, b""
-    blank = dict.fromkeys(_BLANK, 0)
+    encoding, lf, cr, crlf, last = "utf-8", 0, 0, 0, b""
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             if encoding == "utf-8" and (decoder.getstate()[0] or not chunk.isascii()):
@@ -307,19 +303,35 @@ def _scan(path: Path) -> tuple[str, int | None]:
             lf += chunk.count(b"\n")
             if b"\r" in chunk:
                 cr += chunk.count(b"\r")
-                crlf += chunk.count(b"\r\n") + (tail[-1:] == b"\r" and chunk[:1] == b"\n")
-            joined = tail + chunk  # an empty line across two chunks counts once
-            for ending, pattern in _BLANK.items():
-                blank[ending] += len(pattern.findall(joined)) - len(pattern.findall(tail))
-            tail = chunk[-3:]
+                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
         if encoding == "utf-8" and decoder.getstate()[0]:
             encoding = "latin-1"
+        fh.seek(max(0, fh.tell() - 4096))
+        tail = fh.read()
     ending = b"\n" if cr == crlf else b"\r" if lf == 0 else None
     if ending is None:
-        return encoding, None
-    lines = (lf if ending == b"\n" else cr) + (not tail.endswith(ending))
-    empty = blank[b"\n"] + blank[b"\r\n"] if ending == b"\n" else blank[b"\r"]
-    return encoding, max(0, lines - 1 - empty)
+        return encoding, None, 0
+    lines = (lf if ending == b"\n" else cr) + (last != ending)
+    blank = max(0, tail[len(tail.rstrip(b"\r\n")) :].count(ending) - 1)
+    return encoding, max(0, lines - 1 - blank), blank
+
+
+# an empty line: a line ending right after a line ending (counted where they overlap)
+_EMPTY = {b"\n": re.compile(rb"(?=\n\r?\n)"), b"\r": re.compile(rb"(?=\r\r)")}
+
+
+def _inner(path: Path, trailing: int) -> int:
+    """The empty lines of a file before its last line (DuckDB skips them), counted only when
+    the rows read do not add up: a second pass, so the usual file pays nothing for them."""
+    count, tail = 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            joined = tail + chunk  # a match across the chunks' boundary, counted once
+            for pattern in _EMPTY.values():
+                count += len(pattern.findall(joined)) - len(pattern.findall(tail))
+            tail = chunk[-2:]
+    return count - trailing
 
 
 def _read_csv(
