@@ -367,7 +367,7 @@ def _content_id(profile: Profile) -> str:
     keys = [
         k for k in COLUMN_KEYS if k in profile.columns and k not in ("row_number", "session_id")
     ]
-    parts = ", ".join(f"coalesce(trim({q(profile.columns[k])}), '')" for k in keys)
+    parts = ", ".join(f"coalesce({q(profile.columns[k])}, '')" for k in keys)  # as written
     return f"concat_ws(' | ', {parts})"
 
 
