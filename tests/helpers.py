@@ -73,3 +73,17 @@ def brute_tail(k: int, n: int, successes: int, population: int) -> float:
         )
         / total
     )
+
+
+def fake_totals(rows: list[dict]) -> dict:
+    """Independent counts of fake PowerFlex rows (tests/fakeapi.py powerflex_rows)."""
+    empty = sum(r["session_kwh"] == 0 for r in rows)
+    micro = sum(0 < r["session_kwh"] < 1 for r in rows)
+    return {
+        "sessions": len(rows),
+        "empty": empty,
+        "micro": micro,
+        "normal": len(rows) - empty - micro,
+        "unclaimed": sum(r["user"] is None for r in rows),
+        "users": len({r["user"] for r in rows if r["user"]}),
+    }

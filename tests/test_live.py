@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from conftest import DATA, ROOT, run_cli
 from fakeapi import T0, TOKEN, FakeApi, powerflex_rows, start_server
+from helpers import fake_totals
 
 WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
 
@@ -30,16 +31,8 @@ def token(monkeypatch):
 
 
 def expected(rows: list[dict]) -> dict:
-    """Independent counts of the fake rows (see powerflex_rows)."""
-    empty = sum(r["session_kwh"] == 0 for r in rows)
-    micro = sum(0 < r["session_kwh"] < 1 for r in rows)
-    return {
-        "sessions": len(rows),
-        "empty": empty,
-        "micro": micro,
-        "normal": len(rows) - empty - micro,
-        "unclaimed": sum(r["user"] is None for r in rows),
-    }
+    """Independent counts of the fake rows, those `totals` compares."""
+    return {k: v for k, v in fake_totals(rows).items() if k != "users"}
 
 
 def live_args(server, tmp_path) -> list[str]:

@@ -10,6 +10,7 @@ import base64
 import pytest
 from conftest import run_cli
 from fakeapi import TOKEN, FakeApi, powerflex_rows
+from helpers import fake_totals
 
 WINDOW = ("--start", "2026-10-31", "--end", "2026-11-20", "--tz", "UTC")
 N = 700
@@ -27,17 +28,7 @@ def token(monkeypatch):
     monkeypatch.setenv("SESHIS_TOKEN", TOKEN)
 
 
-def expected(rows: list[dict]) -> dict:
-    empty = sum(r["session_kwh"] == 0 for r in rows)
-    micro = sum(0 < r["session_kwh"] < 1 for r in rows)
-    return {
-        "sessions": len(rows),
-        "empty": empty,
-        "micro": micro,
-        "normal": len(rows) - empty - micro,
-        "unclaimed": sum(r["user"] is None for r in rows),
-        "users": len({r["user"] for r in rows if r["user"]}),
-    }
+expected = fake_totals
 
 
 def ocpi(server, tmp_path, endpoint: str, *more: str):
