@@ -20,11 +20,12 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory, monkeypatch):
-    """No test reads the user's config or cache, or a token from the environment."""
+    """No test reads the user's config or cache, or a token from the environment, or opens a
+    window (charts are shown only where a display is set)."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-    for name in ("SESHIS_TOKEN", "EDF_JWT", "ACN_API_TOKEN"):
+    for name in ("SESHIS_TOKEN", "EDF_JWT", "ACN_API_TOKEN", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
 
 

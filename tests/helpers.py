@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from seshis.analysis import Options, Report, build_report
+from seshis.analysis import Options, Report, build_report, session_export
 from seshis.dataset import Dataset
 from seshis.dates import DateRange
 from seshis.store import Store, lit
@@ -60,6 +60,18 @@ def report_of(
 ) -> Report:
     """The report of hand-made sessions over a window."""
     return build_report(dataset(rows, site, location), window, options or Options(), window.end)
+
+
+def export_of(
+    rows: list[tuple],
+    window: DateRange,
+    options: Options | None = None,
+    categories: tuple[str, ...] | None = None,
+):
+    """The sessions an export of hand-made sessions streams (analysis.session_export)."""
+    data = dataset(rows, "Test Site", None)
+    report = build_report(data, window, options or Options(), window.end)
+    return session_export(data, report, categories)
 
 
 def brute_tail(k: int, n: int, successes: int, population: int) -> float:

@@ -23,7 +23,7 @@ import pytest
 from conftest import DATA, run_cli
 from helpers import T0, report_of
 
-from seshis.analysis import Options, Report, Sections
+from seshis.analysis import Listings, Options, Report, Sections
 from seshis.dates import DateRange, window
 from seshis.errors import ExportError, UsageError
 from seshis.render import charts
@@ -386,7 +386,9 @@ def shares(rows) -> list[float]:
 
 
 def test_one_driver_gets_their_own_charts():
-    report = report_of(SESSIONS, summary_of().window, Options(user="BOB@x.com", listing_cap=None))
+    report = report_of(
+        SESSIONS, summary_of().window, Options(user="BOB@x.com", listings=Listings(cap=None))
+    )
     assert charts.names_for(report) == charts.DRIVER_NAMES
     data = charts.chart_data(report)
     bob = sorted((row for row in SESSIONS if row[1] == "bob@x.com"), key=lambda row: row[2])
@@ -402,7 +404,7 @@ def test_one_driver_gets_their_own_charts():
     assert mix.values("UNCLAIMED") == pytest.approx(shares([r for r in SESSIONS if not r[1]]))
     for name in charts.DRIVER_NAMES:
         assert png_size(charts.png_bytes(report, name, dpi=50)) == (500, 280)
-    capped = Options(user="bob@x.com", listing_cap=1, worst_first=True)
+    capped = Options(user="bob@x.com", listings=Listings(cap=1, worst_first=True))
     item = charts.chart_data(report_of(SESSIONS, summary_of().window, capped))["driver_sessions"]
     assert item.title == "The 1 worst of 2 sessions of bob@x.com"
     assert item.values("MICRO") == (0.5,)

@@ -178,13 +178,19 @@ def test_listing_is_capped_and_printsessions_shows_all():
 
 def test_no_analysis_flag_prints_the_sessions_as_the_source_gave_them():
     """As the original did: the rows with their own field names and values (a null user stays
-    null, no label in its place), in start order."""
+    null, no label in its place), newest first (--sort-by/--sort-order: the original's
+    session_start_time, DESC)."""
     r = pf()
     rows = json.loads(r.out)
     given = {row["session_id"]: row for row in json.loads(Path(PF).read_text("utf-8"))["rows"]}
     assert sorted(row["session_id"] for row in rows) == [f"pf-{i}" for i in range(1, 8)]
     assert all(row == given[row["session_id"]] for row in rows)
-    assert rows[0]["session_id"] == "pf-1" and given["pf-4"]["user"] is None
+    def start(row: dict) -> datetime:  # created_at, else session_start_time (epoch ms)
+        if row.get("created_at"):
+            return datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+        return datetime.fromtimestamp(row["session_start_time"] / 1000, UTC)
+
+    assert rows == sorted(rows, key=start, reverse=True) and given["pf-4"]["user"] is None
     assert r.out.startswith("[\n\t{") and r.out.count("\n") == len(rows) + 2  # one per line
 
 

@@ -9,7 +9,7 @@ from helpers import T0, report_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seshis.analysis import Options
+from seshis.analysis import Listings, Options
 from seshis.dates import window
 
 WINDOW = window(
@@ -93,7 +93,7 @@ def test_band_edges_fall_on_the_right_side():
         (name, "u@x.com", T0 + timedelta(hours=3 * i), 7200, kwh)
         for i, (name, (kwh, _)) in enumerate(cases.items())
     ]
-    lines = report_of(rows, WINDOW, Options(listing_cap=None)).listings[0].lines
+    lines = report_of(rows, WINDOW, Options(listings=Listings(cap=None))).listings[0].lines
     got = {line.session_id: line.band for line in lines}
     assert got == {name: band for name, (_, band) in cases.items()}
 
@@ -104,7 +104,7 @@ def test_threshold_edge_is_normal_and_just_below_is_micro():
         ("below", "u@x.com", T0 + timedelta(hours=2), 3600, 0.999),
         ("zero", "u@x.com", T0 + timedelta(hours=4), 60, 0.0),
     ]
-    lines = report_of(rows, WINDOW, Options(listing_cap=None)).listings[0].lines
+    lines = report_of(rows, WINDOW, Options(listings=Listings(cap=None))).listings[0].lines
     assert {line.session_id: line.category for line in lines} == {
         "at": "NORMAL",
         "below": "MICRO",

@@ -269,11 +269,17 @@ def test_no_analysis_flag_prints_the_api_rows_as_it_gave_them(server, fake, tmp_
     assert first.code == 0, first.err
     given = {row["session_id"]: row for row in fake.rows}
     rows = json.loads(first.out)
-    expected = sorted(
+    expected = sorted(  # newest first, as the API's default order gave them
         (r for r in fake.rows if r["created_at"].startswith("2026-11-01")),
         key=lambda r: r["created_at"],
+        reverse=True,
     )
     assert rows == expected and len(rows) == 144
-    assert rows[0]["user"] is None and rows[0] == given["pf-0000000"]  # null stays null
+    assert rows[-1]["user"] is None and rows[-1] == given["pf-0000000"]  # null stays null
     again = run_cli(*args, *window, "--offline")
     assert json.loads(again.out) == expected
+    oldest = run_cli(*args, *window, "--offline", "--sort-order", "ASC")
+    assert json.loads(oldest.out) == expected[::-1]
+    by_energy = json.loads(run_cli(*args, *window, "--offline", "--sort-by", "session_kwh").out)
+    kwh = [(row["session_kwh"], row["session_id"]) for row in by_energy]
+    assert kwh == sorted(kwh, reverse=True) and len(kwh) == 144

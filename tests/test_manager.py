@@ -18,9 +18,10 @@ from conftest import DATA, ROOT, run_cli
 from helpers import brute_tail, report_of
 from rich.console import Console
 
-from seshis.analysis import Options, Sections
+from seshis.analysis import Listings, Options, Sections
 from seshis.dates import window
 from seshis.render import jsonout, terminal
+from seshis.render.common.wording import where_to_look
 
 H = 3600
 T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
@@ -71,7 +72,7 @@ def test_a_driver_who_needs_help_is_tested_against_the_rest(report):
     ps = [brute_tail(0, 10, failed, population)] * 8 + [brute_tail(9, 12, failed, population)]
     adjusted = holm(ps)
     assert adjusted[-1] < 0.01 and all(p >= 0.01 for p in adjusted[:-1])
-    assert report.helped == ("help@x.com",)
+    assert report.needing_help == ("help@x.com",)
     drivers = [a for a in report.attention if a.kind == "driver"]
     assert [a.subject for a in drivers] == ["help@x.com"]
     rest = round(100 * (failed - 9) / (population - 12))
@@ -79,7 +80,7 @@ def test_a_driver_who_needs_help_is_tested_against_the_rest(report):
         drivers[0].text
         == f"help@x.com: 9 of 12 sessions empty or micro (75%); rest of the site {rest}%"
     )
-    assert "seshis --user help@x.com" in drivers[0].where
+    assert "seshis --user help@x.com" in where_to_look(drivers[0])
 
 
 def test_a_day_with_a_spike_is_named(report):
@@ -87,7 +88,7 @@ def test_a_day_with_a_spike_is_named(report):
     days = [a for a in report.attention if a.kind == "day"]
     assert [a.subject for a in days] == ["2026-03-07"]
     assert days[0].text.startswith("2026-03-07: 13 of 21 sessions empty or micro (62%)")
-    assert "--start 2026-03-07 --end 2026-03-07" in days[0].where
+    assert "--start 2026-03-07 --end 2026-03-07" in where_to_look(days[0])
 
 
 def test_unclaimed_sessions_that_rise_need_attention():
@@ -98,7 +99,7 @@ def test_unclaimed_sessions_that_rise_need_attention():
     found = [a for a in r.attention if a.kind == "unclaimed"]
     assert len(found) == 1
     assert found[0].text == "unclaimed sessions 11.3%, up from 0.0% in the previous window"
-    assert "check the signs at" in found[0].where
+    assert "check the signs at" in where_to_look(found[0])
 
 
 def test_a_quiet_site_needs_nothing():
@@ -106,7 +107,7 @@ def test_a_quiet_site_needs_nothing():
         (f"q{i}", f"d{i % 4}@x.com", T0 + timedelta(hours=3 * i), 2 * H, 8.32) for i in range(40)
     ]
     r = report_of(rows, SPAN, Options())
-    assert r.attention == () and r.helped == ()
+    assert r.attention == () and r.needing_help == ()
 
 
 def render_text(report, width: int = 100) -> str:
@@ -142,7 +143,7 @@ def test_json_has_the_attention_list(report):
 def test_empty_says_where_and_printsessions_lists_every_empty_session(report):
     opts = Options(
         sections=Sections(empty=True, micro=False, users=False, health=False, stations=False),
-        every_session=True,
+        listings=Listings(every_session=True),
     )
     r = report_of(site(), SPAN, opts)
     text = render_text(r)

@@ -27,7 +27,7 @@ from conftest import DATA, run_cli, shared_file
 from helpers import dataset, report_of
 from pypdf import PdfReader
 
-from seshis.analysis import Options, build_report
+from seshis.analysis import Listings, Options, build_report
 from seshis.dates import window
 from seshis.render import pdf
 
@@ -239,7 +239,7 @@ def _listed_order(text: str, ids: set[str]) -> list[str]:
 
 def test_worst_first_across_the_whole_window_newest_first_among_equals(tmp_path):
     span = window("custom", "America/Los_Angeles", NOW, date(2026, 3, 1), date(2026, 3, 31))
-    report = report_of(WEEKS, span, Options(listing_cap=3, worst_first=True))
+    report = report_of(WEEKS, span, Options(listings=Listings(cap=3, worst_first=True)))
     target = tmp_path / "w.pdf"
     pages = pdf.render(report, target, charts={})
     text, reader = pdf_text(target)
@@ -260,7 +260,7 @@ def test_without_a_cap_every_session_is_listed_oldest_first(tmp_path):
     start = datetime(2026, 3, 2, 16, tzinfo=UTC)
     rows = [(f"s{i:02d}", "d@x.com", start + timedelta(hours=5 * i), 3600, 0.0) for i in range(45)]
     span = window("custom", "America/Los_Angeles", NOW, date(2026, 3, 2), date(2026, 3, 12))
-    report = report_of(rows, span, Options(listing_cap=None, every_session=True))
+    report = report_of(rows, span, Options(listings=Listings(cap=None, every_session=True)))
     target = tmp_path / "all.pdf"
     pdf.render(report, target, charts={})
     text = flat("\n".join(pdf_text(target)[0]))
@@ -283,7 +283,7 @@ def test_attention_on_page_one_red_for_stations_amber_for_drivers(tmp_path):
         when = start + timedelta(hours=i, minutes=30)
         rows.append((f"g{i}", user, when, 3600, kwh, f"GOOD-{i % 2 + 1}"))
     span = window("custom", "America/Los_Angeles", NOW, date(2026, 3, 2), date(2026, 3, 4))
-    report = report_of(rows, span, Options(trends=False, listing_drivers="attention"))
+    report = report_of(rows, span, Options(trends=False, listings=Listings(drivers="needing_help")))
     found = [(a.kind, a.subject) for a in report.attention][:2]
     assert found == [("station", "BAD"), ("driver", "sad@x.com")]
     target = tmp_path / "a.pdf"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA
-from helpers import report_of
+from helpers import export_of, report_of
 from rich.console import Console
 
 from seshis.analysis import Options, Report, Sections
@@ -204,7 +204,7 @@ README_COLUMNS = (
 
 def test_csv_has_a_bom_and_reads_back(report, tmp_path: Path):
     target = tmp_path / "out.csv"
-    written = csv_render.render(report, target)
+    written = csv_render.render(report, target, sessions=export_of(GOLDEN, WINDOW))
     assert (written.path, written.sessions, written.stations_path) == (target, 10, None)
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and not raw[3:].startswith(b"\xef\xbb\xbf")
@@ -226,7 +226,7 @@ def test_csv_has_a_bom_and_reads_back(report, tmp_path: Path):
 
 def test_csv_with_stations_writes_a_second_file(report, tmp_path: Path):
     target = tmp_path / "out.csv"
-    written = csv_render.render(report, target, stations=True)
+    written = csv_render.render(report, target, sessions=export_of(GOLDEN, WINDOW), stations=True)
     spath = tmp_path / "out_stations.csv"
     assert (written.stations_path, written.stations) == (spath, 3)
     assert spath.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -241,8 +241,9 @@ def test_csv_with_stations_writes_a_second_file(report, tmp_path: Path):
 
 
 def test_csv_of_a_selection(tmp_path: Path):
-    r = report_of(GOLDEN, WINDOW, Options(export=("EMPTY", "MICRO")))
-    written = csv_render.render(r, tmp_path / "x.csv")
+    r = report_of(GOLDEN, WINDOW)
+    chosen = export_of(GOLDEN, WINDOW, categories=("EMPTY", "MICRO"))
+    written = csv_render.render(r, tmp_path / "x.csv", sessions=chosen)
     text = (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
     ids = [row["session_id"] for row in csv.DictReader(io.StringIO(text, newline=""))]
     assert written.sessions == 4 and ids == ["g02", "g04", "g07", "g10"]
@@ -253,7 +254,7 @@ def test_csv_of_a_selection(tmp_path: Path):
 
 def test_rows_prints_the_selected_sessions_as_one_json_list(report):
     buffer = io.StringIO()
-    rows.render(report, buffer)
+    rows.render(report, buffer, sessions=export_of(GOLDEN, WINDOW))
     doc = json.loads(buffer.getvalue())
     assert isinstance(doc, list) and len(doc) == 10
     assert sorted(item["session_id"] for item in doc) == IN_WINDOW
@@ -263,13 +264,14 @@ def test_rows_prints_the_selected_sessions_as_one_json_list(report):
     assert "category" not in g08 and g08["start"] == "2026-03-04T16:30:00Z"
     assert g08["done_charging"] == "2026-03-04T18:30:00Z"
     empty = io.StringIO()
-    rows.render(report_of(GOLDEN, WINDOW, Options(export=("EMPTY",))), empty)
+    rows.render(report, empty, sessions=export_of(GOLDEN, WINDOW, categories=("EMPTY",)))
     assert [item["session_id"] for item in json.loads(empty.getvalue())] == ["g02", "g07"]
 
 
 def test_rows_of_one_user_leave_out_the_unclaimed():
     buffer = io.StringIO()
-    rows.render(report_of(GOLDEN, WINDOW, Options(user="BOB@x.com")), buffer)
+    one = Options(user="BOB@x.com")
+    rows.render(report_of(GOLDEN, WINDOW, one), buffer, sessions=export_of(GOLDEN, WINDOW, one))
     ids = [item["session_id"] for item in json.loads(buffer.getvalue())]
     assert ids == ["g03", "g05", "g10"]
 

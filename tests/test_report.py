@@ -11,9 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import dataset, report_of
+from helpers import dataset, export_of, report_of
 
-from seshis.analysis import Options, build_report
+from seshis.analysis import Listings, Options, build_report
 from seshis.analysis.stations import RECORD_COLUMNS
 from seshis.dates import window
 from seshis.definitions import UNCLAIMED_LABEL, HealthThresholds
@@ -110,7 +110,7 @@ def test_totals(report):
     assert report.totals.kwh == pytest.approx(sum(r[4] for r in mine))
     assert counts(report.unclaimed) == tally([r for r in mine if r[1] is None])
     assert report.distinct_users == len({r[1] for r in mine if r[1]}) == 3
-    assert not report.empty
+    assert report.has_sessions
 
 
 def test_users_by_email_case_insensitively_with_the_unclaimed_group_last(report):
@@ -309,7 +309,7 @@ def test_a_silent_station_fails_the_check_from_three_sessions():
 
 def test_an_empty_window_passes_with_nothing_to_check():
     r = report_of(ROWS, days(20, 21))
-    assert r.empty and r.totals.sessions == 0
+    assert not r.has_sessions and r.totals.sessions == 0
     assert [f.text for f in r.findings] == [
         f"{m}: no sessions to check" for m in ("empty", "micro", "normal", "unclaimed")
     ]
@@ -393,7 +393,7 @@ LISTED = [
 
 
 def lines(cap: int | None, worst_first: bool) -> dict[str | None, tuple]:
-    r = report_of(LISTED, days(3, 3), Options(listing_cap=cap, worst_first=worst_first))
+    r = report_of(LISTED, days(3, 3), Options(listings=Listings(cap=cap, worst_first=worst_first)))
     return {
         item.user: (item.total, [(line.number, line.label) for line in item.lines])
         for item in r.listings
@@ -420,7 +420,7 @@ def test_worst_first_ties_go_to_the_newest():
         ("b", "w@x.com", utc(3, 18), H, 0.0),
         ("c", "w@x.com", utc(3, 20), 2 * H, 8.32),
     ]
-    r = report_of(rows, days(3, 3), Options(listing_cap=1, worst_first=True))
+    r = report_of(rows, days(3, 3), Options(listings=Listings(cap=1, worst_first=True)))
     assert [line.session_id for line in r.listings[0].lines] == ["b"]
 
 
@@ -463,7 +463,7 @@ def test_one_user_case_insensitively(tmp_path: Path):
     assert counts(r.users[0].counts) == tally(bob)
     assert [item.user for item in r.listings] == ["Bob@x.com", None]
     out = tmp_path / "bob.csv"
-    assert r.sessions.write_csv(out) == len(bob) == 2
+    assert export_of(ROWS, WINDOW, Options(user="BOB@X.COM")).write_csv(out) == len(bob) == 2
     read = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
     assert [row["session_id"] for row in read] == ["s3", "s4"]
 
@@ -486,13 +486,12 @@ def test_an_unknown_user_names_the_closest_ones(user, hint):
 
 
 def test_export_of_empty_sessions_only(tmp_path: Path):
-    r = report_of(ROWS, WINDOW, Options(export=("EMPTY",)))
     mine = inside(ROWS, 2, 4)
     empties = sorted(
         (row for row in mine if classify(row[4], row[3]) == "EMPTY"), key=lambda x: x[2]
     )
     out = tmp_path / "empty.csv"
-    assert r.sessions.write_csv(out) == len(empties) == 2
+    assert export_of(ROWS, WINDOW, categories=("EMPTY",)).write_csv(out) == len(empties) == 2
     read = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
     assert [row["session_id"] for row in read] == [row[0] for row in empties]
     assert {row["category"] for row in read} == {"EMPTY"}
@@ -502,7 +501,7 @@ def test_export_of_empty_sessions_only(tmp_path: Path):
     assert by_id["s6"]["user_id"] == UNCLAIMED_LABEL
     assert by_id["s2"]["start_local"] == "2026-03-02 12:00:00"  # 20:00Z in PST
     assert by_id["s2"]["start"] == "2026-03-02T20:00:00Z"
-    both = report_of(ROWS, WINDOW, Options(export=("EMPTY", "MICRO")))
-    assert both.sessions.write_csv(tmp_path / "both.csv") == 3
+    both = export_of(ROWS, WINDOW, categories=("EMPTY", "MICRO"))
+    assert both.write_csv(tmp_path / "both.csv") == 3
     # by default the export holds every session of the window
-    assert report_of(ROWS, WINDOW).sessions.write_csv(tmp_path / "all.csv") == len(mine)
+    assert export_of(ROWS, WINDOW).write_csv(tmp_path / "all.csv") == len(mine)

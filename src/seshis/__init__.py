@@ -19,8 +19,11 @@ _EXPORTS = {
     "Dataset": "dataset",
     "DateRange": "dates",
     "build_report": "analysis",
+    "session_export": "analysis",
+    "Listings": "analysis",
     "Options": "analysis",
     "Report": "analysis",
+    "Scope": "analysis",
     "Sections": "analysis",
     "SeshisError": "errors",
 }

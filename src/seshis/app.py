@@ -9,10 +9,10 @@ from typing import IO
 
 from rich.console import Console
 
-from .analysis import build_report
+from .analysis import build_report, session_export
 from .dataset import Dataset
 from .dates import DateRange
-from .outputs import OUTPUTS, Run
+from .outputs import OUTPUTS, Run, export_categories, needs, report_options
 from .render import terminal
 from .render.common.debug import DebugLog, Timer
 from .render.common.progress import FetchProgress
@@ -38,13 +38,19 @@ def run(
         if debug:
             debug.settings(settings)
             debug.data(data, window)
-        report = build_report(data, window, settings.report_options(), now)
+        need, write = OUTPUTS[settings.output]
+        options = report_options(settings)
+        report = build_report(data, window, options, now)
         timer.lap("analysis")
         sync = report.sync
-        carried = settings.output in ("text", "graph")  # the text report carries a warning
-        if sync is not None and sync.note and not (sync.warning and carried):
+        if sync is not None and sync.note and not (sync.warning and need.carries_sync_warning):
             terminal.note(err, sync.note, warning=sync.warning)
-        status = OUTPUTS[settings.output](Run(report, settings, out, err, stdout, now))
+        sessions = (
+            session_export(data, report, export_categories(settings), settings.rows_order)
+            if need.sessions
+            else None
+        )
+        status = write(Run(report, settings, out, err, stdout, now, sessions))
         timer.lap("render")
     finally:
         data.store.close()  # releases the on-disk store at once for the next run
@@ -83,6 +89,6 @@ def load(
         if settings.demo:
             data = load_demo(now, settings.timezone)
         else:
-            raw = settings.output == "sessions"  # printed as the files gave them
-            data = load_files(settings.source, settings.timezone, settings.profile, raw)
+            rows = needs(settings).source_rows  # the output prints them as the files gave them
+            data = load_files(settings.source, settings.timezone, settings.profile, rows)
     return data, data.window(kind or ("today" if settings.demo else "all"), now, start, end)

@@ -13,6 +13,17 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Site:
+    """A site of the data: the sessions whose `site` column holds `key` ("" for none), shown as
+    `name`, their days and hours in `timezone`."""
+
+    key: str
+    name: str
+    location: str | None
+    timezone: str
+
+
+@dataclass(frozen=True)
 class Dataset:
     """Sessions loaded into a store, with what is known about their site: what a report is
     built from. `span` is the first and last start of the valid sessions (None: none)."""
@@ -25,6 +36,8 @@ class Dataset:
     details: tuple[str, ...] = ()  # what each input held, for --debug
     sync: Any = None  # syncs.SyncStatus of a live source
     drivers: bool = True  # whether the data says who charged (without, there is no unclaimed)
+    sites: tuple[Site, ...] = ()  # named by the source; () when the data names them
+    zone_given: bool = False  # `timezone` was given by the user: every site's days are in it
 
     def window(
         self,

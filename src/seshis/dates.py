@@ -121,6 +121,22 @@ def window(
     raise UsageError(f"Unknown date range '{kind}'; use today, week, month or custom (1-4).")
 
 
+dates_window = window  # for the functions below, whose windows are arguments named `window`
+
+
+def rezoned(window: DateRange, tz: str) -> DateRange:
+    """The same range in another time zone: Today and a custom range start at that zone's
+    midnight; a week, a month and all the data are the same instants, shown in that zone."""
+    if tz == window.timezone:
+        return window
+    if window.kind == "today":
+        return dates_window("today", tz, window.end)
+    if window.kind == "custom":
+        first, last = window.local_dates()
+        return dates_window("custom", tz, window.end, first, last)
+    return replace(window, timezone=tz)
+
+
 def previous_window(window: DateRange) -> DateRange:
     """The window of the same length just before; for Today, the same hours yesterday."""
     if window.kind == "today":

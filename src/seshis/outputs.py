@@ -1,10 +1,12 @@
-"""The outputs of the command line: for each, the renderer to call and what to print around
-it (where an export went, the charts saved, the exit status of --check)."""
+"""The outputs of the command line: for each, what it needs of the report, the renderer to
+call and what to print around it (where an export went, the charts saved, the exit status of
+--check). The report's Options are built from what the output needs and the flags."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -12,16 +14,19 @@ from typing import IO
 from rich.console import Console
 
 from . import CHECKOUT
-from .analysis import Report
+from . import definitions as d
+from .analysis import Listings, Options, Report, Sections
 from .errors import ExportError
 from .render import terminal
-from .settings import Settings
+from .render.common.exporter import Sessions
+from .settings import ALL_USERS, Settings
 from .status import ExitStatus
 
 
 @dataclass(frozen=True)
 class Run:
-    """What a renderer of the command line needs: the report, the settings, the streams."""
+    """What a renderer of the command line needs: the report, the settings, the streams, and
+    for an export the selected sessions."""
 
     report: Report
     settings: Settings
@@ -29,13 +34,31 @@ class Run:
     err: Console
     stdout: IO[str]
     now: datetime
+    sessions: Sessions | None = None
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What an output needs of the report besides the sections the flags ask for."""
+
+    trends: bool = False  # the previous window's figures
+    stations: bool = False  # the stations' figures, for attention, even without --stations
+    lines: str | None = None  # session lines per driver: "recent" (the most recent ones),
+    # "worst" (a printed report's worst ones); None: none
+    cap: int = 20  # session lines per driver
+    sessions: bool = False  # the selected sessions, streamed to the renderer
+    source_rows: bool = False  # each session as its source gave it (loading keeps them)
+    carries_sync_warning: bool = False  # the output itself warns of an incomplete sync
 
 
 def _text(r: Run) -> ExitStatus:
     from .render.common.pager import paged
 
+    brief = r.settings.all and not r.settings.printsessions  # the short form of each part
     paged(
-        lambda out: terminal.render(r.report, out, debug=r.settings.debug), r.out, r.settings.pager
+        lambda out: terminal.render(r.report, out, brief=brief, debug=r.settings.debug),
+        r.out,
+        r.settings.pager,
     )
     return ExitStatus.OK
 
@@ -72,20 +95,24 @@ def _json(r: Run) -> ExitStatus:
 def _sessions(r: Run) -> ExitStatus:
     from .render import rows
 
-    rows.render(r.report, r.stdout)
+    assert r.sessions is not None  # Needs(sessions=True)
+    rows.render(r.report, r.stdout, sessions=r.sessions)
     return ExitStatus.OK
 
 
 def _csv(r: Run) -> ExitStatus:
     from .render import csv
 
+    assert r.sessions is not None  # Needs(sessions=True)
     if r.settings.output_path == STDOUT:
-        written = csv.render(r.report, r.stdout)
+        written = csv.render(r.report, r.stdout, sessions=r.sessions)
         terminal.exported(r.err, written.sessions, "standard output")
         if r.report.sections.stations:
             terminal.note(r.err, "The stations table goes to a file; give --output a file.", True)
         return ExitStatus.OK
-    written = csv.render(r.report, _export_path(r, ".csv"), stations=r.report.sections.stations)
+    written = csv.render(
+        r.report, _export_path(r, ".csv"), sessions=r.sessions, stations=r.report.sections.stations
+    )
     terminal.exported(r.out, written.sessions, written.path)
     if written.stations_path:
         terminal.exported(r.out, written.stations, written.stations_path, what="station")
@@ -95,7 +122,8 @@ def _csv(r: Run) -> ExitStatus:
 def _xlsx(r: Run) -> ExitStatus:
     from .render import xlsx
 
-    written = xlsx.render(r.report, _export_path(r, ".xlsx"))
+    assert r.sessions is not None  # Needs(sessions=True)
+    written = xlsx.render(r.report, _export_path(r, ".xlsx"), sessions=r.sessions)
     terminal.exported(r.out, written.sessions, written.path)
     return ExitStatus.OK
 
@@ -124,16 +152,78 @@ def _graph(r: Run) -> ExitStatus:
     return ExitStatus.OK
 
 
-OUTPUTS = {
-    "text": _text,
-    "check": _check,
-    "json": _json,
-    "sessions": _sessions,
-    "csv": _csv,
-    "xlsx": _xlsx,
-    "pdf": _pdf,
-    "graph": _graph,
+SESSION_CAP = 20  # session lines per driver in the terminal
+COMPACT_CAP = 10  # and with --all, for the drivers who need help and the unclaimed sessions
+PDF_ROWS_PER_USER = 40  # and in the PDF: the worst ones
+
+TEXT = Needs(lines="recent", cap=SESSION_CAP, carries_sync_warning=True)
+# each output: what it needs, and the function that renders it
+OUTPUTS: dict[str, tuple[Needs, Callable[[Run], ExitStatus]]] = {
+    "text": (TEXT, _text),
+    "check": (Needs(trends=True, stations=True), _check),
+    "json": (Needs(trends=True, stations=True), _json),
+    "sessions": (Needs(sessions=True, source_rows=True), _sessions),
+    "csv": (Needs(sessions=True), _csv),
+    "xlsx": (Needs(sessions=True), _xlsx),
+    "pdf": (Needs(trends=True, stations=True, lines="worst", cap=PDF_ROWS_PER_USER), _pdf),
+    "graph": (replace(TEXT, trends=True, stations=True), _graph),  # the text report too
 }
+
+
+def needs(settings: Settings) -> Needs:
+    return OUTPUTS[settings.output][0]
+
+
+def report_options(settings: Settings) -> Options:
+    """The report's Options: the sections the flags ask for, built as the output needs them."""
+    need = needs(settings)
+    everything = settings.all
+    one = settings.user not in (None, ALL_USERS)
+    listed = _categories(settings) if settings.user is not None and not everything else None
+    alone = settings.user is None and not everything  # --empty and/or --micro
+    lines = None
+    if need.lines is not None:
+        cap: int | None = COMPACT_CAP if everything and need.lines == "recent" else need.cap
+        if settings.printsessions or (settings.output == "graph" and one):
+            cap = None  # every session (--user EMAIL --graph plots each one)
+        lines = Listings(
+            drivers="needing_help" if everything and not settings.printsessions else "all",
+            cap=cap,
+            worst_first=need.lines == "worst",
+            # every empty (micro) session with --printsessions, and in a printed --empty
+            every_session=settings.printsessions or (need.lines == "worst" and alone),
+            categories=listed,
+        )
+    return Options(
+        threshold_kwh=settings.threshold_kwh,
+        voltage=settings.voltage,
+        health=settings.health,
+        user=settings.user if one else None,
+        active_current=settings.active_current,
+        sections=Sections(
+            empty=settings.empty or everything,
+            micro=settings.micro or everything,
+            users=everything or settings.user is not None,
+            health=everything,
+            stations=settings.stations or everything,
+        ),
+        stations=need.stations or everything or settings.empty or settings.micro,
+        trends=need.trends or everything,
+        listings=lines,
+    )
+
+
+def export_categories(settings: Settings) -> tuple[str, ...] | None:
+    """--empty/--micro alone export just those sessions; --all and --user every one."""
+    if settings.all or settings.user is not None:
+        return None
+    return _categories(settings)
+
+
+def _categories(settings: Settings) -> tuple[str, ...] | None:
+    """The categories --empty and/or --micro ask for (None: neither, so every one)."""
+    chosen = tuple(c for c, on in ((d.EMPTY, settings.empty), (d.MICRO, settings.micro)) if on)
+    return chosen or None
 
 
 STDOUT = "-"  # --output - : standard output (CSV and JSON)
@@ -178,7 +268,7 @@ def _logo(settings: Settings, err: Console) -> Path | None:
 
 
 def _display_available() -> bool:
-    """A window can open: a display is set, and this is not a test or CI run."""
+    """A window can open: a display is set, and this is not a CI run."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not (
-        os.environ.get("CI") or os.environ.get("PYTEST_CURRENT_TEST")
+        os.environ.get("CI")
     )

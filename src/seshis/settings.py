@@ -221,7 +221,7 @@ class Settings:
         "session_start_time",
         "--sort-by",
         str,
-        "API sort field (session_start_time)",
+        "sort the rows printed without an analysis flag by this field (session_start_time)",
         SOURCE,
         metavar="FIELD",
         prompt=Prompt("Sort by", _live_advanced),
@@ -230,7 +230,7 @@ class Settings:
         "DESC",
         "--sort-order",
         str,
-        "API sort order (DESC)",
+        "and in this order (DESC: newest first, as the API gave them)",
         SOURCE,
         choices=("ASC", "DESC"),
         check=one_of("ASC", "DESC"),
@@ -394,57 +394,10 @@ class Settings:
             self.empty_max, self.micro_max, self.normal_min, self.unclaimed_max
         )
 
-    def report_options(self) -> Any:
-        """The library's report Options for these flags and this output."""
-        from .analysis import Options, Sections
-
-        wide = self.all or self.output in ("json", "pdf", "graph", "check")
-        pdf = self.output == "pdf"
-        one = self.user not in (None, ALL_USERS)  # --user EMAIL --graph plots each session
-        categories = pdf and not self.all and self.user is None and (self.empty or self.micro)
-        return Options(
-            threshold_kwh=self.threshold_kwh,
-            voltage=self.voltage,
-            health=self.health,
-            user=None if self.user in (None, ALL_USERS) else self.user,
-            active_current=self.active_current,
-            sections=Sections(
-                empty=self.empty or self.all,
-                micro=self.micro or self.all,
-                users=self.all or self.user is not None,
-                health=self.all,
-                stations=self.stations or self.all,
-            ),
-            stations=self.stations or wide or self.empty or self.micro,
-            trends=wide,
-            listings=self.output in ("text", "pdf", "graph"),  # --graph prints the text too
-            listing_drivers="attention" if self.all and not self.printsessions else "all",
-            every_session=self.printsessions or categories,  # --empty --pdf lists them
-            listing_cap=(
-                None
-                if self.printsessions or (self.output == "graph" and one)
-                else PDF_ROWS_PER_USER
-                if pdf
-                else COMPACT_CAP
-                if self.all
-                else SESSION_CAP
-            ),
-            worst_first=pdf,
-            export=self._export_categories() if self.output in ("csv", "xlsx") else None,
-            listed=self._listed_categories(),
-        )
-
-    def _listed_categories(self) -> tuple[str, ...] | None:
-        """--user with --empty and/or --micro lists only those sessions, as the original did."""
-        if self.user is None or self.all or not (self.empty or self.micro):
-            return None
-        return tuple(c for c, on in ((d.EMPTY, self.empty), (d.MICRO, self.micro)) if on)
-
-    def _export_categories(self) -> tuple[str, ...] | None:
-        """--empty/--micro alone export just those sessions; --all and --user every one."""
-        if self.all or self.user is not None or not (self.empty or self.micro):
-            return None
-        return tuple(c for c, on in ((d.EMPTY, self.empty), (d.MICRO, self.micro)) if on)
+    @property
+    def rows_order(self) -> tuple[str, str]:
+        """How the rows printed without an analysis flag are sorted: (field, ASC | DESC)."""
+        return self.sort_by, self.sort_order
 
     def live_options(
         self,
@@ -459,11 +412,6 @@ class Settings:
         return LiveOptions(
             **values, **({"sleep": sleep} if sleep is not None else {}), notice=notice
         )
-
-
-SESSION_CAP = 20  # session lines per driver in the terminal
-COMPACT_CAP = 10  # and with --all, for the drivers who need help and the unclaimed sessions
-PDF_ROWS_PER_USER = 40  # and in the PDF: the worst ones
 
 
 def specs() -> tuple[tuple[str, Any, Spec], ...]:

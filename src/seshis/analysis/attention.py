@@ -24,10 +24,15 @@ WHERE = 3  # stations named where unclaimed sessions happen most
 
 @dataclass(frozen=True)
 class Attention:
+    """One thing that needs attention. Where to look is worded by each output from `kind` and
+    `subject` (render/common/wording.py), since it names commands and sections."""
+
     kind: str  # sync | station | driver | unclaimed | day
-    subject: str  # the station, the driver's email, "unclaimed", the date
+    subject: str  # the station, the driver's email, "unclaimed", the date; for a sync,
+    # "missing" (the next run fetches again) or "offline" (the store lacks part of the window)
     text: str  # what, and how much
-    where: str  # where to look
+    places: tuple[tuple[str, float], ...] = ()  # unclaimed: the stations with the most, and
+    # their unclaimed share (%)
 
 
 def _share(part: int, whole: int) -> str:
@@ -91,42 +96,16 @@ def needs_attention(
     failing and silent stations, unclaimed sessions, drivers who need help, spike days."""
     out: list[Attention] = []
     if sync is not None and sync.problem:
-        where = (
-            "the next run fetches this date range again; see the warning above"
-            if sync.missing
-            else "run without --offline to fetch the rest"
-        )
-        out.append(Attention("sync", "sync", sync.problem, where))
+        out.append(Attention("sync", "missing" if sync.missing else "offline", sync.problem))
     for s in stations:
         if s.suspect:
             place = f" ({s.space})" if s.space else ""
-            out.append(
-                Attention(
-                    "station",
-                    s.label,
-                    f"station {s.label}{place}: {s.suspect}",
-                    "check the charger and its cable; the STATIONS table has its figures",
-                )
-            )
+            out.append(Attention("station", s.label, f"station {s.label}{place}: {s.suspect}"))
     out += _unclaimed(counted, stations, trends)
     for user, why in helped:
-        out.append(
-            Attention(
-                "driver",
-                user,
-                f"{user}: {why}",
-                f"may need support or education; their sessions: seshis --user {user}",
-            )
-        )
+        out.append(Attention("driver", user, f"{user}: {why}"))
     for day, why in spike_days(counted):
-        out.append(
-            Attention(
-                "day",
-                day,
-                f"{day}: {why}",
-                f"that day's sessions: seshis --empty --micro --start {day} --end {day}",
-            )
-        )
+        out.append(Attention("day", day, f"{day}: {why}"))
     return tuple(out)
 
 
@@ -150,10 +129,5 @@ def _unclaimed(
         (s for s in stations if s.sessions >= MIN_DRIVER_SESSIONS and s.unclaimed),
         key=lambda s: (-s.pct(s.unclaimed), s.label),
     )[:WHERE]
-    where = (
-        "drivers plug in without scanning the QR code; check the signs at "
-        + ", ".join(f"{s.label} ({s.pct(s.unclaimed):.0f}%)" for s in busiest)
-        if busiest
-        else "drivers plug in without scanning the QR code; check the signs"
-    )
-    return [Attention("unclaimed", "unclaimed", how, where)]
+    places = tuple((s.label, s.pct(s.unclaimed)) for s in busiest)
+    return [Attention("unclaimed", "unclaimed", how, places)]

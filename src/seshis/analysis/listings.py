@@ -1,5 +1,6 @@
 """Session lines of the listings (per driver, unclaimed last) and the selected sessions an
-export streams. Only the shown lines leave DuckDB; exports never become Python objects."""
+export streams. Only the shown lines leave DuckDB; exports never become Python objects: the
+app hands a renderer a SessionExport, which the Report never holds."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 from typing import IO
 
 from .. import definitions as d
-from ..dates import DateRange
 from ..store import COLUMNS, TIME_FORMAT, Store, lit, q
-from .options import Options
+from .options import Listings, Options
+from .sites import Sites
 from .summary import classified_sql
 
 
@@ -47,13 +48,15 @@ class Listing:
 
 
 @dataclass(frozen=True)
-class SessionRows:
+class SessionExport:
     """The sessions an export selects: every normalized field plus local times, duration,
-    current, category and label. Streamed by the store, never held in Python."""
+    current, category and label. Streamed by the store, never held in Python. It meets
+    render.common.exporter.Sessions, the only face of it a renderer sees."""
 
     store: Store
     sql: str
     raw_sql: str = ""  # the same sessions, each as its source gave it (JSON text)
+    order: str = "start, session_id"  # of the rows as their source gave them
 
     def columns(self) -> list[str]:
         """The names of the columns, without running the query (an empty export's header)."""
@@ -107,28 +110,31 @@ SEVERITY = (
 
 
 def listings(
-    store: Store, window: DateRange, options: Options, drivers: tuple[str, ...] | None = None
+    store: Store,
+    sites: Sites,
+    options: Options,
+    shown: Listings,
+    drivers: tuple[str, ...] | None = None,
 ) -> tuple[Listing, ...]:
-    """Session lines per driver (unclaimed last): the most recent `listing_cap` of each, shown
+    """Session lines per driver (unclaimed last): the most recent `shown.cap` of each, shown
     oldest first; with `worst_first`, the worst ones (empty, micro, low, medium, high current;
     the newest first among equals), worst first. `drivers` limits them to some drivers (and the
     unclaimed sessions). Window functions number, rank and cut them."""
-    cap = options.listing_cap
-    where = _selection(options, options.listed, unclaimed_too=True)
+    cap = shown.cap
+    where = _selection(options, shown.categories, unclaimed_too=True)
     if drivers is not None:
         names = ", ".join(lit(u) for u in drivers) or "NULL"
         where += f" AND (unclaimed OR user_id IN ({names}))"
     recent = "start DESC, session_id DESC"
-    rank = f"{SEVERITY}, {recent}" if options.worst_first else recent
+    rank = f"{SEVERITY}, {recent}" if shown.worst_first else recent
     limit = f"WHERE pick <= {int(cap)}" if cap is not None else ""
-    worst = options.worst_first and cap is not None
-    shown = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if worst else "n"
-    tz = lit(window.timezone)
+    worst = shown.worst_first and cap is not None
+    order = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if worst else "n"
     batches = store.batches(
         f"""
         SELECT CASE WHEN unclaimed THEN NULL ELSE user_id END AS who, n, total,
-            strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S'),
-            strftime(timezone({tz}, "end"), '%Y-%m-%d %H:%M:%S'),
+            strftime({sites.local("start")}, '%Y-%m-%d %H:%M:%S'),
+            strftime({sites.local('"end"')}, '%Y-%m-%d %H:%M:%S'),
             duration_s, kwh, avg_current, category, band, session_id, station_id, space
         FROM (
             SELECT *,
@@ -136,10 +142,10 @@ def listings(
                     AS n,
                 count(*) OVER (PARTITION BY unclaimed, user_id) AS total,
                 row_number() OVER (PARTITION BY unclaimed, user_id ORDER BY {rank}) AS pick
-            FROM ({classified_sql(window, options)})
+            FROM ({classified_sql(sites, options)})
             WHERE {where}
         ) {limit}
-        ORDER BY who IS NULL, lower(who), who, {shown}
+        ORDER BY who IS NULL, lower(who), who, {order}
         """
     )
     # lines made a batch at a time, so the rows and the lines are never all held twice
@@ -154,19 +160,18 @@ def listings(
 
 
 def category_lines(
-    store: Store, window: DateRange, options: Options, category: str
+    store: Store, sites: Sites, options: Options, category: str
 ) -> tuple[SessionLine, ...]:
     """Every session of a category (EMPTY, MICRO) in the window, oldest first, with its driver
     (None: unclaimed): what --empty --printsessions lists."""
-    tz = lit(window.timezone)
     batches = store.batches(
         f"""
         SELECT row_number() OVER (ORDER BY start, session_id),
-            strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S'),
-            strftime(timezone({tz}, "end"), '%Y-%m-%d %H:%M:%S'),
+            strftime({sites.local("start")}, '%Y-%m-%d %H:%M:%S'),
+            strftime({sites.local('"end"')}, '%Y-%m-%d %H:%M:%S'),
             duration_s, kwh, avg_current, category, band, session_id, station_id, space,
             CASE WHEN unclaimed THEN NULL ELSE user_id END
-        FROM ({classified_sql(window, options)})
+        FROM ({classified_sql(sites, options)})
         WHERE {_selection(options, [category], unclaimed_too=True)}
         ORDER BY start, session_id
         """
@@ -174,38 +179,67 @@ def category_lines(
     return tuple(SessionLine(int(r[0]), *r[1:]) for _columns, rows in batches for r in rows)
 
 
-def session_rows(store: Store, window: DateRange, options: Options) -> SessionRows:
-    """The sessions an export writes: one driver's or everyone's, the categories asked for."""
-    where = _selection(options, options.export)
-    tz = lit(window.timezone)
-    return SessionRows(
+def session_export(
+    store: Store,
+    sites: Sites,
+    options: Options,
+    categories: tuple[str, ...] | None = None,
+    order: str = "start, session_id",
+) -> SessionExport:
+    """The sessions an export writes: one driver's or everyone's, of `categories` (None: all);
+    the rows as their source gave them in `order` (an SQL ORDER BY of the sessions)."""
+    where = _selection(options, categories)
+    return SessionExport(
         store,
         f"""
         SELECT session_id, site, acn, account, station_id, space,
             CASE WHEN unclaimed THEN {lit(d.UNCLAIMED_LABEL)} ELSE user_id END AS user_id,
             start, "end", done_charging,
-            strftime(timezone({tz}, start), '%Y-%m-%d %H:%M:%S') AS start_local,
-            strftime(timezone({tz}, "end"), '%Y-%m-%d %H:%M:%S') AS end_local,
+            strftime({sites.local("start")}, '%Y-%m-%d %H:%M:%S') AS start_local,
+            strftime({sites.local('"end"')}, '%Y-%m-%d %H:%M:%S') AS end_local,
             kwh, timezone, status, evse_type, authorization_source, vehicle, cost, origin,
             round(duration_s / 3600.0, 4) AS duration_h,
             round(charging_s / 3600.0, 4) AS charging_h, round(idle_s / 3600.0, 4) AS idle_h,
             avg_current, category,
             '[' || CASE WHEN band IS NULL THEN category ELSE 'NORMAL-' || band END || ']'
                 AS label
-        FROM ({classified_sql(window, options)})
+        FROM ({classified_sql(sites, options)})
         WHERE {where}
         ORDER BY start, session_id
         """,
         # each row's text on a line of the array: a tab before it, a comma after all but the last
         f"""
         SELECT chr(9) || coalesce(raw, json_object({_NAMED})::VARCHAR)
-            || CASE WHEN row_number() OVER (ORDER BY start, session_id) < count(*) OVER ()
+            || CASE WHEN row_number() OVER (ORDER BY {order}) < count(*) OVER ()
                 THEN ',' ELSE '' END
-        FROM ({classified_sql(window, options)})
+        FROM ({classified_sql(sites, options)})
         WHERE {where}
-        ORDER BY start, session_id
+        ORDER BY {order}
         """,
+        order,
     )
+
+
+# The fields of each source's rows that are a normalized column, for sorting the rows as given.
+SORT_FIELDS = {
+    "start": ("session_start_time", "created_at", "connectionTime", "start_date_time", "start"),
+    '"end"': ("session_end_time", "updated_at", "disconnectTime", "end_date_time", "end"),
+    "kwh": ("session_kwh", "kWhDelivered", "total_energy", "kwh"),
+    "user_id": ("user", "userID", "user_id"),
+    "station_id": ("pfid", "stationID", "station_id"),
+    "session_id": ("session_id", "sessionID", "id"),
+}
+
+
+def order_by(field: str, order: str = "ASC") -> str:
+    """An ORDER BY of the sessions by a field of the rows as given (a PowerFlex, ACN-Data or
+    OCPI name, or seshis's), ascending or descending; equal rows by session id."""
+    way = "DESC" if order.upper() == "DESC" else "ASC"
+    column = next((c for c, names in SORT_FIELDS.items() if field in names), None)
+    if column is None:
+        path = lit("$." + '"' + field.replace('"', "") + '"')
+        column = f"json_extract_string(raw, {path})"
+    return f"{column} {way} NULLS LAST, session_id {way}"
 
 
 # the normalized fields, named, for a session whose source kept no row (times as exports write)

@@ -1,5 +1,5 @@
 """What a report needs besides the data and the window: the definitions' parameters and which
-parts of the report to build."""
+parts of the report an output needs built."""
 
 from __future__ import annotations
 
@@ -20,6 +20,22 @@ class Sections:
 
 
 @dataclass(frozen=True)
+class Listings:
+    """The session lines an output shows, per driver (unclaimed last)."""
+
+    drivers: str = "all"  # all | needing_help: only the drivers who need help (and unclaimed)
+    cap: int | None = 20  # lines per driver; None: every one
+    worst_first: bool = False  # the worst lines (empty first; newest among equals), else the
+    # most recent ones
+    every_session: bool = False  # every empty (micro) session of those sections, too
+    categories: tuple[str, ...] | None = None  # the categories listed; None: all
+
+    @property
+    def only_needing_help(self) -> bool:
+        return self.drivers == "needing_help"
+
+
+@dataclass(frozen=True)
 class Options:
     """The definitions' parameters, one driver or everyone, and what to build."""
 
@@ -31,10 +47,4 @@ class Options:
     sections: Sections = field(default_factory=Sections)
     stations: bool = True  # the per-station figures
     trends: bool = True  # the previous window's figures
-    listings: bool = True  # the session lines per driver (with the users section)
-    listing_drivers: str = "all"  # all | attention: only drivers who need help, and unclaimed
-    every_session: bool = False  # every empty (micro) session listed with those sections
-    listing_cap: int | None = 20  # session lines per driver; None: every one
-    worst_first: bool = False  # listings cut to the worst sessions (the PDF), not the first
-    listed: tuple[str, ...] | None = None  # the categories the listings show; None: all
-    export: tuple[str, ...] | None = None  # the categories an export selects; None: all
+    listings: Listings | None = field(default_factory=Listings)  # None: no session lines

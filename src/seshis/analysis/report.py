@@ -12,6 +12,7 @@ from ..syncs import SyncStatus
 from . import check, listings, stations, summary
 from .attention import Attention, drivers_to_help, needs_attention
 from .options import Options, Sections
+from .sites import sites_of
 from .stations import StationStats
 from .summary import Counts, DataQuality, DayStats, HealthCheck, Previous, UserStats
 from .trends import Trend, trends
@@ -43,35 +44,143 @@ class Where:
 
 
 @dataclass(frozen=True)
-class Report:
-    """Everything the outputs show about one site and one window."""
+class Scope:
+    """The figures of one scope: a site, or the whole network of sites. A network of one site
+    is that site. Without driver data, `unclaimed` and `distinct_users` are None."""
 
-    site: str
+    name: str
     location: str | None
-    window: DateRange
-    options: Options
-    generated: datetime
+    window: DateRange  # in the scope's time zone
     totals: Counts
-    unclaimed: Counts
-    distinct_users: int
+    unclaimed: Counts | None
+    distinct_users: int | None
     users: tuple[UserStats, ...]  # claimed drivers by email, the unclaimed group last
-    daily: tuple[DayStats, ...]
+    daily: tuple[DayStats, ...]  # by local day of start
     hourly: tuple[Counts, ...]  # by local hour of start, 0-23
     health: tuple[HealthCheck, ...]
-    quality: DataQuality
     stations: tuple[StationStats, ...]  # worst first; empty unless asked for
     previous: Previous | None  # the window of the same length before, when asked for
     trends: tuple[Trend, ...]
     attention: tuple[Attention, ...]  # what needs the manager's attention, most pressing first
-    helped: tuple[str, ...]  # drivers who need help (their e-mails), worst first
+    needing_help: tuple[str, ...]  # drivers who need help (their e-mails), worst first
     where: tuple[Where, ...]  # where empty and micro sessions happened, for those sections
+    findings: tuple[check.Finding, ...]  # the health and station checks of --check
+    key: str | None = None  # the site's key in the data; None for a network of sites
+
+    @property
+    def drivers(self) -> bool:
+        """Whether the data says who charged (without, no drivers and no unclaimed)."""
+        return self.unclaimed is not None
+
+    @property
+    def has_sessions(self) -> bool:
+        return bool(self.totals.sessions)
+
+    @property
+    def passed(self) -> bool:
+        """Every health target met and no station suspect (the exit status of --check)."""
+        return all(f.ok for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the outputs show about a window: the network's scope (with one site, the
+    site's), one scope per site, the session lines, the data's quality and the sync."""
+
+    network: Scope
+    sites: tuple[Scope, ...]  # one per site, worst first; one site: the network itself
+    options: Options
+    generated: datetime
+    quality: DataQuality
     listings: tuple[listings.Listing, ...]  # session lines per driver, when users are shown
     category_lines: tuple[tuple[str, tuple[listings.SessionLine, ...]], ...]  # every empty
     # (micro) session, with --printsessions
-    findings: tuple[check.Finding, ...]  # the health and station checks of --check
     sync: SyncStatus | None  # what the live sync did; None for files and the demo
-    sessions: listings.SessionRows  # the selected sessions, streamed by exports
-    drivers: bool = True  # the data says who charged; without, no drivers and no unclaimed
+
+    @property
+    def several_sites(self) -> bool:
+        return len(self.sites) > 1
+
+    # the network's figures, read as the report's own
+    @property
+    def site(self) -> str:
+        return self.network.name
+
+    @property
+    def location(self) -> str | None:
+        return self.network.location
+
+    @property
+    def window(self) -> DateRange:
+        return self.network.window
+
+    @property
+    def totals(self) -> Counts:
+        return self.network.totals
+
+    @property
+    def unclaimed(self) -> Counts | None:
+        return self.network.unclaimed
+
+    @property
+    def distinct_users(self) -> int | None:
+        return self.network.distinct_users
+
+    @property
+    def users(self) -> tuple[UserStats, ...]:
+        return self.network.users
+
+    @property
+    def daily(self) -> tuple[DayStats, ...]:
+        return self.network.daily
+
+    @property
+    def hourly(self) -> tuple[Counts, ...]:
+        return self.network.hourly
+
+    @property
+    def health(self) -> tuple[HealthCheck, ...]:
+        return self.network.health
+
+    @property
+    def stations(self) -> tuple[StationStats, ...]:
+        return self.network.stations
+
+    @property
+    def previous(self) -> Previous | None:
+        return self.network.previous
+
+    @property
+    def trends(self) -> tuple[Trend, ...]:
+        return self.network.trends
+
+    @property
+    def attention(self) -> tuple[Attention, ...]:
+        return self.network.attention
+
+    @property
+    def needing_help(self) -> tuple[str, ...]:
+        return self.network.needing_help
+
+    @property
+    def where(self) -> tuple[Where, ...]:
+        return self.network.where
+
+    @property
+    def findings(self) -> tuple[check.Finding, ...]:
+        return self.network.findings
+
+    @property
+    def drivers(self) -> bool:
+        return self.network.drivers
+
+    @property
+    def passed(self) -> bool:
+        return self.network.passed
+
+    @property
+    def has_sessions(self) -> bool:
+        return self.network.has_sessions
 
     @property
     def threshold_kwh(self) -> float:
@@ -86,14 +195,27 @@ class Report:
         return self.options.sections
 
     @property
-    def passed(self) -> bool:
-        """Every health target met and no station suspect (the exit status of --check)."""
-        return all(f.ok for f in self.findings)
+    def detail_only_needing_help(self) -> bool:
+        """Whether only the drivers who need help (and the unclaimed sessions) are shown in
+        detail, the others a line each."""
+        shown = self.options.listings
+        return shown is not None and shown.only_needing_help
 
     @property
-    def empty(self) -> bool:
-        """No valid session in the window."""
-        return not self.totals.sessions
+    def listed_categories(self) -> tuple[str, ...] | None:
+        """The categories the session lines show (None: every one)."""
+        shown = self.options.listings
+        return None if shown is None else shown.categories
+
+    @property
+    def detailed(self) -> tuple[UserStats, ...]:
+        """The claimed drivers shown in detail: those who need help (worst first) when the
+        listings are only theirs, else every claimed driver."""
+        claimed = [u for u in self.users if u.user is not None]
+        if not self.detail_only_needing_help:
+            return tuple(claimed)
+        by_user = {u.user: u for u in claimed}
+        return tuple(by_user[user] for user in self.needing_help if user in by_user)
 
 
 def build_report(
@@ -107,76 +229,136 @@ def build_report(
     options = options or Options()
     window = window or data.window("all", now)
     store = data.store
-    counted = summary.summarize(store, window, options)
+    sites = sites_of(data, window)
+    counted, counted_sites = summary.summarize(store, sites, options)
     station_rows = (
-        stations.station_stats(store, window, options)
+        stations.station_stats(store, sites, options, drivers=data.drivers)
         if options.stations or options.sections.stations
         else ()
     )
-    if not data.drivers:
-        counted, station_rows = _without_drivers(counted, station_rows)
-    before = (
-        summary.previous(store, window, options)
+    before, before_sites = (
+        summary.previous(store, sites, options)
         if options.trends and window.kind != "all"
-        else None
+        else (None, {})
     )
-    trended = trends(counted, before, data.drivers)
-    helped = drivers_to_help(counted)
-    shown = options.listings and options.sections.users
-    only = None if options.listing_drivers == "all" else tuple(user for user, _ in helped)
-    lines = listings.listings(store, window, options, only) if shown else ()
+    network = _scope(
+        data.site,
+        data.location,
+        window,
+        counted,
+        station_rows,
+        before,
+        data,
+        options,
+        key=None if sites.several else sites.sites[0].key,
+        sync=data.sync,
+    )
+    site_scopes = (
+        tuple(
+            _scope(
+                site.name,
+                site.location,
+                sites.windows[i],
+                counted_sites.get(site.key) or _nothing(counted),
+                tuple(s for s in station_rows if s.site == site.key),
+                before_sites.get(site.key),
+                data,
+                options,
+                key=site.key,
+                sync=None,
+                drivers_tested=False,  # drivers are tested against the whole network
+            )
+            for i, site in enumerate(sites.sites)
+        )
+        if sites.several
+        else (network,)
+    )
+    shown = options.listings
+    lines: tuple[listings.Listing, ...] = ()
+    if shown is not None and options.sections.users:
+        only = network.needing_help if shown.only_needing_help else None
+        lines = listings.listings(store, sites, options, shown, only)
     every = tuple(
-        (c, listings.category_lines(store, window, options, c.upper()))
+        (c, listings.category_lines(store, sites, options, c.upper()))
         for c in ("empty", "micro")
-        if options.every_session and options.listings and getattr(options.sections, c)
+        if shown is not None and shown.every_session and getattr(options.sections, c)
     )
     return Report(
-        site=data.site,
-        location=data.location,
-        window=window,
+        network=network,
+        sites=site_scopes,
         options=options,
         generated=now or datetime.now(UTC),
+        quality=counted.quality,
+        listings=lines,
+        category_lines=every,
+        sync=data.sync,
+    )
+
+
+def _nothing(counted: summary.Summary) -> summary.Summary:
+    """A site without a session in the window."""
+    return replace(
+        counted,
+        totals=Counts(),
+        unclaimed=Counts(),
+        distinct_users=0,
+        users=(),
+        daily=(),
+        hourly=tuple(Counts() for _ in range(24)),
+        health=tuple(replace(h, value_pct=None, ok=None, reason=None) for h in counted.health),
+    )
+
+
+def _scope(
+    name: str,
+    location: str | None,
+    window: DateRange,
+    counted: summary.Summary,
+    station_rows: tuple[StationStats, ...],
+    before: Previous | None,
+    data: Dataset,
+    options: Options,
+    *,
+    key: str | None,
+    sync: SyncStatus | None,
+    drivers_tested: bool = True,
+) -> Scope:
+    """The figures of one scope from its summary, its stations and its previous window."""
+    health = counted.health
+    if not data.drivers:  # every session would look unclaimed: the target cannot be judged
+        health = tuple(
+            replace(h, value_pct=None, ok=None, reason="no driver data")
+            if h.metric == "unclaimed"
+            else h
+            for h in health
+        )
+        counted = replace(counted, users=(), health=health)
+    trended = trends(counted, before, data.drivers)
+    helped = drivers_to_help(counted) if drivers_tested else ()
+    return Scope(
+        name=name,
+        location=location,
+        window=window,
         totals=counted.totals,
-        unclaimed=counted.unclaimed,
-        distinct_users=counted.distinct_users,
+        unclaimed=counted.unclaimed if data.drivers else None,
+        distinct_users=counted.distinct_users if data.drivers else None,
         users=counted.users,
         daily=counted.daily,
         hourly=counted.hourly,
-        health=counted.health,
-        quality=counted.quality,
+        health=health,
         stations=station_rows,
         previous=before,
         trends=trended,
-        attention=needs_attention(counted, station_rows, trended, data.sync, helped),
-        helped=tuple(user for user, _ in helped),
+        attention=needs_attention(counted, station_rows, trended, sync, helped),
+        needing_help=tuple(user for user, _ in helped),
         where=tuple(
             _where(counted, station_rows, c)
             for c, on in (("empty", options.sections.empty), ("micro", options.sections.micro))
             if on
         ),
-        listings=lines,
-        category_lines=every,
-        findings=check.findings(counted.health, station_rows, data.sync),
-        sync=data.sync,
-        sessions=listings.session_rows(store, window, options),
-        drivers=data.drivers,
+        findings=check.findings(health, station_rows, sync),
+        key=key,
     )
-
-
-def _without_drivers(
-    counted: summary.Summary, rows: tuple[StationStats, ...]
-) -> tuple[summary.Summary, tuple[StationStats, ...]]:
-    """Data that does not say who charged has no drivers and no "unclaimed": every session
-    would look unclaimed. The unclaimed target is neither met nor breached."""
-    health = tuple(
-        replace(h, value_pct=None, ok=None, reason="no driver data")
-        if h.metric == "unclaimed"
-        else h
-        for h in counted.health
-    )
-    empty = Counts()
-    counted = replace(counted, users=(), unclaimed=empty, distinct_users=0, health=health)
-    return counted, tuple(replace(s, unclaimed=0) for s in rows)
 
 
 def _where(counted: summary.Summary, rows: tuple[StationStats, ...], category: str) -> Where:
@@ -191,3 +373,19 @@ def _where(counted: summary.Summary, rows: tuple[StationStats, ...], category: s
         Place(u.user, getattr(u.counts, category), u.counts.sessions) for u in counted.users
     ]
     return Where(category, top(stations_of), top(drivers_of))
+
+
+def session_export(
+    data: Dataset,
+    report: Report,
+    categories: tuple[str, ...] | None = None,
+    sort: tuple[str, str] = ("start", "ASC"),
+) -> listings.SessionExport:
+    """The sessions of `report`'s window that an export streams (one driver's when the report
+    is one driver's; only `categories` when given), for the app to hand to a renderer. `sort`
+    orders the rows as their source gave them: (a field of those rows or of seshis's, ASC or
+    DESC)."""
+    sites = sites_of(data, report.window)
+    return listings.session_export(
+        data.store, sites, report.options, categories, listings.order_by(*sort)
+    )

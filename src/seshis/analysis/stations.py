@@ -10,12 +10,13 @@ energy at all is always called out.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from .. import definitions as d
-from ..dates import DateRange
-from ..store import Store, lit, window_sql
+from ..store import Store, lit
 from .options import Options
+from .sites import Sites
 from .stats import fisher_greater, holm_fisher
 
 __all__ = ["ALPHA", "MIN_SESSIONS", "StationStats", "fisher_greater", "judge", "station_stats"]
@@ -32,7 +33,7 @@ class StationStats:
     sessions: int
     empty: int
     micro: int
-    unclaimed: int
+    unclaimed: int | None  # None: the data does not say who charged
     kwh: float
     median_current: float | None  # of normal sessions, A
     charging_h: float | None  # None when the data has no done-charging times
@@ -42,6 +43,7 @@ class StationStats:
     duration_s: float = 0.0  # plugged-in time of all its sessions
     p_value: float | None = None  # Holm-adjusted; None when not tested
     suspect: str | None = None  # why, in words; None when the station looks fine
+    site: str | None = None  # the site's key when the report has several sites
 
     @property
     def alarm(self) -> bool:
@@ -58,8 +60,8 @@ class StationStats:
     def problems(self) -> int:
         return self.empty + self.micro
 
-    def pct(self, part: int) -> float:
-        return 100.0 * part / self.sessions if self.sessions else 0.0
+    def pct(self, part: int | None) -> float:
+        return 100.0 * part / self.sessions if self.sessions and part else 0.0
 
     @property
     def average_duration_s(self) -> float | None:
@@ -71,7 +73,9 @@ class StationStats:
         def rounded(value: float | None, digits: int) -> float | None:
             return None if value is None else round(value, digits)
 
+        site = {} if self.site is None else {"site": self.site}
         return {
+            **site,
             "station_id": self.station_id,
             "space": self.space,
             "sessions": self.sessions,
@@ -80,7 +84,7 @@ class StationStats:
             "unclaimed": self.unclaimed,
             "empty_pct": round(self.pct(self.empty), 2),
             "micro_pct": round(self.pct(self.micro), 2),
-            "unclaimed_pct": round(self.pct(self.unclaimed), 2),
+            "unclaimed_pct": None if self.unclaimed is None else round(self.pct(self.unclaimed), 2),
             "kwh": round(self.kwh, 3),
             "median_current": rounded(self.median_current, 2),
             "charging_h": rounded(self.charging_h, 2),
@@ -100,13 +104,34 @@ class StationStats:
 RECORD_COLUMNS = tuple(StationStats(None, None, 0, 0, 0, 0, 0.0, None, None, None, 0, 0).record())
 
 
+class _StationRow(NamedTuple):
+    """One row of the grouped station query."""
+
+    site: str
+    station_id: str | None
+    space: str | None
+    sessions: int
+    empty: int
+    micro: int
+    unclaimed: int
+    kwh: float
+    median_current: float | None
+    charging_h: float | None
+    idle_h: float | None
+    occupied_h: float | None
+    first_start: datetime
+    last_end: datetime
+    duration_s: float | None
+
+
 def station_stats(
-    store: Store, window: DateRange, options: Options, alpha: float = ALPHA
+    store: Store, sites: Sites, options: Options, alpha: float = ALPHA, drivers: bool = True
 ) -> tuple[StationStats, ...]:
-    """Every station in the window (one grouped query over only the columns it needs), the
-    suspects marked, worst first."""
+    """Every station in the window (one grouped query over only the columns it needs), keyed
+    by site and station, each tested against the rest of its own site, worst first."""
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
     amps = d.amps_sql(options.voltage, options.active_current)
+    window = sites.window
     lo, hi = lit(window.start.isoformat()), lit(window.end.isoformat())
     # plugged-in hours inside the window; all the data: whole sessions, from first plug-in
     # to last unplug
@@ -116,54 +141,62 @@ def station_stats(
         else f'greatest(epoch_us(least("end", {hi}::TIMESTAMPTZ)) '
         f"- epoch_us(greatest(start, {lo}::TIMESTAMPTZ)), 0) / 3.6e9"
     )
-    rows = store.rows(
-        f"""
-        SELECT station_id, min(space), count(*),
-            count(*) FILTER (cls = 0), count(*) FILTER (cls = 1),
-            count(*) FILTER (unclaimed), coalesce(sum(kwh), 0),
-            median(amps) FILTER (cls >= 2),
-            sum(charging_s) / 3600.0, sum(idle_s) / 3600.0, sum(occupied_h),
-            min(start), max("end"), sum({d.DURATION_SQL})
-        FROM (
-            SELECT station_id, space, kwh, start, "end", {code} AS cls, {amps} AS amps,
-                {d.UNCLAIMED_SQL} AS unclaimed, {d.CHARGING_SQL} AS charging_s,
-                {d.IDLE_SQL} AS idle_s, {occupied} AS occupied_h
-            FROM sessions WHERE problem IS NULL AND {window_sql(window)}
+    rows = [
+        _StationRow(*r)
+        for r in store.rows(
+            f"""
+            SELECT site, station_id, min(space), count(*),
+                count(*) FILTER (cls = 0), count(*) FILTER (cls = 1),
+                count(*) FILTER (unclaimed), coalesce(sum(kwh), 0),
+                median(amps) FILTER (cls >= 2),
+                sum(charging_s) / 3600.0, sum(idle_s) / 3600.0, sum(occupied_h),
+                min(start), max("end"), sum({d.DURATION_SQL})
+            FROM (
+                SELECT {sites.key_sql()} AS site, station_id, space, kwh, start, "end",
+                    {code} AS cls, {amps} AS amps,
+                    {d.UNCLAIMED_SQL} AS unclaimed, {d.CHARGING_SQL} AS charging_s,
+                    {d.IDLE_SQL} AS idle_s, {occupied} AS occupied_h
+                FROM sessions WHERE problem IS NULL AND {sites.in_window_sql()}
+            )
+            GROUP BY site, station_id
+            """
         )
-        GROUP BY station_id
-        """
-    )
+    ]
     span = (window.start, window.end)
     if window.kind == "all" and rows:
-        span = (min(r[11] for r in rows), max(r[12] for r in rows))
+        span = (min(r.first_start for r in rows), max(r.last_end for r in rows))
     hours = max((span[1] - span[0]).total_seconds() / 3600.0, 1e-9)
-    stats = [
-        StationStats(
-            station_id=r[0],
-            space=r[1],
-            sessions=int(r[2]),
-            empty=int(r[3]),
-            micro=int(r[4]),
-            unclaimed=int(r[5]),
-            kwh=float(r[6]),
-            median_current=None if r[7] is None else float(r[7]),
-            charging_h=None if r[8] is None else float(r[8]),
-            idle_h=None if r[9] is None else float(r[9]),
-            occupied_h=float(r[10] or 0),
-            utilization_pct=100.0 * float(r[10] or 0) / hours,
-            duration_s=float(r[13] or 0),
+    by_site: dict[str, list[StationStats]] = {}
+    for r in rows:
+        by_site.setdefault(r.site, []).append(
+            StationStats(
+                station_id=r.station_id,
+                space=r.space,
+                sessions=int(r.sessions),
+                empty=int(r.empty),
+                micro=int(r.micro),
+                unclaimed=int(r.unclaimed) if drivers else None,
+                kwh=float(r.kwh),
+                median_current=None if r.median_current is None else float(r.median_current),
+                charging_h=None if r.charging_h is None else float(r.charging_h),
+                idle_h=None if r.idle_h is None else float(r.idle_h),
+                occupied_h=float(r.occupied_h or 0),
+                utilization_pct=100.0 * float(r.occupied_h or 0) / hours,
+                duration_s=float(r.duration_s or 0),
+                site=r.site if sites.several else None,
+            )
         )
-        for r in rows
-    ]
-    return tuple(sorted(judge(stats, alpha), key=_worst_first))
+    judged = [s for stats in by_site.values() for s in judge(stats, alpha)]
+    return tuple(sorted(judged, key=_worst_first))
 
 
-def _worst_first(s: StationStats) -> tuple:
+def _worst_first(s: StationStats) -> tuple[bool, float, float, str, str]:
     return (
         s.suspect is None,
         s.p_value if s.p_value is not None else 2.0,
         -s.pct(s.problems),
         str(s.station_id),
+        s.site or "",
     )
 
 

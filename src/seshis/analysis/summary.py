@@ -4,14 +4,15 @@ scan, the health checks, the data quality and the previous window's totals."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .. import definitions as d
-from ..dates import DateRange, previous_window
+from ..dates import DateRange
 from ..errors import DataError
-from ..store import Store, lit, window_sql
+from ..store import Store
 from .options import Options
+from .sites import Sites
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,14 @@ class Summary:
     quality: DataQuality
 
 
-def classified_sql(window: DateRange, options: Options) -> str:
-    """Valid sessions in the window, with duration, average current, category, band, unclaimed."""
+def classified_sql(sites: Sites, options: Options) -> str:
+    """Valid sessions in their site's window, with duration, average current, category, band,
+    unclaimed, and the site's key."""
     return (
         f"SELECT *, "
-        f"{d.classified_columns(options.threshold_kwh, options.voltage, options.active_current)} "
-        f"FROM sessions WHERE problem IS NULL AND {window_sql(window)}"
+        f"{d.classified_columns(options.threshold_kwh, options.voltage, options.active_current)}, "
+        f"{sites.key_sql()} AS site_key "
+        f"FROM sessions WHERE problem IS NULL AND {sites.in_window_sql()}"
     )
 
 
@@ -151,96 +154,137 @@ LONG_DAYS = 7  # a session plugged in longer is reported (a day and month swappe
 BUCKET_US = 15 * 60 * 1_000_000
 
 
-def _one_pass_sql(window: DateRange, options: Options) -> str:
-    """Per-user classes, per-day classes and problem kinds in one scan of the sessions."""
+def _one_pass_sql(sites: Sites, options: Options) -> str:
+    """Per-site classes per user and per 15-minute bucket, and problem kinds, in one scan."""
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
-    tz = lit(window.timezone)
+    local = sites.local(f"make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ", key="site")
     return f"""
     WITH rows AS (
-        SELECT user_id, kwh, start,
+        SELECT {sites.key_sql()} AS site, user_id, kwh, start,
             CASE WHEN problem IS NULL THEN {code} END AS cls,
             CASE WHEN problem IS NULL THEN {d.DURATION_SQL} END AS dur,
             epoch_us(start) // {BUCKET_US} AS bucket,
             CASE WHEN problem IS NOT NULL THEN split_part(problem, ':', 1) END AS kind
         FROM sessions
-        WHERE problem IS NOT NULL OR ({window_sql(window)})
+        WHERE problem IS NOT NULL OR ({sites.in_window_sql()})
     ),
     agg AS (
-        SELECT GROUPING(user_id, cls) AS g_user, GROUPING(bucket, cls) AS g_day,
-            user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh, sum(dur) AS dur,
+        SELECT GROUPING(site, user_id, cls) AS g_user, GROUPING(site, bucket, cls) AS g_day,
+            site, user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh, sum(dur) AS dur,
             max(start) AS last, count(*) FILTER (dur > {LONG_DAYS * 86400}) AS long
         FROM rows
-        GROUP BY GROUPING SETS ((user_id, cls), (bucket, cls), (kind))
+        GROUP BY GROUPING SETS ((site, user_id, cls), (site, bucket, cls), (kind))
     )
-    SELECT 'user' AS part, user_id AS key, NULL::DATE AS day, cls, n, kwh, dur, last, long
+    SELECT 'user' AS part, site, user_id AS key, NULL::DATE AS day, cls, n, kwh, dur, last, long
         FROM agg WHERE g_user = 0 AND cls IS NOT NULL
     UNION ALL
-    SELECT 'day', NULL, timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ)::DATE,
+    SELECT 'day', site, NULL, ({local})::DATE,
         cls, sum(n), sum(kwh), sum(dur), NULL, NULL
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT 'hour', hour(timezone({tz}, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ))::VARCHAR,
+    SELECT 'hour', site, hour({local})::VARCHAR,
         NULL, cls, sum(n), sum(kwh), sum(dur), NULL, NULL
         FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT 'problem', kind, NULL, NULL, n, NULL, NULL, NULL, NULL
-        FROM agg WHERE g_user = 3 AND g_day = 3 AND kind IS NOT NULL
+    SELECT 'problem', NULL, kind, NULL, NULL, n, NULL, NULL, NULL, NULL
+        FROM agg WHERE g_user = 7 AND g_day = 7 AND kind IS NOT NULL
     """
 
 
-def summarize(store: Store, window: DateRange, options: Options) -> Summary:
-    """Every count of the report from one scan of the sessions; the rows it returns are per
-    user, per day and per problem kind, never per session."""
-    users: dict[str | None, dict[int, tuple]] = {}
-    days: dict[date, dict[int, tuple]] = {}
-    hours: dict[int, dict[int, tuple]] = {}
-    last: dict[str | None, datetime] = {}
+@dataclass
+class _Tally:
+    """The grouped rows of one site (or of the network), gathered."""
+
+    users: dict[str | None, dict[int, tuple]] = field(default_factory=dict)
+    days: dict[date, dict[int, tuple]] = field(default_factory=dict)
+    hours: dict[int, dict[int, tuple]] = field(default_factory=dict)
+    last: dict[str | None, datetime] = field(default_factory=dict)
+
+    def add(self, part: str, key, day, cls: int, figures: tuple, latest) -> None:
+        if part == "user":
+            _merge(self.users.setdefault(key, {}), cls, figures)
+            if key not in self.last or latest > self.last[key]:
+                self.last[key] = latest
+        elif part == "hour":
+            _merge(self.hours.setdefault(int(key), {}), cls, figures)
+        else:
+            _merge(self.days.setdefault(day, {}), cls, figures)
+
+
+def _merge(classes: dict[int, tuple], cls: int, figures: tuple) -> None:
+    was = classes.get(cls)
+    classes[cls] = (
+        figures if was is None else tuple(a + b for a, b in zip(was, figures, strict=True))
+    )
+
+
+def summarize(store: Store, sites: Sites, options: Options) -> tuple[Summary, dict[str, Summary]]:
+    """Every count of the report from one scan of the sessions: the network's summary and one
+    per site (by key; empty with one site, whose summary is the network's). The rows it
+    returns are per site and user, day, hour and problem kind, never per session."""
+    network = _Tally()
+    per_site: dict[str, _Tally] = {}
     problems: list[tuple[str, int]] = []
     long = 0
-    rows = store.rows(_one_pass_sql(window, options))
-    for part, key, day, cls, n, kwh, dur, latest, longer in rows:
-        figures = (int(n), float(kwh or 0), float(dur or 0))
-        if part == "user":
-            long += int(longer or 0)
-            users.setdefault(key, {})[cls] = figures
-            if key not in last or latest > last[key]:
-                last[key] = latest
-        elif part == "hour":
-            hours.setdefault(int(key), {})[cls] = figures
-        elif part == "day":
-            days.setdefault(day, {})[cls] = figures
-        else:
+    for part, site, key, day, cls, n, kwh, dur, latest, longer in store.rows(
+        _one_pass_sql(sites, options)
+    ):
+        if part == "problem":
             problems.append((key, int(n)))
-    per_user = {user: counts_from(classes) for user, classes in users.items()}
+            continue
+        figures = (int(n), float(kwh or 0), float(dur or 0))
+        long += int(longer or 0) if part == "user" else 0
+        network.add(part, key, day, cls, figures, latest)
+        if sites.several:
+            per_site.setdefault(site, _Tally()).add(part, key, day, cls, figures, latest)
+    problems.sort(key=lambda p: (-p[1], p[0]))
+    quality = data_quality(store, tuple(problems), long)
+    whole = _summary(network, options, quality, strict=True)
+    return whole, {
+        key: _summary(tally, options, quality, strict=False) for key, tally in per_site.items()
+    }
+
+
+def _summary(tally: _Tally, options: Options, quality: DataQuality, strict: bool) -> Summary:
+    per_user = {user: counts_from(classes) for user, classes in tally.users.items()}
     unclaimed = per_user.pop(None, Counts())
     totals = sum(per_user.values(), Counts()) + unclaimed
-    problems.sort(key=lambda p: (-p[1], p[0]))
     return Summary(
         totals=totals,
         unclaimed=unclaimed,
         distinct_users=len(per_user),
-        users=_select_users(per_user, unclaimed, options.user, last),
-        daily=tuple(DayStats(day, counts_from(days[day])) for day in sorted(days)),
-        hourly=tuple(counts_from(hours.get(h, {})) for h in range(24)),
+        users=_select_users(per_user, unclaimed, options.user, tally.last, strict),
+        daily=tuple(DayStats(day, counts_from(tally.days[day])) for day in sorted(tally.days)),
+        hourly=tuple(counts_from(tally.hours.get(h, {})) for h in range(24)),
         health=health_checks(totals, unclaimed.sessions, options.health),
-        quality=data_quality(store, tuple(problems), long),
+        quality=quality,
     )
 
 
-def previous(store: Store, window: DateRange, options: Options) -> Previous:
-    """The totals of the window of the same length before `window` (one grouped query)."""
-    before = previous_window(window)
+def previous(store: Store, sites: Sites, options: Options) -> tuple[Previous, dict[str, Previous]]:
+    """The totals of the window of the same length before, for the network and each site (one
+    grouped query)."""
+    before = sites.previous()
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
-    classes: dict[int, tuple[int, float]] = {}
-    unclaimed = 0
-    for cls, n, kwh, dur, unclaimed_n in store.rows(
-        f"SELECT {code} AS cls, count(*), coalesce(sum(kwh), 0), "
+    classes: dict[str, dict[int, tuple]] = {}
+    unclaimed: dict[str, int] = {}
+    for site, cls, n, kwh, dur, unclaimed_n in store.rows(
+        f"SELECT {before.key_sql()} AS site, {code} AS cls, count(*), coalesce(sum(kwh), 0), "
         f"coalesce(sum({d.DURATION_SQL}), 0), count(*) FILTER ({d.UNCLAIMED_SQL}) "
-        f"FROM sessions WHERE problem IS NULL AND {window_sql(before)} GROUP BY cls"
+        f"FROM sessions WHERE problem IS NULL AND {before.in_window_sql()} GROUP BY ALL"
     ):
-        classes[int(cls)] = (int(n), float(kwh), float(dur))
-        unclaimed += int(unclaimed_n)
-    return Previous(before, counts_from(classes), unclaimed)
+        classes.setdefault(site, {})[int(cls)] = (int(n), float(kwh), float(dur))
+        unclaimed[site] = unclaimed.get(site, 0) + int(unclaimed_n)
+    per_site = {
+        s.key: Previous(w, counts_from(classes.get(s.key, {})), unclaimed.get(s.key, 0))
+        for s, w in zip(before.sites, before.windows, strict=True)
+    }
+    whole = Previous(
+        before.window,
+        sum((p.totals for p in per_site.values()), Counts()),
+        sum(p.unclaimed for p in per_site.values()),
+    )
+    return whole, per_site if sites.several else {}
 
 
 def _select_users(
@@ -248,14 +292,15 @@ def _select_users(
     unclaimed: Counts,
     user: str | None,
     last: dict[str | None, datetime],
+    strict: bool = True,
 ) -> tuple[UserStats, ...]:
     """Claimed users by email (case-insensitive order), then the unclaimed group last; or the
-    one user asked for, matched case-insensitively (an unknown user is an error that names the
-    closest known emails)."""
+    one user asked for, matched case-insensitively (with `strict`, an unknown user is an error
+    that names the closest known emails)."""
     ordered = sorted(per_user, key=lambda u: (u.lower(), u))
     if user is not None:
         ordered = [u for u in ordered if u.lower() == user.lower()]
-        if not ordered:
+        if not ordered and strict:
             raise DataError(_unknown_user(sorted(per_user, key=str.lower), user))
     stats = [UserStats(u, per_user[u], last.get(u)) for u in ordered]
     # The unclaimed sessions close every user analysis, as the original tool did.

@@ -16,6 +16,7 @@ from ..analysis import Report
 from ..analysis.stations import RECORD_COLUMNS
 from ..store import GUARDED_START
 from .common.atomic import atomic_file, scratch_prefix
+from .common.exporter import Sessions
 
 BOM = b"\xef\xbb\xbf"
 
@@ -28,13 +29,15 @@ class Written:
     stations: int = 0
 
 
-def render(report: Report, out: Path | IO[str], *, stations: bool = False) -> Written:
-    """Write the report's selected sessions to `out`, a file or a text stream (and, for a
-    file, with `stations`, the stations table to `<name>_stations.csv`)."""
+def render(
+    report: Report, out: Path | IO[str], *, sessions: Sessions, stations: bool = False
+) -> Written:
+    """Write the selected `sessions` to `out`, a file or a text stream (and, for a file, with
+    `stations`, the report's stations table to `<name>_stations.csv`)."""
     if not isinstance(out, Path):
         with tempfile.TemporaryDirectory(prefix="seshis-") as folder:
             raw = Path(folder) / "sessions.csv"
-            count = report.sessions.write_csv(raw)
+            count = sessions.write_csv(raw)
             with raw.open(encoding="utf-8", newline="") as src:
                 shutil.copyfileobj(src, out)
         return Written(None, count)
@@ -42,7 +45,7 @@ def render(report: Report, out: Path | IO[str], *, stations: bool = False) -> Wr
         beside = _scratch_beside(tmp)
         with tempfile.TemporaryDirectory(prefix=scratch_prefix(), dir=beside) as folder:
             raw = Path(folder) / "sessions.csv"
-            count = report.sessions.write_csv(raw)
+            count = sessions.write_csv(raw)
             with tmp.open("wb") as dst, raw.open("rb") as src:
                 dst.write(BOM)
                 shutil.copyfileobj(src, dst)

@@ -8,6 +8,7 @@ from typing import IO, Any
 from ..analysis import Report
 from ..analysis.summary import Counts
 from ..syncs import SyncStatus
+from .common.wording import where_to_look
 
 
 def render(report: Report, out: IO[str]) -> None:
@@ -55,14 +56,14 @@ def to_dict(r: Report) -> dict[str, Any]:
         "voltage": r.voltage,
         "totals": {
             **_split(t),
-            "unclaimed": r.unclaimed.sessions if r.drivers else None,
-            "users": r.distinct_users if r.drivers else None,
+            "unclaimed": None if r.unclaimed is None else r.unclaimed.sessions,
+            "users": r.distinct_users,
             "invalid": r.quality.invalid,
             "kwh": round(t.kwh, 3),
             "average_duration_h": _hours(t.average_duration_s),
         },
         "performance": {"HIGH": t.high, "MED": t.med, "LOW": t.low},
-        "unclaimed": _split(r.unclaimed) if r.drivers else None,
+        "unclaimed": None if r.unclaimed is None else _split(r.unclaimed),
         "users": None
         if not r.drivers
         else [
@@ -73,7 +74,7 @@ def to_dict(r: Report) -> dict[str, Any]:
                 "kwh": round(u.counts.kwh, 3),
                 "average_duration_h": _hours(u.counts.average_duration_s),
                 "last_session": u.last.isoformat() if u.last else None,
-                "needs_help": u.user in r.helped,
+                "needs_help": u.user in r.needing_help,
             }
             for u in r.users
             if u.user is not None
@@ -89,9 +90,9 @@ def to_dict(r: Report) -> dict[str, Any]:
             }
             for h in r.health
         ],
-        "stations": [_station(st, r.drivers) for st in r.stations],
+        "stations": [st.record() for st in r.stations],
         "attention": [
-            {"kind": a.kind, "subject": a.subject, "text": a.text, "where": a.where}
+            {"kind": a.kind, "subject": a.subject, "text": a.text, "where": where_to_look(a)}
             for a in r.attention
         ],
         "previous": _previous(r),
@@ -111,13 +112,6 @@ def to_dict(r: Report) -> dict[str, Any]:
     if r.sync is not None:
         doc["sync"] = _sync(r.sync)
     return doc
-
-
-def _station(st, drivers: bool) -> dict[str, Any]:
-    record = st.record()
-    if not drivers:
-        record["unclaimed"] = record["unclaimed_pct"] = None
-    return record
 
 
 def _hours(seconds: float | None) -> float | None:

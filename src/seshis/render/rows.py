@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import IO
 
 from ..analysis import Report
+from .common.exporter import Sessions
 
 
-def render(report: Report, out: IO[str]) -> None:
-    report.sessions.write_raw_json(out)
+def render(report: Report, out: IO[str], *, sessions: Sessions) -> None:
+    """The `sessions` of the report's window, one JSON list of the rows as given."""
+    sessions.write_raw_json(out)
     out.write("\n")

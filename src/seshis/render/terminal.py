@@ -28,6 +28,7 @@ from .common.wording import (
     threshold,
     trend_change,
     trend_value,
+    where_to_look,
 )
 
 COMPACT_STATIONS = 10  # --all names the worst stations; --stations lists every one
@@ -35,11 +36,12 @@ COMPACT_DRIVERS = 10  # --all names the drivers with most problems; --user lists
 COMPACT_WHERE = 5  # --all names the top 5 stations and drivers for empty and micro
 
 
-def render(report: Report, out: Console, *, debug: bool = False) -> int:
-    """The report of the sections the analysis flags asked for; returns how many lines."""
+def render(report: Report, out: Console, *, brief: bool = False, debug: bool = False) -> int:
+    """The report of the sections the analysis flags asked for; returns how many lines.
+    `brief`: the short form of each part (the worst stations and drivers, the top places)."""
     w = Lines(out)
     r, sections = report, report.sections
-    compact = r.options.listing_drivers == "attention"  # --all: the short form of each part
+    compact = brief
     _header(r, w)
     if sections.health:
         _attention(r, w)
@@ -66,7 +68,7 @@ def _header(r: Report, w: Lines) -> None:
     w(f"📅 {r.window.title}: {span(r.window)} ({r.window.timezone})")
     if r.sync is not None and r.sync.warning and r.sync.note:
         w((f"⚠️  {r.sync.note}", "yellow"))
-    if r.empty:
+    if not r.has_sessions:
         w.blank()
         w(("No sessions in this date range.", "yellow"))
 
@@ -83,7 +85,7 @@ def _attention(r: Report, w: Lines) -> None:
         return
     for item in r.attention:
         w(("    • " + item.text, "red" if item.kind in ("station", "sync") else "yellow"))
-        w(f"      → {item.where}")
+        w(f"      → {where_to_look(item)}")
 
 
 def _health_lines(r: Report, w: Lines) -> None:
@@ -108,7 +110,7 @@ def _health_lines(r: Report, w: Lines) -> None:
 def _totals_line(r: Report, w: Lines) -> None:
     t = r.totals
     avg = t.average_duration_s
-    drivers = plural(r.distinct_users, "driver") if r.drivers else "no driver data"
+    drivers = "no driver data" if r.distinct_users is None else plural(r.distinct_users, "driver")
     w(
         f"    📊 {plural(t.sessions, 'session')} · {t.kwh:,.0f} kWh · {drivers} · "
         f"average {duration(avg) if avg else 'n/a'} plugged in"
@@ -250,7 +252,7 @@ def _stations(r: Report, w: Lines, compact: bool) -> None:
                     str(st.sessions),
                     f"{st.pct(st.empty):.0f}%",
                     f"{st.pct(st.micro):.0f}%",
-                    f"{st.pct(st.unclaimed):.0f}%" if r.drivers else "",
+                    "" if st.unclaimed is None else f"{st.pct(st.unclaimed):.0f}%",
                     f"{st.kwh:,.0f}",
                     "" if st.median_current is None else f"{st.median_current:.1f}",
                     duration(avg) if avg else "",
@@ -279,17 +281,15 @@ def _users(r: Report, w: Lines, compact: bool) -> None:
         return
     by_user = {item.user: item for item in r.listings}
     claimed = [u for u in r.users if u.user is not None]
-    listed = r.options.listed
+    listed = r.listed_categories
     which = " + ".join(c.lower() for c in listed) if listed else ""
     heading = f"User Session Summary with {which} sessions:" if listed else "User Session Summary:"
     w.title(f"👥 {heading}")
     w(f"📊 Total unique users: {len(claimed)}")
     if compact:
         _driverstable(r, w, claimed)
-        detailed = [u for u in r.users if u.user is None or u.user in r.helped]
-    else:
-        detailed = list(r.users)
-    for stats in detailed:
+    detailed = {u.user for u in r.detailed}
+    for stats in (u for u in r.users if u.user is None or u.user in detailed):
         _user(stats, by_user.get(stats.user), r, w, which)
 
 
@@ -333,7 +333,7 @@ def _driverstable(r: Report, w: Lines, claimed: list[UserStats]) -> None:
                     duration(avg) if avg else "",
                     last,
                 ],
-                "red" if u.user in r.helped else None,
+                "red" if u.user in r.needing_help else None,
             )
         )
     table(w, columns, rows)

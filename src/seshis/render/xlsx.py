@@ -12,18 +12,14 @@ from typing import Any
 
 from ..analysis import Report
 from .common.atomic import atomic_file
+from .common.colours import label_colours
+from .common.exporter import Sessions
 
 MAX_ROWS = 1_048_576  # a worksheet's rows, the header included
 TEXT = {"session_id", "site", "acn", "account", "station_id", "space", "user_id", "timezone"}
 TIMES = {"start", "end", "done_charging"}  # UTC
 LOCAL = {"start_local", "end_local"}
-FILLS = {  # the PDF's row tints and label colours
-    "[NORMAL-HIGH]": ("#e6f4ea", "#1a7f37"),
-    "[NORMAL-MED]": ("#fdf0e3", "#d9730d"),
-    "[MICRO]": ("#fdf0e3", "#d9730d"),
-    "[NORMAL-LOW]": ("#fdecea", "#c62828"),
-    "[EMPTY]": ("#fdecea", "#c62828"),
-}
+FILLS = label_colours()  # each label's row tint and text colour, as in the PDF
 
 
 @dataclass(frozen=True)
@@ -32,8 +28,9 @@ class Written:
     sessions: int
 
 
-def render(report: Report, out: Path) -> Written:
-    """Write the workbook to `out`; returns how many sessions it holds."""
+def render(report: Report, out: Path, *, sessions: Sessions) -> Written:
+    """Write the workbook of the report and its selected `sessions` to `out`; returns how many
+    sessions it holds."""
     import xlsxwriter
 
     with atomic_file(out) as tmp:
@@ -49,7 +46,7 @@ def render(report: Report, out: Path) -> Written:
         )
         try:
             styles = _styles(book)
-            count = _sessions(book, report, styles)
+            count = _sessions(book, sessions, styles)
             _drivers(book, report, styles)
             _stations(book, report, styles)
             _daily(book, report, styles)
@@ -84,11 +81,11 @@ def _finish(sheet: Any, rows: int, columns: int) -> None:
     sheet.autofilter(0, 0, max(rows, 1), columns - 1)
 
 
-def _sessions(book: Any, report: Report, styles: dict[str, Any]) -> int:
+def _sessions(book: Any, sessions: Sessions, styles: dict[str, Any]) -> int:
     """The sessions, a sheet of at most MAX_ROWS - 1 each ("Sessions", "Sessions 2", ...)."""
     total, part, sheet, row, columns = 0, 0, None, 0, []
     writers: list = []
-    for names, rows in report.sessions.batches():
+    for names, rows in sessions.batches():
         if sheet is None:
             columns = names
             writers = [_writer(name, styles) for name in names]
@@ -107,7 +104,7 @@ def _sessions(book: Any, report: Report, styles: dict[str, Any]) -> int:
                 writers[c](sheet, row, c, value)
             total += 1
     if sheet is None:
-        names = report.sessions.columns()
+        names = sessions.columns()
         sheet, columns = _sheet(book, "Sessions", names, styles), names
     _label_colours(sheet, row, columns, styles)
     _finish(sheet, row, len(columns))
@@ -186,7 +183,7 @@ def _drivers(book: Any, report: Report, styles: dict[str, Any]) -> None:
             sheet.write_datetime(
                 row, 8, u.last.astimezone(UTC).replace(tzinfo=None), styles["time"]
             )
-        sheet.write_boolean(row, 9, u.user in report.helped)
+        sheet.write_boolean(row, 9, u.user in report.needing_help)
     _finish(sheet, row, len(columns))
 
 

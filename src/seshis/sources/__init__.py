@@ -73,6 +73,7 @@ def load_files(
         store.span(),
         tuple(info.describe() for info in infos),
         drivers=all(info.drivers for info in infos),
+        zone_given=timezone is not None,
     )
 
 

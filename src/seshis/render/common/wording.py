@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ... import definitions as d
+from ...analysis.attention import Attention
 from ...dates import DateRange
 
 HEALTH_NAMES = {
@@ -105,3 +106,23 @@ def trend_change(metric: str, change: float | None) -> str:
     if metric == "kwh":
         return f"{arrow} {abs(change):,.0f} kWh"
     return f"{arrow} {abs(change):.1f} pts"
+
+
+def where_to_look(item: Attention) -> str:
+    """Where to look for an item that needs attention: the section or the command that shows
+    it."""
+    kind, subject, places = item.kind, item.subject, item.places
+    if kind == "sync":
+        if subject == "missing":
+            return "the next run fetches this date range again; see the warning above"
+        return "run without --offline to fetch the rest"
+    if kind == "station":
+        return "check the charger and its cable; the STATIONS table has its figures"
+    if kind == "driver":
+        return f"may need support or education; their sessions: seshis --user {subject}"
+    if kind == "day":
+        return f"that day's sessions: seshis --empty --micro --start {subject} --end {subject}"
+    signs = "drivers plug in without scanning the QR code; check the signs"
+    if places:
+        return signs + " at " + ", ".join(f"{name} ({share:.0f}%)" for name, share in places)
+    return signs

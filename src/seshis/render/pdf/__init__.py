@@ -46,7 +46,7 @@ def covered(report: Report) -> int:
     alone; else every session."""
     r, sec = report, report.sections
     if drivers.one_driver(r):
-        mine = sum(_of(u.counts, r.options.listed) for u in drivers.claimed(r))
+        mine = sum(_of(u.counts, r.listed_categories) for u in drivers.claimed(r))
         listed = next((x for x in r.listings if x.user is None), None)
         return mine + (len(listed.lines) if listed else 0)
     if not (sec.health or sec.users or sec.stations) and (sec.empty or sec.micro):

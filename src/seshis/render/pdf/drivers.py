@@ -64,17 +64,13 @@ def one_driver(r: Report) -> bool:
 
 
 def compact(r: Report) -> bool:
-    """--all without --printsessions: detail only for the drivers who need attention."""
-    return r.options.listing_drivers == "attention"
+    """Detail only for the drivers who need attention, the others a line each."""
+    return r.detail_only_needing_help
 
 
 def detailed(r: Report) -> list[UserStats]:
-    """The claimed drivers with a detail part: those who need attention (worst first) in the
-    compact form, else every driver of the report."""
-    if not compact(r):
-        return claimed(r)
-    by_user = {u.user: u for u in claimed(r)}
-    return [by_user[user] for user in r.helped if user in by_user]
+    """The claimed drivers with a detail part."""
+    return list(r.detailed)
 
 
 def drivers(r: Report) -> list:
@@ -94,7 +90,7 @@ def drivers(r: Report) -> list:
         story += [CondPageBreak(2 * inch), Spacer(1, 10)]
         if compact(r):
             story.append(Heading("Drivers who need attention", H1))
-            if not r.helped:
+            if not r.needing_help:
                 story.append(
                     Paragraph(
                         "No driver has significantly more empty and micro sessions than the rest "
@@ -121,7 +117,7 @@ def table(r: Report) -> list:
     if not everyone:
         return []
     zone = ZoneInfo(r.window.timezone)
-    helped = set(r.helped)
+    helped = set(r.needing_help)
     rows, marks = [], []
     for u in [*everyone, *(u for u in r.users if u.user is None)]:
         c = u.counts
@@ -262,7 +258,7 @@ def _user(stats: UserStats, listing: Listing | None, r: Report, level: int) -> l
 
 def _shown(listing: Listing, r: Report) -> str:
     """What the table holds: every session, or the worst of them and where the rest are."""
-    listed = r.options.listed
+    listed = r.listed_categories
     what = " or ".join(c.lower() for c in listed) + " sessions" if listed else "sessions"
     shown = len(listing.lines)
     if listing.total == shown:

@@ -251,7 +251,7 @@ def stations(r: Report) -> list:
                 str(st.sessions),
                 pct(st.pct(st.empty)),
                 pct(st.pct(st.micro)),
-                pct(st.pct(st.unclaimed)) if r.drivers else "",
+                "" if st.unclaimed is None else pct(st.pct(st.unclaimed)),
                 f"{st.kwh:,.1f}",
                 "" if st.median_current is None else f"{st.median_current:.1f}",
                 duration(avg) if avg else "",

@@ -9,24 +9,23 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, Table, TableStyle
 
+from ..common.colours import INK as INK_OF
+from ..common.colours import TINT as TINT_OF
+
 PAGE = landscape(letter)
 MARGIN = 0.5 * inch
 WIDTH = PAGE[0] - 2 * MARGIN
 
-GREEN = colors.HexColor("#1a7f37")
-ORANGE = colors.HexColor("#d9730d")
-RED = colors.HexColor("#c62828")
+GREEN = colors.HexColor(INK_OF["green"])
+ORANGE = colors.HexColor(INK_OF["dark_orange"])
+RED = colors.HexColor(INK_OF["red"])
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#616e7c")
 RULE = colors.HexColor("#cbd2d9")
 HEAD_BG = colors.HexColor("#243b53")
 ZEBRA = colors.HexColor("#f5f7fa")
 LABEL_INK = {"green": GREEN, "dark_orange": ORANGE, "red": RED}
-TINT = {
-    "green": colors.HexColor("#e6f4ea"),
-    "dark_orange": colors.HexColor("#fdf0e3"),
-    "red": colors.HexColor("#fdecea"),
-}
+TINT = {hue: colors.HexColor(tint) for hue, tint in TINT_OF.items()}
 
 _styles = getSampleStyleSheet()
 TITLE = ParagraphStyle("title", _styles["Title"], fontSize=22, leading=26, alignment=TA_LEFT)

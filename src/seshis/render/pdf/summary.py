@@ -24,6 +24,7 @@ from ..common.wording import (
     threshold,
     trend_change,
     trend_value,
+    where_to_look,
 )
 from .outline import Heading
 from .styles import BODY, GREEN, H1, H2, ORANGE, RED, SMALL, TITLE, WIDTH, esc, hexcode, table_style
@@ -113,7 +114,7 @@ def attention(r: Report) -> list:
                 "",
                 Paragraph(
                     f"<font color='{hexcode(colour)}'><b>{esc(item.text)}</b></font><br/>"
-                    f"Where to look: {esc(item.where)}",
+                    f"Where to look: {esc(where_to_look(item))}",
                     BODY,
                 ),
             ]
@@ -176,11 +177,16 @@ def site_summary(report: Report) -> list:
         [f"  LOW ({bands[d.LOW]})", str(t.low), pct(t.band_pct(t.low)), *blank],
         [
             "Unclaimed (no QR scan)",
-            str(r.unclaimed.sessions) if r.drivers else "n/a",
-            pct(t.pct(r.unclaimed.sessions)) if r.drivers else "",
+            "n/a" if r.unclaimed is None else str(r.unclaimed.sessions),
+            "" if r.unclaimed is None else pct(t.pct(r.unclaimed.sessions)),
             *blank,
         ],
-        ["Users", str(r.distinct_users) if r.drivers else "no driver data", "", *blank],
+        [
+            "Users",
+            "no driver data" if r.distinct_users is None else str(r.distinct_users),
+            "",
+            *blank,
+        ],
         ["Energy delivered", f"{t.kwh:,.0f} kWh", "", *(_was(trend.get("kwh")) if trend else [])],
         ["Average duration", duration(avg) if avg else "n/a", "", *blank],
     ]
@@ -264,7 +270,7 @@ def driver_summary(report: Report, mix: bytes | None = None) -> list:
         left.append(
             Paragraph(
                 f"<font color='{hexcode(ORANGE)}'><b>Needs attention: {esc(why.text)}</b>"
-                f"</font><br/>{esc(why.where)}",
+                f"</font><br/>{esc(where_to_look(why))}",
                 BODY,
             )
         )
