@@ -1,9 +1,11 @@
 """The shape of the code: imports run one way (sources -> store -> report -> render, with the
-CLI on top), renderers never query, and no module grows past what a reader can hold."""
+CLI on top); no store, connection or SQL is reachable from a renderer; no test hook in the
+product; the command line stays thin."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,37 @@ def test_renderers_have_one_entry_point_and_never_query():
         assert ".execute(" not in text and ".sql(" not in text, f"{path} runs a query"
 
 
+# the sync's status is a record the report carries; the rest of the store layer is not
+RENDER_MAY_NOT_IMPORT = {"store", "dataset", "sources"}
+SQL = re.compile(r"\b(SELECT\b.+\bFROM|COPY\s*\(|CREATE\s+(TABLE|VIEW)|INSERT\s+INTO)\b", re.S)
+
+
+@pytest.mark.parametrize(
+    ("module", "path"),
+    [(m, p) for m, p in modules() if m.startswith("render")],
+    ids=[m for m, _ in modules() if m.startswith("render")],
+)
+def test_no_store_connection_or_sql_under_render(module, path):
+    """A renderer gets data (the Report) and, for an export, an iterator of rows the app hands
+    it; it can reach no store, no connection and writes no SQL."""
+    text = path.read_text(encoding="utf-8")
+    wrong = sorted(t for t in imports(module, path) if t.split(".")[0] in RENDER_MAY_NOT_IMPORT)
+    assert not wrong, f"{module} imports {wrong}"
+    tree = ast.parse(text)
+    imported = {
+        alias.name.split(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import | ast.ImportFrom)
+        for alias in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])
+    }
+    assert "duckdb" not in imported, f"{module} imports duckdb"
+    assert not re.search(r"\.con\b|\bStore\b", text), f"{module} reaches a store"
+    strings = [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+    assert not [x for x in strings if SQL.search(x)], f"{module} holds SQL"
+
+
 def test_nothing_outside_the_store_and_the_report_touches_the_connection():
     for module, path in modules():
         if layer(module) in ("store", "analysis"):
@@ -106,7 +139,11 @@ def test_nothing_outside_the_store_and_the_report_touches_the_connection():
         assert ".con." not in path.read_text(encoding="utf-8"), f"{module} uses store.con"
 
 
-def test_modules_stay_small():
+def test_no_test_hook_in_the_product():
+    for module, path in modules():
+        assert "PYTEST_CURRENT_TEST" not in path.read_text(encoding="utf-8"), module
+
+
+def test_the_command_line_stays_thin():
     sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules()}
     assert sizes["cli"] <= 400 and sizes["app"] <= 150
-    assert max(sizes.values()) <= 500, max(sizes.items(), key=lambda kv: kv[1])

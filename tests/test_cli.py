@@ -185,6 +185,7 @@ def test_no_analysis_flag_prints_the_sessions_as_the_source_gave_them():
     given = {row["session_id"]: row for row in json.loads(Path(PF).read_text("utf-8"))["rows"]}
     assert sorted(row["session_id"] for row in rows) == [f"pf-{i}" for i in range(1, 8)]
     assert all(row == given[row["session_id"]] for row in rows)
+
     def start(row: dict) -> datetime:  # created_at, else session_start_time (epoch ms)
         if row.get("created_at"):
             return datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))

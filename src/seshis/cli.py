@@ -17,10 +17,9 @@ from .dates import RANGES, parse_date
 from .declare import problem
 from .errors import SeshisError, UsageError
 from .prompts import Prompter
-from .settings import GROUPS, Settings, specs
+from .settings import ANALYSIS_HINT, GROUPS, Settings, asks_for_analysis, specs
 from .status import ExitStatus
 
-ANALYSIS_HINT = "(--empty, --micro, --user, --stations or --all)"
 # the packages seshis runs on (pyproject.toml), named when one is missing
 DEPENDENCIES = {"duckdb", "rich", "platformdirs", "reportlab", "matplotlib", "numpy", "httpx"}
 DEPENDENCIES |= {"tenacity", "xlsxwriter"}
@@ -39,7 +38,7 @@ TERMINAL_ORDER = (
     "voltage",
     "timezone",
 )
-# The order of the original seshis.py's questions, for answers piped on stdin: ACN, account,
+# The order of seshis.py's questions, for answers piped on stdin: ACN, account,
 # micro threshold (--micro), the four --advanced answers, limit and page, the date range and
 # the custom range's dates. seshis's own extra questions are not read from a pipe.
 PIPED_ORDER = (
@@ -57,7 +56,7 @@ PIPED_ORDER = (
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with the seed's hint for single-dash flags, and usage errors as exceptions."""
+    """argparse with seshis.py's hint for single-dash flags, and usage errors as exceptions."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         hint = ""
@@ -97,13 +96,14 @@ def build_parser() -> Parser:
 
 
 def check_rules(ns: argparse.Namespace) -> None:
-    """Each flag's own check, then the seed's rules for flags together (usage errors, exit 2)."""
+    """Each flag's own check, then the rules for flags together (README: Flag rules): usage
+    errors, exit 2."""
     for name, _default, spec in specs():
         value = getattr(ns, name)
         wrong = problem(spec, value) if spec.flag else None
         if wrong:
             raise UsageError(f"{spec.flag} {wrong}.")
-    analysis = ns.empty or ns.micro or ns.user is not None or ns.all or ns.stations
+    analysis = asks_for_analysis(ns)
     exports = ns.csv or ns.pdf or ns.xlsx
     if exports and not analysis:
         flags = "--xlsx" if ns.xlsx and not (ns.csv or ns.pdf) else "--csv/--pdf"

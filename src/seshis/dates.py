@@ -1,4 +1,5 @@
-"""Date ranges in the site's time zone (DESIGN.md): Today, Last week, Last month, Custom."""
+"""Date ranges in the site's time zone (README: Definitions): Today, Last week, Last month,
+Custom."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The definitions of DESIGN.md, in one place: categories, performance bands, health thresholds.
+"""The definitions (README: Definitions), in one place: categories, performance bands, health
+thresholds.
 
 Everything that classifies a session is written here as a DuckDB SQL expression so the CLI,
 the analysis and every renderer agree, and so classification runs vectorised in the engine.
@@ -22,7 +23,7 @@ UNCLAIMED_EXPLANATION = (
     "These are sessions where users plugged in without scanning the QR code first"
 )
 
-# Colour of each label, as the seed: green, orange, red.
+# Colour of each label, as seshis.py showed them: green, orange, red.
 LABEL_COLOURS = {
     "NORMAL-HIGH": "green",
     "NORMAL-MED": "dark_orange",
@@ -43,7 +44,7 @@ class HealthThresholds:
 
 
 def label(category: str, band: str | None) -> str:
-    """The seed's label text without brackets: NORMAL-HIGH, EMPTY, MICRO ..."""
+    """seshis.py's label text without brackets: NORMAL-HIGH, EMPTY, MICRO ..."""
     return f"{NORMAL}-{band}" if category == NORMAL and band else category
 
 
@@ -71,7 +72,7 @@ IDLE_SQL = (
 
 def amps_sql(voltage: float, active: bool = False) -> str:
     """Average current, rounded to 0.1 A so the band always matches the number a report shows
-    (15.96 A is shown as 16.0 A and is HIGH). Over the plug-in time (the seed's definition), or
+    (15.96 A is shown as 16.0 A and is HIGH). Over the plug-in time (seshis.py's definition), or
     with `active` over the charging time where the data has it (--active-current)."""
     hours = f"coalesce({CHARGING_SQL}, {DURATION_SQL})" if active else DURATION_SQL
     return f"round(kwh * 1000.0 / (({hours}) / 3600.0 * {float(voltage)}), 1)"
@@ -134,3 +135,25 @@ PROBLEM_SQL = f"""CASE
     WHEN "end" < start THEN 'end before start'
     WHEN "end" = start AND kwh > 0 THEN 'energy delivered in zero time'
 END"""
+
+
+# --- spreadsheet cells -----------------------------------------------------------------------
+
+FORMULA_START = "=+-@\t\r"  # a spreadsheet runs a cell starting with one of these
+# A guarded cell starts with a quote, so a value that starts with one is guarded too: reading
+# seshis's CSV back then strips exactly one leading quote and every value comes back as it was.
+GUARDED_START = FORMULA_START + "'"
+
+
+def guarded(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, or that starts with a quote, with a
+    leading quote; any other value as it is."""
+    if isinstance(value, str) and value[:1] in GUARDED_START:
+        return "'" + value
+    return value
+
+
+def guarded_sql(column: str) -> str:
+    """The same guard as `guarded`, in SQL, for a VARCHAR column (a quoted identifier)."""
+    starts = ", ".join("'" + c.replace("'", "''") + "'" for c in GUARDED_START)
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"

@@ -249,7 +249,7 @@ def _export_path(r: Run, suffix: str) -> Path:
 
 
 def _logo(settings: Settings, err: Console) -> Path | None:
-    """--logo, else pf.jpg in the current folder or next to seshis.py, as the original did."""
+    """--logo, else pf.jpg in the current folder or next to seshis.py, as seshis.py did."""
     from .render.pdf import logo_ok
 
     if settings.logo:

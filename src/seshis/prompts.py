@@ -1,5 +1,5 @@
-"""The seed's questions. Each has a flag. On a terminal they are asked (on stderr) and a wrong
-answer is asked again; from a pipe, answers are read in the original tool's order, and the end
+"""seshis.py's questions. Each has a flag. On a terminal they are asked (on stderr) and a wrong
+answer is asked again; from a pipe, answers are read in seshis.py's order, and the end
 of the input means the defaults for the rest; with --no-input nothing is read."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class Prompter:
         return self.until(text, parse, hint, default)
 
     def number(self, question: str, default: int | None) -> int | None:
-        """A whole number above 0 (the original's limit and page), or the default."""
+        """A whole number above 0 (seshis.py's limit and page), or the default."""
         return self.until(
             question, lambda a: _number(a, int) if a else default, POSITIVE_HINT, default
         )

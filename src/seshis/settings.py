@@ -370,7 +370,7 @@ class Settings:
 
     @property
     def analysis(self) -> bool:
-        return self.empty or self.micro or self.user is not None or self.all or self.stations
+        return asks_for_analysis(self)
 
     @property
     def source_kind(self) -> str:
@@ -412,6 +412,19 @@ class Settings:
         return LiveOptions(
             **values, **({"sleep": sleep} if sleep is not None else {}), notice=notice
         )
+
+
+ANALYSIS_FLAGS = ("empty", "micro", "user", "all", "stations")
+ANALYSIS_HINT = "(--empty, --micro, --user, --stations or --all)"
+
+
+def asks_for_analysis(flags: object) -> bool:
+    """Whether the flags (Settings, or the parsed namespace) ask for an analysis: without one,
+    seshis prints the sessions as their source gave them."""
+    return any(
+        getattr(flags, name) is not None if name == "user" else bool(getattr(flags, name))
+        for name in ANALYSIS_FLAGS
+    )
 
 
 def specs() -> tuple[tuple[str, Any, Spec], ...]:

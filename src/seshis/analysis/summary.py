@@ -34,7 +34,7 @@ class Counts:
 
     @property
     def average_duration_s(self) -> float | None:
-        """The seed's key metric: plugged-in time per session."""
+        """seshis.py's key metric: plugged-in time per session."""
         return self.duration_s / self.sessions if self.sessions else None
 
     def pct(self, part: int) -> float:
@@ -303,7 +303,7 @@ def _select_users(
         if not ordered and strict:
             raise DataError(_unknown_user(sorted(per_user, key=str.lower), user))
     stats = [UserStats(u, per_user[u], last.get(u)) for u in ordered]
-    # The unclaimed sessions close every user analysis, as the original tool did.
+    # The unclaimed sessions close every user analysis, as seshis.py did.
     if unclaimed.sessions:
         stats.append(UserStats(None, unclaimed, last.get(None)))
     return tuple(stats)
@@ -323,7 +323,7 @@ def _unknown_user(known: list[str], user: str) -> str:
 def health_checks(
     totals: Counts, unclaimed: int, limits: d.HealthThresholds
 ) -> tuple[HealthCheck, ...]:
-    """The four key metrics of the seed against their thresholds."""
+    """The four key metrics of site health against their thresholds."""
     n = totals.sessions
 
     def check(metric: str, part: int, threshold: float, comparison: str) -> HealthCheck:

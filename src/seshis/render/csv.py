@@ -14,7 +14,7 @@ from typing import IO
 
 from ..analysis import Report
 from ..analysis.stations import RECORD_COLUMNS
-from ..store import GUARDED_START
+from ..definitions import guarded
 from .common.atomic import atomic_file, scratch_prefix
 from .common.exporter import Sessions
 
@@ -57,7 +57,7 @@ def render(
         columns = list(records[0]) if records else list(RECORD_COLUMNS)
         writer = csv.DictWriter(fh, columns)
         writer.writeheader()
-        writer.writerows({k: _cell(v) for k, v in rec.items()} for rec in records)
+        writer.writerows({k: guarded(v) for k, v in rec.items()} for rec in records)
     return Written(out, count, spath, len(records))
 
 
@@ -65,11 +65,3 @@ def _scratch_beside(tmp: Path) -> str | None:
     """Beside the export (same disk, as big as the export needs), unless the target is a FIFO
     or a device being written in place."""
     return str(tmp.parent) if tmp.is_file() else None
-
-
-def _cell(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula, or that starts with a quote, gets a
-    leading quote (as the sessions CSV, see Store.copy_csv)."""
-    if isinstance(value, str) and value[:1] in GUARDED_START:
-        return "'" + value
-    return value

@@ -1,4 +1,4 @@
-"""Without an analysis flag: the selected sessions as one JSON list, as the original tool
+"""Without an analysis flag: the selected sessions as one JSON list, as seshis.py
 printed them: each row as its source gave it, with the source's own field names."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The colour-coded terminal report, laid out as the seed's sample output.
+"""The colour-coded terminal report, laid out as seshis.py's sample output (README: Coming from
+seshis.py).
 
 What needs attention comes first and the site's health closes a long report, so both are on
 screen when it stops. Lines are written in colour on a terminal and as plain text, fast, when
@@ -414,7 +415,7 @@ def _quality(r: Report, w: Lines, debug: bool) -> None:
 
 
 def exported(out: Console, count: int, path: object, what: str = "session") -> None:
-    """The seed's last line of an export."""
+    """seshis.py's last line of an export."""
     word = what if count == 1 else f"{what}s"
     out.print(f"📊 {count} {word} exported to {path}", markup=False, soft_wrap=True)
 

@@ -24,7 +24,7 @@ SHORT_DAYS = 10  # up to this many days: a labelled tick and a value label per d
 LONG_DAYS = 45  # beyond this many days: a 7-day average over the daily rates
 BAR_DAYS = 120  # beyond this many days: stacked steps instead of one bar a day
 
-# The seed's colours (green, orange, red) as matplotlib's tab10 shades.
+# seshis.py's colours (green, orange, red) as matplotlib's tab10 shades.
 COLOURS = {
     d.EMPTY: "#d62728",
     d.MICRO: "#ff7f0e",

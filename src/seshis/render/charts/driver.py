@@ -27,7 +27,7 @@ DRIVER_MIX = "driver_mix"
 DRIVER_NAMES = (DRIVER_SESSIONS, DRIVER_MIX)
 NO_LINES = "This report holds no session lines of the driver"
 
-# Each label's colour and marker: the seed's colours, and shapes that tell EMPTY from LOW.
+# Each label's colour and marker: the labels' colours, and shapes that tell EMPTY from LOW.
 LABELS = (
     ("EMPTY", "Empty (0 kWh)", COLOURS[d.EMPTY], "X"),
     ("MICRO", "Micro", COLOURS[d.MICRO], "v"),

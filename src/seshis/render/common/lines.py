@@ -14,7 +14,7 @@ class Lines:
         self.console = console
         self.plain = not console.is_terminal
         self.width = console.width
-        # 16 colours have no orange: MED and MICRO are yellow there, as the original's \\033[93m
+        # 16 colours have no orange: MED and MICRO are yellow there, as seshis.py's \\033[93m
         self.orange = "yellow" if console.color_system == "standard" else "dark_orange"
         self.count = 0
 

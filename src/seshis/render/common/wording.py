@@ -40,7 +40,7 @@ def kwh(value: float, below: float | None = None) -> str:
 
 
 def duration(seconds: float) -> str:
-    """35.0s, 12.5m, 4.3h: the seed's duration style."""
+    """35.0s, 12.5m, 4.3h: seshis.py's duration style."""
     if seconds < 60:
         return f"{seconds:.1f}s"
     if seconds < 3600:
@@ -49,7 +49,7 @@ def duration(seconds: float) -> str:
 
 
 def threshold(value: float) -> str:
-    """The micro threshold as the seed writes it: 1.0, 0.5, 2.25."""
+    """The micro threshold as seshis.py wrote it: 1.0, 0.5, 2.25."""
     return f"{value:g}" if value != int(value) else f"{value:.1f}"
 
 
