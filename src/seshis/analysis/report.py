@@ -242,28 +242,28 @@ def build_report(
         else (None, {})
     )
     network = _scope(
-        data.site,
-        data.location,
-        window,
         counted,
-        station_rows,
-        before,
-        data,
-        options,
+        name=data.site,
+        location=data.location,
+        window=window,
+        station_rows=station_rows,
+        before=before,
+        data=data,
+        options=options,
         key=None if sites.several else sites.sites[0].key,
         sync=data.sync,
     )
     site_scopes = (
         tuple(
             _scope(
-                site.name,
-                site.location,
-                sites.windows[i],
                 counted_sites.get(site.key) or _nothing(counted),
-                tuple(s for s in station_rows if s.site == site.key),
-                before_sites.get(site.key),
-                data,
-                options,
+                name=site.name,
+                location=site.location,
+                window=sites.windows[i],
+                station_rows=tuple(s for s in station_rows if s.site == site.key),
+                before=before_sites.get(site.key),
+                data=data,
+                options=options,
                 key=site.key,
                 sync=None,
                 drivers_tested=False,  # drivers are tested against the whole network
@@ -310,15 +310,15 @@ def _nothing(counted: summary.Summary) -> summary.Summary:
 
 
 def _scope(
+    counted: summary.Summary,
+    *,
     name: str,
     location: str | None,
     window: DateRange,
-    counted: summary.Summary,
     station_rows: tuple[StationStats, ...],
     before: Previous | None,
     data: Dataset,
     options: Options,
-    *,
     key: str | None,
     sync: SyncStatus | None,
     drivers_tested: bool = True,
