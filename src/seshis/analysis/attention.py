@@ -8,7 +8,9 @@ against the rest, Holm-corrected, so a driver with 1 failed session of 2 is not 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..syncs import SyncStatus
 from .stations import ALPHA, StationStats
@@ -20,6 +22,7 @@ MIN_DRIVER_SESSIONS = 5  # fewer sessions cannot tell a driver who struggles
 MIN_DAY_SESSIONS = 10
 UNCLAIMED_RISE = 5.0  # percentage points more than the previous window
 WHERE = 3  # stations named where unclaimed sessions happen most
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def drivers_to_help(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, 
         population=(t.problems, t.sessions),
     )
     found = [
-        (p, -u.counts.pct(u.counts.problems), u.user, f"{why}; rest of the site {rest}")
+        (p, -u.counts.pct(u.counts.problems), u.user or "", f"{why}; rest of the site {rest}")
         for u, p, why, rest in _above_rest(claimed, [u.counts for u in claimed], adjusted, t, alpha)
     ]
     return tuple((user, why) for _, _, user, why in sorted(found))
@@ -75,7 +78,13 @@ def spike_days(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, str],
     )
 
 
-def _above_rest(items, counts, adjusted, totals, alpha):
+def _above_rest(
+    items: Sequence[T],
+    counts: Sequence[Counts],
+    adjusted: Sequence[float | None],
+    totals: Counts,
+    alpha: float,
+) -> Iterator[tuple[T, float, str, str]]:
     """(item, p, what failed, the rest's share) of the items whose share of empty and micro
     sessions is significantly above the rest of the sessions."""
     for item, c, p in zip(items, counts, adjusted, strict=True):

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .. import definitions as d
 from ..store import COLUMNS, TIME_FORMAT, Store, lit, q
@@ -83,7 +83,7 @@ class SessionExport:
                 shutil.copyfileobj(fh, out)
             out.write("]")
 
-    def batches(self, size: int = 10_000) -> Iterator[tuple[list[str], list[tuple]]]:
+    def batches(self, size: int = 10_000) -> Iterator[tuple[list[str], list[tuple[Any, ...]]]]:
         """(column names, rows) a batch at a time, for writers that take rows one by one (a
         spreadsheet): at most `size` rows are held at once."""
         yield from self.store.batches(self.sql, size)
@@ -128,8 +128,11 @@ def listings(
     recent = "start DESC, session_id DESC"
     rank = f"{SEVERITY}, {recent}" if shown.worst_first else recent
     limit = f"WHERE pick <= {int(cap)}" if cap is not None else ""
-    worst = shown.worst_first and cap is not None
-    order = f"CASE WHEN total > {int(cap)} THEN pick ELSE n END" if worst else "n"
+    order = (
+        f"CASE WHEN total > {int(cap)} THEN pick ELSE n END"
+        if shown.worst_first and cap is not None
+        else "n"
+    )
     batches = store.batches(
         f"""
         SELECT CASE WHEN unclaimed THEN NULL ELSE user_id END AS who, n, total,

@@ -11,6 +11,7 @@ from ..dates import DateRange
 from ..syncs import SyncStatus
 from . import check, listings, stations, summary
 from .attention import Attention, drivers_to_help, needs_attention
+from .listings import Listing, SessionLine
 from .options import Options, Sections
 from .sites import sites_of
 from .stations import StationStats
@@ -92,8 +93,8 @@ class Report:
     options: Options
     generated: datetime
     quality: DataQuality
-    listings: tuple[listings.Listing, ...]  # session lines per driver, when users are shown
-    category_lines: tuple[tuple[str, tuple[listings.SessionLine, ...]], ...]  # every empty
+    listings: tuple[Listing, ...]  # session lines per driver, when users are shown
+    category_lines: tuple[tuple[str, tuple[SessionLine, ...]], ...]  # every empty
     # (micro) session, with --printsessions
     sync: SyncStatus | None  # what the live sync did; None for files and the demo
 
@@ -274,7 +275,7 @@ def build_report(
         else (network,)
     )
     shown = options.listings
-    lines: tuple[listings.Listing, ...] = ()
+    lines: tuple[Listing, ...] = ()
     if shown is not None and options.sections.users:
         only = network.needing_help if shown.only_needing_help else None
         lines = listings.listings(store, sites, options, shown, only)

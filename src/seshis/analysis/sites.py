@@ -9,6 +9,7 @@ through one CASE over the zones (a handful), never a join per session.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from .. import dates
 from ..dataset import Dataset, Site
@@ -83,8 +84,11 @@ class Sites:
         return Sites((self.sites[index],), (self.windows[index],), self.windows[index])
 
 
-def _by_window(sites: tuple[Site, ...], windows: tuple[DateRange, ...]):
-    groups: dict[tuple, tuple[DateRange, list[Site]]] = {}
+def _by_window(
+    sites: tuple[Site, ...], windows: tuple[DateRange, ...]
+) -> list[tuple[DateRange, list[Site]]]:
+    """The sites grouped by their window (sites in one zone share one)."""
+    groups: dict[tuple[datetime, datetime], tuple[DateRange, list[Site]]] = {}
     for site, w in zip(sites, windows, strict=True):
         groups.setdefault((w.start, w.end), (w, []))[1].append(site)
     return list(groups.values())

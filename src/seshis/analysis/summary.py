@@ -131,9 +131,12 @@ def classified_sql(sites: Sites, options: Options) -> str:
     )
 
 
-def counts_from(classes: dict[int, tuple]) -> Counts:
-    """Counts from {class code: (sessions, kWh[, seconds plugged in])}."""
-    n = {code: classes.get(code, (0, 0.0))[0] for code in d.CLASSES}
+Figures = tuple[int, float, float]  # sessions, kWh, seconds plugged in
+
+
+def counts_from(classes: dict[int, Figures]) -> Counts:
+    """Counts from {class code: (sessions, kWh, seconds plugged in)}."""
+    n = {code: classes.get(code, (0, 0.0, 0.0))[0] for code in d.CLASSES}
     return Counts(
         sessions=sum(n.values()),
         empty=n[0],
@@ -143,7 +146,7 @@ def counts_from(classes: dict[int, tuple]) -> Counts:
         med=n[3],
         low=n[4],
         kwh=sum(c[1] for c in classes.values()),
-        duration_s=sum(c[2] if len(c) > 2 else 0.0 for c in classes.values()),
+        duration_s=sum(c[2] for c in classes.values()),
     )
 
 
@@ -195,26 +198,35 @@ def _one_pass_sql(sites: Sites, options: Options) -> str:
 class _Tally:
     """The grouped rows of one site (or of the network), gathered."""
 
-    users: dict[str | None, dict[int, tuple]] = field(default_factory=dict)
-    days: dict[date, dict[int, tuple]] = field(default_factory=dict)
-    hours: dict[int, dict[int, tuple]] = field(default_factory=dict)
+    users: dict[str | None, dict[int, Figures]] = field(default_factory=dict)
+    days: dict[date, dict[int, Figures]] = field(default_factory=dict)
+    hours: dict[int, dict[int, Figures]] = field(default_factory=dict)
     last: dict[str | None, datetime] = field(default_factory=dict)
 
-    def add(self, part: str, key, day, cls: int, figures: tuple, latest) -> None:
+    def add(
+        self,
+        part: str,
+        key: str | None,
+        day: date | None,
+        cls: int,
+        figures: Figures,
+        latest: datetime | None,
+    ) -> None:
+        """One grouped row: a user's (`key`), a day's or an hour's (`key`) class figures."""
         if part == "user":
             _merge(self.users.setdefault(key, {}), cls, figures)
-            if key not in self.last or latest > self.last[key]:
+            if latest is not None and (key not in self.last or latest > self.last[key]):
                 self.last[key] = latest
         elif part == "hour":
-            _merge(self.hours.setdefault(int(key), {}), cls, figures)
-        else:
+            _merge(self.hours.setdefault(int(key or 0), {}), cls, figures)
+        elif day is not None:
             _merge(self.days.setdefault(day, {}), cls, figures)
 
 
-def _merge(classes: dict[int, tuple], cls: int, figures: tuple) -> None:
+def _merge(classes: dict[int, Figures], cls: int, figures: Figures) -> None:
     was = classes.get(cls)
     classes[cls] = (
-        figures if was is None else tuple(a + b for a, b in zip(was, figures, strict=True))
+        figures if was is None else (was[0] + figures[0], was[1] + figures[1], was[2] + figures[2])
     )
 
 
@@ -246,8 +258,8 @@ def summarize(store: Store, sites: Sites, options: Options) -> tuple[Summary, di
 
 
 def _summary(tally: _Tally, options: Options, quality: DataQuality, strict: bool) -> Summary:
-    per_user = {user: counts_from(classes) for user, classes in tally.users.items()}
-    unclaimed = per_user.pop(None, Counts())
+    unclaimed = counts_from(tally.users.get(None, {}))
+    per_user = {user: counts_from(c) for user, c in tally.users.items() if user is not None}
     totals = sum(per_user.values(), Counts()) + unclaimed
     return Summary(
         totals=totals,
@@ -266,7 +278,7 @@ def previous(store: Store, sites: Sites, options: Options) -> tuple[Previous, di
     grouped query)."""
     before = sites.previous()
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
-    classes: dict[str, dict[int, tuple]] = {}
+    classes: dict[str, dict[int, Figures]] = {}
     unclaimed: dict[str, int] = {}
     for site, cls, n, kwh, dur, unclaimed_n in store.rows(
         f"SELECT {before.key_sql()} AS site, {code} AS cls, count(*), coalesce(sum(kwh), 0), "

@@ -54,6 +54,8 @@ def trends(
         return ()
     now_pct = {h.metric: h.value_pct for h in counted.health}
     out = []
+    value: float | None
+    was: float | None
     for metric, decimals in TREND_METRICS:
         if metric == "unclaimed" and not drivers:
             continue  # without drivers there is no unclaimed share, now or before
