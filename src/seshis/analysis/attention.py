@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ..syncs import SyncStatus
+from .onset import Onset
 from .stations import ALPHA, StationStats
 from .stats import holm_fisher
 from .summary import Counts, Summary
@@ -30,12 +31,27 @@ class Attention:
     """One thing that needs attention. Where to look is worded by each output from `kind` and
     `subject` (render/common/wording.py), since it names commands and sections."""
 
-    kind: str  # sync | station | driver | unclaimed | day
-    subject: str  # the station, the driver's email, "unclaimed", the date; for a sync,
-    # "missing" (the next run fetches again) or "offline" (the store lacks part of the window)
+    kind: str  # sync | site | station | driver | unclaimed | day
+    subject: str  # the site, the station, the driver's email, "unclaimed", the date; for a
+    # sync, "missing" (the next run fetches again) or "offline" (the store lacks part of it)
     text: str  # what, and how much
     places: tuple[tuple[str, float], ...] = ()  # unclaimed: the stations with the most, and
     # their unclaimed share (%)
+    site: str | None = None  # the site it stands at, in a network of sites
+    since: Onset | None = None  # a failing station or site: since when
+    state: str | None = None  # new | continuing (against the previous window); None: not known
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A station or site that needed attention in the previous window and no longer does."""
+
+    kind: str  # station | site
+    subject: str
+    site: str | None  # the station's site, in a network of sites
+    share_pct: float  # empty + micro now
+    before_pct: float  # and in the previous window
+    sessions: int  # now
 
 
 def _share(part: int, whole: int) -> str:
@@ -60,7 +76,7 @@ def drivers_to_help(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, 
     )
     found = [
         (p, -u.counts.pct(u.counts.problems), u.user or "", f"{why}; rest of the site {rest}")
-        for u, p, why, rest in _above_rest(claimed, [u.counts for u in claimed], adjusted, t, alpha)
+        for u, p, why, rest in above_rest(claimed, [u.counts for u in claimed], adjusted, t, alpha)
     ]
     return tuple((user, why) for _, _, user, why in sorted(found))
 
@@ -72,13 +88,13 @@ def spike_days(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, str],
     adjusted = holm_fisher([(d.counts.problems, d.counts.sessions) for d in days], MIN_DAY_SESSIONS)
     return tuple(
         (day.day.isoformat(), f"{why}; rest of the window {rest}")
-        for day, _p, why, rest in _above_rest(
+        for day, _p, why, rest in above_rest(
             days, [d.counts for d in days], adjusted, counted.totals, alpha
         )
     )
 
 
-def _above_rest(
+def above_rest(
     items: Sequence[T],
     counts: Sequence[Counts],
     adjusted: Sequence[float | None],
@@ -100,16 +116,24 @@ def needs_attention(
     trends: tuple[Trend, ...],
     sync: SyncStatus | None,
     helped: tuple[tuple[str, str], ...],
+    sites: Sequence[tuple[str, str]] = (),
+    site_names: dict[str, str] | None = None,
 ) -> tuple[Attention, ...]:
     """Every finding, most pressing first: an incomplete sync (the figures may be short),
-    failing and silent stations, unclaimed sessions, drivers who need help, spike days."""
+    failing sites (name, why) of a network, failing and silent stations, unclaimed sessions,
+    drivers who need help, spike days."""
     out: list[Attention] = []
     if sync is not None and sync.problem:
         out.append(Attention("sync", "missing" if sync.missing else "offline", sync.problem))
+    for name, why in sites:
+        out.append(Attention("site", name, f"site {name}: {why}", site=name))
+    names = site_names or {}
     for s in stations:
         if s.suspect:
             place = f" ({s.space})" if s.space else ""
-            out.append(Attention("station", s.label, f"station {s.label}{place}: {s.suspect}"))
+            at = None if s.site is None else names.get(s.site, s.site)
+            text = f"station {s.label}{place}: {s.suspect}"
+            out.append(Attention("station", s.label, text, site=at))
     out += _unclaimed(counted, stations, trends)
     for user, why in helped:
         out.append(Attention("driver", user, f"{user}: {why}"))

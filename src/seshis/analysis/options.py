@@ -48,3 +48,6 @@ class Options:
     stations: bool = True  # the per-station figures
     trends: bool = True  # the previous window's figures
     listings: Listings | None = field(default_factory=Listings)  # None: no session lines
+    site: str | None = None  # one site of a network (by name, case-insensitive); None: all
+    site_aliases: tuple[tuple[str, str], ...] = ()  # (a name in the data, the site's name):
+    # a site renamed between exports, reported as one

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 from ..dataset import Dataset
 from ..dates import DateRange
+from ..store import Store
 from ..syncs import SyncStatus
-from . import check, listings, stations, summary
-from .attention import Attention, drivers_to_help, needs_attention
+from . import check, listings, network, stations, summary
+from .attention import Attention, Recovery, drivers_to_help, needs_attention
 from .listings import Listing, SessionLine
+from .onset import Onset, onset
 from .options import Options, Sections
-from .sites import sites_of
+from .sites import Sites, renamed_sites, sites_of
 from .stations import StationStats
 from .summary import Counts, DataQuality, DayStats, HealthCheck, Previous, UserStats
 from .trends import Trend, trends
@@ -66,6 +68,7 @@ class Scope:
     needing_help: tuple[str, ...]  # drivers who need help (their e-mails), worst first
     where: tuple[Where, ...]  # where empty and micro sessions happened, for those sections
     findings: tuple[check.Finding, ...]  # the health and station checks of --check
+    recovered: tuple[Recovery, ...] = ()  # what needed attention before and no longer does
     key: str | None = None  # the site's key in the data; None for a network of sites
 
     @property
@@ -226,15 +229,18 @@ def build_report(
     now: datetime | None = None,
 ) -> Report:
     """The report of `data` over `window` (default: all of it). Raises DataError for a
-    driver (`options.user`) who has no session in the window."""
+    driver (`options.user`) who has no session in the window, or a site (`options.site`)
+    the data does not hold."""
     options = options or Options()
     window = window or data.window("all", now)
     store = data.store
-    sites = sites_of(data, window)
+    sites = sites_of(data, window, options.site, options.site_aliases)
+    names = {s.key: s.name for s in sites.sites}
     counted, counted_sites = summary.summarize(store, sites, options)
+    wants_stations = options.stations or options.sections.stations
     station_rows = (
         stations.station_stats(store, sites, options, drivers=data.drivers)
-        if options.stations or options.sections.stations
+        if wants_stations
         else ()
     )
     before, before_sites = (
@@ -242,7 +248,22 @@ def build_report(
         if options.trends and window.kind != "all"
         else (None, {})
     )
-    network = _scope(
+    was = None
+    if before is not None and wants_stations:  # what needed attention in the previous window
+        then = stations.station_stats(store, sites.previous(), options, drivers=data.drivers)
+        named_then = [(s.name, before_sites[s.key].totals) for s in sites.sites if sites.several]
+        was = network.before(then, named_then, names)
+    site_counts = {s.key: counted_sites.get(s.key) or _nothing(counted) for s in sites.sites}
+    verdicts = network.suspect_sites([(s.name, site_counts[s.key].totals) for s in sites.sites])
+    onsets = _onsets(store, sites, options, station_rows, verdicts, site_counts, names)
+    context = _Network(
+        names,
+        tuple((v.name, v.why) for v in verdicts.values()),
+        onsets,
+        was,
+        tuple((s.name, site_counts[s.key].totals) for s in sites.sites if sites.several),
+    )
+    network_scope = _scope(
         counted,
         name=data.site,
         location=data.location,
@@ -253,31 +274,41 @@ def build_report(
         options=options,
         key=None if sites.several else sites.sites[0].key,
         sync=data.sync,
+        context=context,
     )
     site_scopes = (
         tuple(
-            _scope(
-                counted_sites.get(site.key) or _nothing(counted),
-                name=site.name,
-                location=site.location,
-                window=sites.windows[i],
-                station_rows=tuple(s for s in station_rows if s.site == site.key),
-                before=before_sites.get(site.key),
-                data=data,
-                options=options,
-                key=site.key,
-                sync=None,
-                drivers_tested=False,  # drivers are tested against the whole network
+            sorted(
+                (
+                    _scope(
+                        site_counts[site.key],
+                        name=site.name,
+                        location=site.location,
+                        window=sites.windows[i],
+                        station_rows=tuple(s for s in station_rows if s.site == site.key),
+                        before=before_sites.get(site.key),
+                        data=data,
+                        options=options,
+                        key=site.key,
+                        sync=None,
+                        drivers_tested=False,  # drivers are tested against the whole network
+                        context=replace(
+                            context,
+                            sites=tuple((n, why) for n, why in context.sites if n == site.name),
+                        ),
+                    )
+                    for i, site in enumerate(sites.sites)
+                ),
+                key=_worst_site_first,
             )
-            for i, site in enumerate(sites.sites)
         )
         if sites.several
-        else (network,)
+        else (network_scope,)
     )
     shown = options.listings
     lines: tuple[Listing, ...] = ()
     if shown is not None and options.sections.users:
-        only = network.needing_help if shown.only_needing_help else None
+        only = network_scope.needing_help if shown.only_needing_help else None
         lines = listings.listings(store, sites, options, shown, only)
     every = tuple(
         (c, listings.category_lines(store, sites, options, c.upper()))
@@ -285,15 +316,54 @@ def build_report(
         if shown is not None and shown.every_session and getattr(options.sections, c)
     )
     return Report(
-        network=network,
+        network=network_scope,
         sites=site_scopes,
         options=options,
         generated=now or datetime.now(UTC),
-        quality=counted.quality,
+        quality=replace(counted.quality, renamed=renamed_sites(store, sites)),
         listings=lines,
         category_lines=every,
         sync=data.sync,
     )
+
+
+@dataclass(frozen=True)
+class _Network:
+    """What the network pass adds to a scope's attention: the sites' names by key, the sites
+    that stand out (name, why), since when each failing station or site fails, and what
+    needed attention in the previous window."""
+
+    names: dict[str, str]
+    sites: tuple[tuple[str, str], ...]
+    onsets: dict[network.Where, Onset]
+    was: network.Before | None
+    totals: tuple[tuple[str, Counts], ...]  # each site's totals by name, in a network
+
+
+def _onsets(
+    store: Store,
+    sites: Sites,
+    options: Options,
+    station_rows: tuple[StationStats, ...],
+    verdicts: dict[str, network.SiteVerdict],
+    site_counts: dict[str, summary.Summary],
+    names: dict[str, str],
+) -> dict[network.Where, Onset]:
+    """Since when each suspect station and each site that stands out fails."""
+    suspects = [s for s in station_rows if s.suspect]
+    out: dict[network.Where, Onset] = {}
+    for (key, label), days in stations.station_days(store, sites, options, suspects).items():
+        site = None if key is None else names.get(key, key)
+        out[("station", site, label or "(no station)")] = onset(days)
+    by_name = {s.name: s.key for s in sites.sites}
+    for name in verdicts:
+        out[("site", name, name)] = network.site_onset(site_counts[by_name[name]].daily)
+    return out
+
+
+def _worst_site_first(s: Scope) -> tuple[bool, int, float, str]:
+    site_item = any(a.kind == "site" for a in s.attention)
+    return (not site_item, -len(s.attention), -s.totals.pct(s.totals.problems), s.name)
 
 
 def _nothing(counted: summary.Summary) -> summary.Summary:
@@ -322,6 +392,7 @@ def _scope(
     options: Options,
     key: str | None,
     sync: SyncStatus | None,
+    context: _Network,
     drivers_tested: bool = True,
 ) -> Scope:
     """The figures of one scope from its summary, its stations and its previous window."""
@@ -336,6 +407,13 @@ def _scope(
         counted = replace(counted, users=(), health=health)
     trended = trends(counted, before, data.drivers)
     helped = drivers_to_help(counted) if drivers_tested else ()
+    items = needs_attention(
+        counted, station_rows, trended, sync, helped, context.sites, context.names
+    )
+    items = network.annotate(items, context.onsets, context.was)
+    now = {(a.kind, a.site, a.subject) for a in items if a.kind in ("station", "site")}
+    own = ((name, counted.totals),) if key is not None and context.totals else context.totals
+    recovered = network.recovered(context.was, station_rows, own, context.names, now)
     return Scope(
         name=name,
         location=location,
@@ -350,14 +428,15 @@ def _scope(
         stations=station_rows,
         previous=before,
         trends=trended,
-        attention=needs_attention(counted, station_rows, trended, sync, helped),
+        attention=items,
         needing_help=tuple(user for user, _ in helped),
         where=tuple(
             _where(counted, station_rows, c)
             for c, on in (("empty", options.sections.empty), ("micro", options.sections.micro))
             if on
         ),
-        findings=check.findings(health, station_rows, sync),
+        findings=check.findings(health, station_rows, sync, items, recovered, context.names),
+        recovered=recovered,
         key=key,
     )
 

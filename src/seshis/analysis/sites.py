@@ -1,23 +1,33 @@
 """The sites of a report and the SQL that puts each session in its own site's time and window.
 
-A site is the sessions whose `site` column holds one value. With one site (or sites that share
-a zone) the SQL is what it was for a single site: one window, one zone, no per-row lookup.
-With sites in several zones, each session's window and local time follow its site's zone,
-through one CASE over the zones (a handful), never a join per session.
+A site is the sessions whose `site` column holds one value (after the user's aliases). With one
+site (or sites that share a zone) the SQL is what it was for a single site: one window, one
+zone, no per-row lookup. With sites in several zones, each session's window and local time
+follow its site's zone, through one CASE over the zones (a handful), never a join per session.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import difflib
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .. import dates
 from ..dataset import Dataset, Site
 from ..dates import DateRange
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from ..store import Store, lit, window_sql
 
 SITE_KEY = "coalesce(site, '')"  # a session's site; "" when its source names none
+
+
+def key_expression(aliases: tuple[tuple[str, str], ...] = ()) -> str:
+    """A session's site key, its name in the data mapped through the aliases."""
+    if not aliases:
+        return SITE_KEY
+    cases = " ".join(f"WHEN {lit(a)} THEN {lit(b)}" for a, b in aliases)
+    return f"(CASE {SITE_KEY} {cases} ELSE {SITE_KEY} END)"
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,9 @@ class Sites:
     sites: tuple[Site, ...]
     windows: tuple[DateRange, ...]  # one per site, in order
     window: DateRange  # the network's: the range in the data's zone
+    key: str = SITE_KEY  # a session's site key, in SQL (the aliases applied)
+    only: bool = False  # the data holds other sites too: select this one's sessions
+    zone_of: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def several(self) -> bool:
@@ -38,50 +51,49 @@ class Sites:
 
     def key_sql(self) -> str:
         """A session's site key; a constant for one site (no column read)."""
-        return SITE_KEY if self.several else lit(self.sites[0].key if self.sites else "")
+        return self.key if self.several else lit(self.sites[0].key if self.sites else "")
 
-    def zone_sql(self, key: str = SITE_KEY) -> str:
-        """The time zone of the site whose key is the expression `key`."""
+    def zone_sql(self, key: str | None = None) -> str:
+        """The time zone of the site whose key is the expression `key` (default: the
+        session's own)."""
         if len(self.zones) <= 1:
             return lit(self.window.timezone if not self.zones else self.zones[0])
         groups: dict[str, list[str]] = {}
         for site, w in zip(self.sites, self.windows, strict=True):
             groups.setdefault(w.timezone, []).append(site.key)
+        key = key or self.key
         cases = " ".join(
             f"WHEN {key} IN ({', '.join(lit(k) for k in keys)}) THEN {lit(zone)}"
             for zone, keys in groups.items()
         )
         return f"CASE {cases} ELSE {lit(self.window.timezone)} END"
 
-    def local(self, column: str, key: str = SITE_KEY) -> str:
+    def local(self, column: str, key: str | None = None) -> str:
         """A TIMESTAMPTZ column as local time at the site whose key is the expression `key`."""
         return f"timezone({self.zone_sql(key)}, {column})"
 
     def in_window_sql(self) -> str:
-        """Sessions whose start lies in their own site's window."""
+        """Sessions of these sites whose start lies in their own site's window."""
+        mine = f"{self.key} = {lit(self.sites[0].key)} AND " if self.only else ""
         starts = {(w.start, w.end) for w in self.windows}
         if len(starts) <= 1:
-            return window_sql(self.window if not self.windows else self.windows[0])
+            return mine + window_sql(self.window if not self.windows else self.windows[0])
         lo = min(w.start for w in self.windows)
         hi = max(w.end for w in self.windows)
         within = " OR ".join(
-            f"({SITE_KEY} IN ({', '.join(lit(s.key) for s in group)}) AND {window_sql(w)})"
+            f"({self.key} IN ({', '.join(lit(s.key) for s in group)}) AND {window_sql(w)})"
             for w, group in _by_window(self.sites, self.windows)
         )
         outer = DateRange(lo, hi, self.window.timezone, "custom")
-        return f"({window_sql(outer)} AND ({within}))"
+        return f"{mine}({window_sql(outer)} AND ({within}))"
 
     def previous(self) -> Sites:
         """The window of the same length before, for every site."""
-        return Sites(
-            self.sites,
-            tuple(dates.previous_window(w) for w in self.windows),
-            dates.previous_window(self.window),
+        return replace(
+            self,
+            windows=tuple(dates.previous_window(w) for w in self.windows),
+            window=dates.previous_window(self.window),
         )
-
-    def one(self, index: int) -> Sites:
-        """Only the site at `index`, in its own zone."""
-        return Sites((self.sites[index],), (self.windows[index],), self.windows[index])
 
 
 def _by_window(
@@ -94,34 +106,56 @@ def _by_window(
     return list(groups.values())
 
 
-def sites_of(data: Dataset, window: DateRange) -> Sites:
-    """The data's sites (as its source named them, else from its `site` column) and each
-    one's window. One site is the data's own name, place and zone, as a single-site report
-    always showed them."""
-    found = data.sites or _discovered(data)
+def sites_of(
+    data: Dataset,
+    window: DateRange,
+    only: str | None = None,
+    aliases: tuple[tuple[str, str], ...] = (),
+) -> Sites:
+    """The data's sites (as its source named them, else from its `site` column, through the
+    aliases) and each one's window; with `only`, the site of that name (case-insensitive).
+    One site is the data's own name, place and zone, as a single-site report shows them."""
+    key = key_expression(aliases)
+    found = data.sites or _discovered(data, key)
+    if only is not None:
+        chosen = [s for s in found if s.name.casefold() == only.strip().casefold()]
+        if not chosen:
+            raise DataError(_unknown_site(only, [s.name for s in found]))
+        site = chosen[0]
+        if len(found) == 1:
+            site = replace(site, timezone=window.timezone)
+        return Sites((site,), (dates.rezoned(window, site.timezone),), window, key, len(found) > 1)
     if len(found) == 1:  # one site: the window's zone, as asked for
         found = (replace(found[0], timezone=window.timezone),)
     windows = tuple(dates.rezoned(window, s.timezone) for s in found)
-    return Sites(found, windows, window)
+    return Sites(found, windows, window, key)
 
 
-def _discovered(data: Dataset) -> tuple[Site, ...]:
+def _unknown_site(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(sorted(known, key=str.casefold)[:30])
+    more = f" (and {len(known) - 30} more)" if len(known) > 30 else ""
+    return f"No site is named {name!r} in this data.{hint} Its sites: {listed}{more}."
+
+
+def _discovered(data: Dataset, key: str) -> tuple[Site, ...]:
     rows = data.store.rows(
-        f"SELECT {SITE_KEY} AS key, mode(timezone) AS zone FROM sessions "
+        f"SELECT {key} AS key, mode(timezone) AS zone FROM sessions "
         "WHERE problem IS NULL GROUP BY ALL ORDER BY key"
     )
     if len(rows) <= 1:
-        key = rows[0][0] if rows else ""
-        return (Site(key, data.site, data.location, data.timezone),)
+        found = rows[0][0] if rows else ""
+        return (Site(found, data.site, data.location, data.timezone),)
     usable = _usable_zones(data.store, {zone for _key, zone in rows if zone})
     return tuple(
         Site(
-            key,
-            key or data.site,
+            found,
+            found or data.site,
             None,
             zone if zone in usable and not data.zone_given else data.timezone,
         )
-        for key, zone in rows
+        for found, zone in rows
     )
 
 
@@ -146,3 +180,36 @@ def _usable_zones(store: Store, zones: set[str]) -> set[str]:
             continue
         usable.add(zone)
     return usable
+
+
+def _plain(name: str) -> str:
+    """A site's name without case, repeated spaces or a trailing ", Town"."""
+    return re.sub(r"\s+", " ", re.sub(r",[^,]*$", "", name)).strip().casefold()
+
+
+def renamed_sites(store: Store, sites: Sites) -> tuple[tuple[str, str, str], ...]:
+    """Pairs of site names that look like one site renamed: the same stations (two or more),
+    or names that differ only in case, spacing or a trailing ", Town". (Across all the data,
+    not only the window: renames happen between exports.)"""
+    if not sites.several:
+        return ()
+    held = {
+        key: tuple(stations)
+        for key, stations in store.rows(
+            f"SELECT {sites.key} AS key, list(DISTINCT station_id ORDER BY station_id) "
+            "FILTER (station_id IS NOT NULL) FROM sessions WHERE problem IS NULL GROUP BY ALL"
+        )
+    }
+    out = []
+    for why, group in (
+        ("names that differ only in case, spacing or the town", lambda k: _plain(k) if k else None),
+        ("the same stations", lambda k: held[k] if len(held[k]) >= 2 else None),
+    ):
+        alike: dict[object, list[str]] = {}
+        for name in sorted(held):
+            found = group(name)
+            if found is not None:
+                alike.setdefault(found, []).append(name)
+        for names in alike.values():
+            out += [(names[0], other, why) for other in names[1:]]
+    return tuple(dict.fromkeys(out))

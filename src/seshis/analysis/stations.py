@@ -9,8 +9,9 @@ energy at all is always called out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from .. import definitions as d
@@ -231,3 +232,32 @@ def _what(s: StationStats) -> str:
 
 def _replace(s: StationStats, p: float | None, reason: str | None) -> StationStats:
     return replace(s, p_value=p, suspect=reason)
+
+
+def station_days(
+    store: Store, sites: Sites, options: Options, stations: Sequence[StationStats]
+) -> dict[tuple[str | None, str | None], list[tuple[date, int, int]]]:
+    """(local day, empty + micro, sessions) of some stations, by (site, station), day order:
+    one grouped query over those stations' sessions, for their change points."""
+    if not stations:
+        return {}
+    code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
+    ids = ", ".join(lit(s.station_id) for s in stations if s.station_id is not None)
+    chosen = f"station_id IN ({ids})" if ids else "FALSE"
+    if any(s.station_id is None for s in stations):
+        chosen = f"({chosen} OR station_id IS NULL)"
+    out: dict[tuple[str | None, str | None], list[tuple[date, int, int]]] = {}
+    for site, station, day, failed, n in store.rows(
+        f"""
+        SELECT site, station_id, day, count(*) FILTER (cls <= 1), count(*)
+        FROM (
+            SELECT {sites.key_sql()} AS site, station_id, {code} AS cls,
+                {sites.local("start")}::DATE AS day
+            FROM sessions WHERE problem IS NULL AND {sites.in_window_sql()} AND {chosen}
+        )
+        GROUP BY ALL ORDER BY site, station_id, day
+        """
+    ):
+        key = (site if sites.several else None, station)
+        out.setdefault(key, []).append((day, int(failed), int(n)))
+    return out

@@ -90,6 +90,9 @@ class DataQuality:
     problems: tuple[tuple[str, int], ...] = ()
     examples: tuple[InvalidRow, ...] = ()
     long_sessions: int = 0  # valid, but plugged in over LONG_DAYS (a day/month swap?)
+    renamed: tuple[tuple[str, str, str], ...] = ()  # (a site, another, why they look like
+    # one site renamed): two names that hold the same stations, or differ only in case,
+    # spacing or a trailing ", Town"
 
 
 @dataclass(frozen=True)
