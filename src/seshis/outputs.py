@@ -112,6 +112,27 @@ def _pdf(r: Run) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _html(r: Run) -> ExitStatus:
+    from .render import html
+
+    written = html.render(r.report, _export_path(r, ".html"))
+    terminal.exported(r.out, written.sessions, written.path)
+    listed = (
+        "" if written.shown == written.sessions else f"; the {written.shown:,} most recent listed"
+    )
+    size = (
+        f"{written.size / 1_000_000:.1f} MB"
+        if written.size >= 100_000
+        else f"{written.size / 1000:.0f} kB"
+    )
+    r.out.print(
+        f"📄 One web page ({size}), opens offline in any browser{listed}",
+        markup=False,
+        soft_wrap=True,
+    )
+    return ExitStatus.OK
+
+
 def _graph(r: Run) -> ExitStatus:
     from .render import charts
 
@@ -132,6 +153,7 @@ OUTPUTS = {
     "csv": _csv,
     "xlsx": _xlsx,
     "pdf": _pdf,
+    "html": _html,
     "graph": _graph,
 }
 

@@ -76,13 +76,19 @@ class Settings:
     csv: bool = switch("--csv", "export the sessions to a CSV file", OUTPUT)
     xlsx: bool = switch("--xlsx", "export sessions, drivers, stations, days to Excel", OUTPUT)
     pdf: bool = switch("--pdf", "write the PDF report", OUTPUT)
+    html: bool = switch("--html", "write the report as one self-contained web page", OUTPUT)
     graph: bool = switch("--graph", "draw the charts as PNG files", OUTPUT)
     logo: str | None = setting(
         None, "--logo", str, "logo for the PDF (default: pf.jpg if found)", OUTPUT, metavar="PATH"
     )
     json: bool = switch("--json", "print the analysis as one JSON document", OUTPUT)
     output_path: str | None = setting(
-        None, "--output", str, "file or folder for --csv/--pdf/--graph", OUTPUT, metavar="PATH"
+        None,
+        "--output",
+        str,
+        "file or folder for --csv/--pdf/--html/--graph",
+        OUTPUT,
+        metavar="PATH",
     )
     printsessions: bool = switch("--printsessions", "list every session, not the first 20", OUTPUT)
     # source
@@ -379,9 +385,9 @@ class Settings:
 
     @property
     def output(self) -> str:
-        """text | json | csv | xlsx | pdf | graph | check | sessions (no analysis flag: the
-        rows)."""
-        for name in ("json", "csv", "xlsx", "pdf", "graph"):
+        """text | json | csv | xlsx | pdf | html | graph | check | sessions (no analysis flag:
+        the rows)."""
+        for name in ("json", "csv", "xlsx", "pdf", "html", "graph"):
             if getattr(self, name):
                 return name
         if self.check:
@@ -398,7 +404,7 @@ class Settings:
         """The library's report Options for these flags and this output."""
         from .analysis import Options, Sections
 
-        wide = self.all or self.output in ("json", "pdf", "graph", "check")
+        wide = self.all or self.output in ("json", "pdf", "html", "graph", "check")
         pdf = self.output == "pdf"
         one = self.user not in (None, ALL_USERS)  # --user EMAIL --graph plots each session
         categories = pdf and not self.all and self.user is None and (self.empty or self.micro)
@@ -430,7 +436,7 @@ class Settings:
                 else SESSION_CAP
             ),
             worst_first=pdf,
-            export=self._export_categories() if self.output in ("csv", "xlsx") else None,
+            export=self._export_categories() if self.output in ("csv", "xlsx", "html") else None,
             listed=self._listed_categories(),
         )
 
