@@ -20,7 +20,7 @@ from helpers import T0, report_of
 
 from seshis.dates import window
 from seshis.render import html
-from seshis.render.html import data as page_data
+from seshis.render.html import sessions as page_sessions
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -243,7 +243,7 @@ def test_many_sessions_list_the_most_recent_with_a_note():
     rows = [(f"s{i}", "a@x.com", T0 + timedelta(minutes=10 * i), 600, 2.0) for i in range(5)]
     w = window("week", "America/Los_Angeles", T0 + timedelta(days=1))
     report = report_of(rows, w)
-    got = page_data._sessions(report, 3)
+    got = page_sessions.columns(report, 3)
     assert got["total"] == 5 and got["shown"] == 3 and got["id"] == ["s2", "s3", "s4"]
     assert got["start"] == [0, 600, 1200] and got["drivers"] == ["a@x.com"]
 

@@ -17,7 +17,8 @@ from typing import Any
 from ...analysis import Report
 from ..common.atomic import atomic_file
 from ..common.wording import span
-from .data import MAX_SESSIONS, document
+from .data import document
+from .sessions import MAX_SESSIONS
 
 __all__ = ["MAX_SESSIONS", "Written", "page", "render"]
 

@@ -5,9 +5,6 @@ the PDF's do."""
 
 from __future__ import annotations
 
-import math
-from collections import deque
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,10 +24,7 @@ from ..common.wording import (
     trend_change,
     trend_value,
 )
-
-MAX_SESSIONS = 100_000  # sessions embedded in the page; above, the most recent ones
-# PDF colours by label and category: EMPTY/LOW red, MICRO/MED amber, HIGH/NORMAL green
-MARKS = {"red": "bad", "dark_orange": "warn", "green": "good"}
+from .sessions import MAX_SESSIONS, columns
 
 Cell = str | list | None  # text, or [value to sort by, text shown]
 
@@ -87,7 +81,7 @@ def document(report: Report) -> dict[str, Any]:
         "no_drivers": sec.users and not r.drivers,
         "sites": _sites(r),
         "quality": _quality(r),
-        "sessions": _sessions(r, MAX_SESSIONS),
+        "sessions": columns(r, MAX_SESSIONS),
     }
     return doc
 
@@ -460,63 +454,3 @@ def _quality(r: Report) -> list[list[str]]:
         lines.append(["warn", f"{plural(q.invalid, 'invalid row')} {verb} not analysed:"])
         lines += [["warn", f"{name}: {n:,}"] for name, n in q.problems]
     return lines
-
-
-SESSION_COLUMNS = (
-    "start_local",
-    "station_id",
-    "space",
-    "user_id",
-    "duration_h",
-    "kwh",
-    "avg_current",
-    "label",
-    "session_id",
-)
-
-
-def _sessions(r: Report, limit: int) -> dict[str, Any]:
-    """The one place the page reads sessions: the most recent `limit` of the report's
-    selected sessions, oldest first, as columns (repeated names as indexes into a list of
-    names; start times as seconds after the first). Streamed: at most `limit` rows held."""
-    recent: deque[tuple] = deque(maxlen=limit)
-    total = 0
-    for names, rows in r.sessions.batches():
-        at = [names.index(c) for c in SESSION_COLUMNS]
-        for row in rows:
-            recent.append(tuple(row[i] for i in at))
-        total += len(rows)
-    columns: dict[str, Any] = {"total": total, "shown": len(recent)}
-    if not recent:
-        return columns | {"base": None, "start": []}
-
-    def coded(values) -> tuple[list, list]:
-        """Distinct values (the unclaimed driver as None) and each row's index among them."""
-        index: dict = {}
-        codes = [
-            index.setdefault(None if v == d.UNCLAIMED_LABEL else v, len(index)) for v in values
-        ]
-        return list(index), codes
-
-    start, station, space, user, hours, energy, amps, label, ids = zip(*recent, strict=True)
-    base = datetime.fromisoformat(start[0])
-    columns["base"] = start[0]
-    columns["start"] = [int((datetime.fromisoformat(s) - base).total_seconds()) for s in start]
-    columns["stations"], columns["station"] = coded(station)
-    columns["spaces"], columns["space"] = coded(space)
-    columns["drivers"], columns["driver"] = coded(user)
-    columns["labels"], columns["label"] = coded(x.strip("[]") for x in label)
-    columns["hours"] = [None if h is None else round(h, 4) for h in hours]
-    below = r.threshold_kwh  # as the wording shows it: 0.9996 is 0.999, never the threshold
-    columns["kwh"] = [
-        None
-        if k is None
-        else math.floor(k * 1000) / 1000
-        if k < below <= round(k, 3)
-        else round(k, 3)
-        for k in energy
-    ]
-    columns["amps"] = [None if a is None else round(a, 1) for a in amps]
-    columns["id"] = list(ids)
-    columns["marks"] = {lab: MARKS[d.LABEL_COLOURS[lab]] for lab in columns["labels"]}
-    return columns
