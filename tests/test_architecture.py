@@ -23,7 +23,7 @@ LAYERS = {
     "render": {"base", "store", "analysis"},
     "cli": {"base", "store", "sources", "analysis", "render"},
 }
-OUTPUT_FORMATS = ("terminal", "check", "jsonout", "rows", "csv", "xlsx", "pdf", "charts")
+OUTPUT_FORMATS = ("terminal", "check", "jsonout", "rows", "csv", "xlsx", "pdf", "html", "charts")
 
 
 def layer(module: str) -> str:

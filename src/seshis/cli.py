@@ -104,18 +104,22 @@ def check_rules(ns: argparse.Namespace) -> None:
         if wrong:
             raise UsageError(f"{spec.flag} {wrong}.")
     analysis = asks_for_analysis(ns)
-    exports = ns.csv or ns.pdf or ns.xlsx
+    exports = ns.csv or ns.pdf or ns.xlsx or ns.html
     if exports and not analysis:
-        flags = "--xlsx" if ns.xlsx and not (ns.csv or ns.pdf) else "--csv/--pdf"
+        flags = "--csv/--pdf" if ns.csv or ns.pdf else "--xlsx" if ns.xlsx else "--html"
         raise UsageError(f"{flags} requires at least one analysis flag {ANALYSIS_HINT}")
     if ns.csv and ns.pdf:
         raise UsageError("Can't use --csv and --pdf together; run them separately.")
     if ns.xlsx and (ns.csv or ns.pdf):
         other = "--csv" if ns.csv else "--pdf"
         raise UsageError(f"One export at a time: run --xlsx and {other} separately.")
+    if ns.html and (ns.csv or ns.pdf or ns.xlsx):
+        other = "--csv" if ns.csv else "--pdf" if ns.pdf else "--xlsx"
+        raise UsageError(f"One export at a time: run --html and {other} separately.")
     if ns.output_path and not (exports or ns.graph or ns.json):
         raise UsageError(
-            "--output says where --csv, --xlsx, --pdf, --graph or --json write; add one of them."
+            "--output says where --csv, --xlsx, --pdf, --html, --graph or --json write; "
+            "add one of them."
         )
     if ns.output_path == "-" and not (ns.csv or ns.json):
         raise UsageError("--output - (standard output) is for --csv and --json.")
@@ -126,13 +130,14 @@ def check_rules(ns: argparse.Namespace) -> None:
                 "overwrites its input: choose another --output."
             )
     if exports and ns.graph:
-        listed = "--xlsx" if ns.xlsx else "--csv, --pdf"
+        listed = "--xlsx" if ns.xlsx else "--html" if ns.html else "--csv, --pdf"
         raise UsageError(f"Can't use exports ({listed}) with --graph; run them separately.")
     if ns.check and (exports or ns.graph):
         raise UsageError("--check prints findings; run exports separately.")
     if ns.json and (exports or ns.graph):
         raise UsageError(
-            "--json prints the analysis; don't combine it with --csv, --xlsx, --pdf or --graph."
+            "--json prints the analysis; don't combine it with --csv, --xlsx, --pdf, --html "
+            "or --graph."
         )
     if ns.demo and ns.source:
         raise UsageError("Use either --demo or --source, not both.")

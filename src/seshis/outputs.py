@@ -140,6 +140,28 @@ def _pdf(r: Run) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _html(r: Run) -> ExitStatus:
+    from .render import html
+
+    assert r.sessions is not None  # Needs(sessions=True)
+    written = html.render(r.report, _export_path(r, ".html"), sessions=r.sessions)
+    terminal.exported(r.out, written.sessions, written.path)
+    listed = (
+        "" if written.shown == written.sessions else f"; the {written.shown:,} most recent listed"
+    )
+    size = (
+        f"{written.size / 1_000_000:.1f} MB"
+        if written.size >= 100_000
+        else f"{written.size / 1000:.0f} kB"
+    )
+    r.out.print(
+        f"📄 One web page ({size}), opens offline in any browser{listed}",
+        markup=False,
+        soft_wrap=True,
+    )
+    return ExitStatus.OK
+
+
 def _graph(r: Run) -> ExitStatus:
     from .render import charts
 
@@ -166,6 +188,7 @@ OUTPUTS: dict[str, tuple[Needs, Callable[[Run], ExitStatus]]] = {
     "csv": (Needs(sessions=True), _csv),
     "xlsx": (Needs(sessions=True), _xlsx),
     "pdf": (Needs(trends=True, stations=True, lines="worst", cap=PDF_ROWS_PER_USER), _pdf),
+    "html": (Needs(trends=True, stations=True, sessions=True), _html),
     "graph": (replace(TEXT, trends=True, stations=True), _graph),  # the text report too
 }
 

@@ -76,13 +76,19 @@ class Settings:
     csv: bool = switch("--csv", "export the sessions to a CSV file", OUTPUT)
     xlsx: bool = switch("--xlsx", "export sessions, drivers, stations, days to Excel", OUTPUT)
     pdf: bool = switch("--pdf", "write the PDF report", OUTPUT)
+    html: bool = switch("--html", "write the report as one self-contained web page", OUTPUT)
     graph: bool = switch("--graph", "draw the charts as PNG files", OUTPUT)
     logo: str | None = setting(
         None, "--logo", str, "logo for the PDF (default: pf.jpg if found)", OUTPUT, metavar="PATH"
     )
     json: bool = switch("--json", "print the analysis as one JSON document", OUTPUT)
     output_path: str | None = setting(
-        None, "--output", str, "file or folder for --csv/--pdf/--graph", OUTPUT, metavar="PATH"
+        None,
+        "--output",
+        str,
+        "file or folder for --csv/--pdf/--html/--graph",
+        OUTPUT,
+        metavar="PATH",
     )
     printsessions: bool = switch("--printsessions", "list every session, not the first 20", OUTPUT)
     # source
@@ -379,9 +385,9 @@ class Settings:
 
     @property
     def output(self) -> str:
-        """text | json | csv | xlsx | pdf | graph | check | sessions (no analysis flag: the
-        rows)."""
-        for name in ("json", "csv", "xlsx", "pdf", "graph"):
+        """text | json | csv | xlsx | pdf | html | graph | check | sessions (no analysis flag:
+        the rows)."""
+        for name in ("json", "csv", "xlsx", "pdf", "html", "graph"):
             if getattr(self, name):
                 return name
         if self.check:
