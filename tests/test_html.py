@@ -242,7 +242,7 @@ def test_the_file_allows_only_its_own_hashed_scripts_and_styles(demo):
 def test_many_sessions_list_the_most_recent_with_a_note():
     rows = [(f"s{i}", "a@x.com", T0 + timedelta(minutes=10 * i), 600, 2.0) for i in range(5)]
     w = window("week", "America/Los_Angeles", T0 + timedelta(days=1))
-    got = page_sessions.columns(export_of(rows, w), 3)
+    got = page_sessions.columns(export_of(rows, w), 1.0, 3)
     assert got["total"] == 5 and got["shown"] == 3 and got["id"] == ["s2", "s3", "s4"]
     assert got["start"] == [0, 600, 1200] and got["drivers"] == ["a@x.com"]
 

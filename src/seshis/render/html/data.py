@@ -83,7 +83,7 @@ def document(report: Report, sessions: Sessions) -> dict[str, Any]:
         "no_drivers": sec.users and not r.drivers,
         "sites": _sites(r),
         "quality": _quality(r),
-        "sessions": columns(sessions, MAX_SESSIONS),
+        "sessions": columns(sessions, r.threshold_kwh, MAX_SESSIONS),
     }
     return doc
 
@@ -465,3 +465,7 @@ def _quality(r: Report) -> list[list[str]]:
         lines.append(["warn", f"{plural(q.invalid, 'invalid row')} {verb} not analysed:"])
         lines += [["warn", f"{name}: {n:,}"] for name, n in q.problems]
     return lines
+
+
+def _users(n: int | None) -> Cell:
+    return "no driver data" if n is None else count(n)

@@ -29,10 +29,11 @@ SESSION_COLUMNS = (
 )
 
 
-def columns(sessions: Sessions, limit: int = MAX_SESSIONS) -> dict[str, Any]:
+def columns(sessions: Sessions, threshold_kwh: float, limit: int = MAX_SESSIONS) -> dict[str, Any]:
     """The one place the page reads sessions: the most recent `limit` of the selected
-    `sessions` the app hands the page, oldest first, as columns (repeated names as indexes into a list of
-    names; start times as seconds after the first). Streamed: at most `limit` rows held."""
+    `sessions` the app hands the page, oldest first, as columns (repeated names as indexes
+    into a list of names; start times as seconds after the first). Streamed: at most `limit`
+    rows held. Energy is shown as the wording shows it around `threshold_kwh`."""
     recent: deque[tuple] = deque(maxlen=limit)
     total = 0
     for names, rows in sessions.batches():
@@ -61,7 +62,7 @@ def columns(sessions: Sessions, limit: int = MAX_SESSIONS) -> dict[str, Any]:
     out["drivers"], out["driver"] = coded(user)
     out["labels"], out["label"] = coded(x.strip("[]") for x in label)
     out["hours"] = [None if h is None else round(h, 4) for h in hours]
-    below = r.threshold_kwh  # as the wording shows it: 0.9996 is 0.999, never the threshold
+    below = threshold_kwh  # as the wording shows it: 0.9996 is 0.999, never the threshold
     out["kwh"] = [
         None
         if k is None
