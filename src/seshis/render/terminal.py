@@ -8,6 +8,9 @@ piped. Nothing is ever cut: a table too wide for the screen is split, never elli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from rich.console import Console
 
 from .. import definitions as d
@@ -420,7 +423,7 @@ def exported(out: Console, count: int, path: object, what: str = "session") -> N
     out.print(f"📊 {count} {word} exported to {path}", markup=False, soft_wrap=True)
 
 
-def charts_saved(out: Console, paths: list) -> None:
+def charts_saved(out: Console, paths: Sequence[Path]) -> None:
     out.print(f"📈 {plural(len(paths), 'chart')} saved:", markup=False)
     for path in paths:
         out.print(f"    {path}", markup=False, soft_wrap=True)

@@ -5,6 +5,7 @@ Written row by row in constant memory, atomically."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,10 @@ TEXT = {"session_id", "site", "acn", "account", "station_id", "space", "user_id"
 TIMES = {"start", "end", "done_charging"}  # UTC
 LOCAL = {"start_local", "end_local"}
 FILLS = label_colours()  # each label's row tint and text colour, as in the PDF
+
+# How a column's cells are written: (sheet, row, column, value). XlsxWriter has no type hints,
+# so its worksheet is Any; a value is whatever a session's row holds.
+Writer = Callable[[Any, int, int, Any], None]
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def _finish(sheet: Any, rows: int, columns: int) -> None:
 def _sessions(book: Any, sessions: Sessions, styles: dict[str, Any]) -> int:
     """The sessions, a sheet of at most MAX_ROWS - 1 each ("Sessions", "Sessions 2", ...)."""
     total, part, sheet, row, columns = 0, 0, None, 0, []
-    writers: list = []
+    writers: list[Writer] = []
     for names, rows in sessions.batches():
         if sheet is None:
             columns = names
@@ -111,7 +116,7 @@ def _sessions(book: Any, sessions: Sessions, styles: dict[str, Any]) -> int:
     return total
 
 
-def _writer(name: str, styles: dict[str, Any]):
+def _writer(name: str, styles: dict[str, Any]) -> Writer:
     """How a column's cells are written: text stays text, times become dates."""
     if name in TEXT:
 

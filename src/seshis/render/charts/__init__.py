@@ -11,6 +11,7 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from ...analysis import Report
 from ...errors import ExportError, UsageError
@@ -109,9 +110,9 @@ def figure(report: Report, name: str, top: int = 10) -> Figure:
         known = ", ".join((*NAMES, STATIONS, *DRIVER_NAMES))
         raise UsageError(f"Unknown chart '{name}'; choose one of {known}.")
     data = BUILDERS[name](report, top)
-    fig = Figure(figsize=SIZE, layout="constrained", facecolor="white")
+    layout = ConstrainedLayoutEngine(rect=(0.0, 0.0, 1.0, 0.875), h_pad=0.06, w_pad=0.08)
+    fig = Figure(figsize=SIZE, layout=layout, facecolor="white")
     FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(rect=(0.0, 0.0, 1.0, 0.875), h_pad=0.06, w_pad=0.08)
     fig.text(0.012, 0.975, data.title, fontsize=15, fontweight="bold", color=INK, va="top")
     fig.text(0.012, 0.915, subtitle(report), fontsize=10, color=MUTED, va="top")
     ax = fig.add_subplot()

@@ -213,7 +213,10 @@ def shorten(text: str, width: int = EMAIL_WIDTH) -> str:
 
 def _top_users(report: Report, top: int) -> ChartData:
     claimed = [u for u in report.users if u.user is not None]
-    chosen = sorted(claimed, key=lambda u: (-u.counts.sessions, u.user.lower(), u.user))[:top]
+    by_sessions = sorted(
+        claimed, key=lambda u: (-u.counts.sessions, (u.user or "").lower(), u.user)
+    )
+    chosen = by_sessions[:top]
     chosen += [u for u in report.users if u.user is None]
     title = (
         "Sessions per user"

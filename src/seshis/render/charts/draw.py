@@ -4,11 +4,17 @@ GUI backend and no global list of figures to close or leak."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
+from typing import cast
 
 import numpy as np
 from matplotlib import dates as mdates
 from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ... import definitions as d
@@ -57,23 +63,55 @@ def legend(ax: Axes) -> None:
     )
 
 
+def date_numbers(times: np.ndarray) -> np.ndarray:
+    """matplotlib's numbers (days) of an array of datetime64, as the x axis takes them: the
+    one call of date2num for both chart modules."""
+    # untyped call: matplotlib.dates has no type hints
+    numbers: np.ndarray = mdates.date2num(times)  # type: ignore[no-untyped-call]
+    return numbers
+
+
+def concise_dates(ax: Axes, maxticks: int) -> None:
+    """matplotlib's concise date ticks on the x axis, 4 to `maxticks` of them."""
+    # untyped calls: matplotlib.dates has no type hints
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=maxticks)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+
+
 def _array(values: Sequence[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
 def _stack(
     ax: Axes, positions: np.ndarray, series: Sequence[Series], width: float, horizontal: bool
-) -> list:
+) -> list[BarContainer]:
     """Stacked bars, first series at the base; returns the bar containers."""
     base = np.zeros(len(positions))
     containers = []
     for s in series:
         values = np.nan_to_num(_array(s.values))
-        draw = ax.barh if horizontal else ax.bar
-        extent = {"height": width, "left": base} if horizontal else {"width": width, "bottom": base}
-        containers.append(
-            draw(positions, values, color=s.colour, label=s.label, linewidth=0, **extent)
-        )
+        if horizontal:
+            bars = ax.barh(
+                positions,
+                values,
+                height=width,
+                left=base,
+                color=s.colour,
+                label=s.label,
+                linewidth=0,
+            )
+        else:
+            bars = ax.bar(
+                positions,
+                values,
+                width=width,
+                bottom=base,
+                color=s.colour,
+                label=s.label,
+                linewidth=0,
+            )
+        containers.append(bars)
         base = base + values
     return containers
 
@@ -94,8 +132,8 @@ def _date_axis(ax: Axes, data: ChartData) -> np.ndarray:
     """Day positions: a labelled tick per day for a few days (shown at least a week wide, so
     one day is not one huge bar), matplotlib's concise dates for more. Days the window covers
     only in part are shaded and named in the legend."""
-    days = data.x
-    positions = mdates.date2num(np.array(days, dtype="datetime64[D]"))
+    days = cast(tuple[date, ...], data.x)  # the x of a daily chart are its days
+    positions = date_numbers(np.array(days, dtype="datetime64[D]"))
     pad = 0.7 + max(0.0, (7 - len(days)) / 2)
     ax.set_xlim(positions[0] - pad, positions[-1] + pad)
     notes = data.partial or ("",) * len(days)
@@ -108,9 +146,7 @@ def _date_axis(ax: Axes, data: ChartData) -> np.ndarray:
             ],
         )
     else:
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        concise_dates(ax, maxticks=10)
     marked = [(x, note) for x, note in zip(positions, notes, strict=True) if note]
     for i, (x, _) in enumerate(marked):
         label = None
@@ -222,7 +258,7 @@ def _draw_performance(ax: Axes, data: ChartData) -> None:
         positions,
         _array(counts.values),
         width=0.55,
-        color=[COLOURS[band] for band in data.x],
+        color=[COLOURS[str(band)] for band in data.x],
         linewidth=0,
     )
     labels = [f"{n:g}  ({p:.1f}%)" for n, p in zip(counts.values, shares.values, strict=True)]
@@ -275,13 +311,16 @@ def _draw_stations(ax: Axes, data: ChartData) -> None:
     _clear_of_lines(ax, labels, [v for _, v, _ in data.targets])
 
 
-def _clear_of_lines(ax: Axes, labels: list, lines: list[float]) -> None:
+def _clear_of_lines(ax: Axes, labels: list[Annotation], lines: list[float]) -> None:
     """Move each bar's label that a vertical reference line would cross to just right of the
     line. Measured once the figure is laid out; the labels take no part in the layout, so the
     measure holds when the figure is saved (at any dpi: the geometry scales as a whole)."""
     fig = ax.get_figure()
+    # figure() draws every chart on a Figure of its own with an Agg canvas
+    assert isinstance(fig, Figure) and isinstance(fig.canvas, FigureCanvasAgg)
     fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
+    # untyped call: matplotlib's Agg backend has no type hints
+    renderer = fig.canvas.get_renderer()  # type: ignore[no-untyped-call]
     to_points = 72.0 / fig.dpi
     for x in lines:
         line = ax.transData.transform((x, 0))[0]

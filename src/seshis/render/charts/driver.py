@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
@@ -20,7 +19,7 @@ from ...analysis.listings import Listing
 from ...analysis.summary import Counts, UserStats
 from ..common.wording import plural, threshold
 from .data import COLOURS, INK, MUTED, ChartData, Series, shorten
-from .draw import legend
+from .draw import concise_dates, date_numbers, legend
 
 DRIVER_SESSIONS = "driver_sessions"
 DRIVER_MIX = "driver_mix"
@@ -121,12 +120,12 @@ def _driver_mix(report: Report, top: int) -> ChartData:
     )
 
 
-def _shares(c: Counts, parts: tuple) -> tuple[float, ...]:
+def _shares(c: Counts, parts: tuple[tuple[str, str, str], ...]) -> tuple[float, ...]:
     return tuple(c.pct(getattr(c, field)) for _, field, _ in parts)
 
 
 def _draw_driver_sessions(ax: Axes, data: ChartData) -> None:
-    times = mdates.date2num(np.array(data.x, dtype="datetime64[s]"))
+    times = date_numbers(np.array(data.x, dtype="datetime64[s]"))
     for s in data.series:
         values = np.array([np.nan if v is None else v for v in s.values], dtype=float)
         if np.all(np.isnan(values)):
@@ -145,12 +144,10 @@ def _draw_driver_sessions(ax: Axes, data: ChartData) -> None:
         ax.vlines(times, 0, values, color=s.colour, linewidth=0.8, alpha=0.5, zorder=2)
     for label, y, colour in data.targets:
         ax.axhline(y, color=colour, linestyle="--", linewidth=1, label=label, zorder=1)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    concise_dates(ax, maxticks=9)
     first, last = times.min(), times.max()
     if data.x_range is not None:
-        lo, hi = mdates.date2num(np.array(data.x_range, dtype="datetime64[s]"))
+        lo, hi = date_numbers(np.array(data.x_range, dtype="datetime64[s]"))
         first, last = min(first, lo), max(last, hi)
     pad = max((last - first) * 0.02, 0.25)
     ax.set_xlim(first - pad, last + pad)
@@ -164,7 +161,12 @@ def _draw_driver_mix(ax: Axes, data: ChartData) -> None:
     for i, s in enumerate(data.series):
         offset = (i - (len(data.series) - 1) / 2) * width
         bars = ax.bar(
-            positions + offset, s.values, width * 0.92, color=s.colour, label=s.label, linewidth=0
+            positions + offset,
+            np.array(s.values, dtype=float),
+            width * 0.92,
+            color=s.colour,
+            label=s.label,
+            linewidth=0,
         )
         ax.bar_label(bars, labels=[f"{v:.0f}%" for v in s.values], padding=2, fontsize=8, color=INK)
     ax.set_xticks(positions, data.x_labels)

@@ -6,10 +6,39 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Protocol
 
 from rich.console import Console
 
 from ... import redact
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from ...analysis import Report
+    from ...dates import DateRange
+
+    # What the log reads of the settings and of the data loaded: render/ may not import the
+    # CLI's Settings nor the store layer's Dataset, so they are described by what is read.
+    class _Settings(DataclassInstance, Protocol):
+        @property
+        def origins(self) -> tuple[tuple[str, str], ...]: ...
+
+    class _Merged(Protocol):
+        @property
+        def duplicates(self) -> int: ...
+
+    class _Data(Protocol):
+        @property
+        def site(self) -> str: ...
+        @property
+        def location(self) -> str | None: ...
+        @property
+        def timezone(self) -> str: ...
+        @property
+        def details(self) -> tuple[str, ...]: ...
+        @property
+        def store(self) -> _Merged: ...
 
 
 @dataclass
@@ -32,7 +61,7 @@ class DebugLog:
     def __call__(self, text: str) -> None:
         self.console.print(f"🔧 {text}", markup=False, highlight=False, soft_wrap=True)
 
-    def settings(self, settings) -> None:
+    def settings(self, settings: _Settings) -> None:
         """Every setting of the table with its value and origin (flag, prompt, config,
         default)."""
         origins = dict(settings.origins)
@@ -44,14 +73,14 @@ class DebugLog:
                     value = shown[f.name](value)
                 self(f"setting {f.name} = {value!r} ({origins[f.name]})")
 
-    def data(self, data, window) -> None:
+    def data(self, data: _Data, window: DateRange) -> None:
         self(f"site: {data.site!r}, location: {data.location!r}, time zone: {data.timezone}")
         for line in data.details:
             self(line)
         self(f"duplicates merged: {data.store.duplicates}")
         self(f"window: {window.start.isoformat()} to {window.end.isoformat()} ({window.title})")
 
-    def quality(self, report) -> None:
+    def quality(self, report: Report) -> None:
         q = report.quality
         self(f"invalid rows: {q.invalid}")
         for row in q.examples:

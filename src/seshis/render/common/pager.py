@@ -8,8 +8,11 @@ import os
 import shlex
 import subprocess
 from collections.abc import Callable
+from typing import Literal, cast
 
 from rich.console import Console
+
+_ColourSystem = Literal["auto", "standard", "256", "truecolor", "windows"]
 
 
 def paged(write: Callable[[Console], object], out: Console, enabled: bool = True) -> None:
@@ -22,7 +25,8 @@ def paged(write: Callable[[Console], object], out: Console, enabled: bool = True
     capture = Console(
         file=buffer,
         force_terminal=True,
-        color_system=out.color_system,
+        # the name rich gives `out`'s colours is one its constructor takes (or None: no colour)
+        color_system=cast(_ColourSystem | None, out.color_system),
         no_color=out.no_color,
         width=out.width,
         highlight=False,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 Update = Callable[[int, int, int | None], None]
 
@@ -13,14 +17,15 @@ class FetchProgress:
     """`with FetchProgress(err, "PowerFlex") as update: update(pages, sessions, total)`."""
 
     def __init__(self, err: Console, name: str) -> None:
-        self.err, self.name, self.bar = err, name, None
+        self.err, self.name = err, name
+        self.bar: Progress | None = None
 
     def __enter__(self) -> Update | None:
         if not self.err.is_terminal:
             return None
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(
+        bar = Progress(
             TextColumn(f"Fetching from {self.name}"),
             BarColumn(),
             TextColumn("{task.fields[pages]} pages · {task.completed:.0f} sessions"),
@@ -29,13 +34,14 @@ class FetchProgress:
             console=self.err,
             transient=True,
         )
-        self.bar.start()
-        task_id = self.bar.add_task("fetch", total=None, pages=0, rate="…")
+        self.bar = bar
+        bar.start()
+        task_id = bar.add_task("fetch", total=None, pages=0, rate="…")
 
         def update(pages: int, rows: int, total: int | None) -> None:
-            elapsed = self.bar.tasks[0].elapsed
+            elapsed = bar.tasks[0].elapsed
             rate = f"{rows / elapsed:.0f}" if elapsed else "…"
-            self.bar.update(task_id, completed=rows, total=total, pages=pages, rate=rate)
+            bar.update(task_id, completed=rows, total=total, pages=pages, rate=rate)
 
         return update
 

@@ -9,9 +9,10 @@ import io
 from pathlib import Path
 
 from reportlab.lib.units import inch
-from reportlab.platypus import SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 
 from ...analysis import Report
+from ...analysis.summary import Counts
 from ..common.atomic import atomic_file
 from ..common.wording import plural, span
 from . import drivers, sections
@@ -54,10 +55,11 @@ def covered(report: Report) -> int:
     return r.totals.sessions
 
 
-def _of(counts, listed: tuple[str, ...] | None) -> int:
+def _of(counts: Counts, listed: tuple[str, ...] | None) -> int:
     if listed is None:
         return counts.sessions
-    return sum(getattr(counts, category.lower()) for category in listed)
+    total: int = sum(getattr(counts, category.lower()) for category in listed)
+    return total
 
 
 def contents(report: Report) -> tuple[str, ...]:
@@ -94,7 +96,7 @@ def _attention(r: Report) -> bool:
     return r.sections.health and not drivers.one_driver(r)
 
 
-def _build(report: Report, stream: io.IOBase, logo: Path | None, charts: dict) -> int:
+def _build(report: Report, stream: io.IOBase, logo: Path | None, charts: dict[str, bytes]) -> int:
     r = report
     site = r.site + (f", {r.location}" if r.location else "")
     when = span(r.window, " to ")
@@ -114,8 +116,8 @@ def _build(report: Report, stream: io.IOBase, logo: Path | None, charts: dict) -
     return counted[0] if counted else 0
 
 
-def _story(r: Report, logo: Path | None, charts: dict) -> list:
-    story: list = [*header(r, logo), Spacer(1, 8)]
+def _story(r: Report, logo: Path | None, charts: dict[str, bytes]) -> list[Flowable]:
+    story: list[Flowable] = [*header(r, logo), Spacer(1, 8)]
     if _attention(r):
         story += [*attention(r), Spacer(1, 8)]
     story += summary_page(r, charts)

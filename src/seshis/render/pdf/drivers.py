@@ -7,7 +7,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
 from ... import definitions as d
 from ...analysis import Report
@@ -25,6 +25,8 @@ from .styles import (
     RED,
     SMALL,
     TINT,
+    Cell,
+    Mark,
     cell,
     esc,
     hexcode,
@@ -73,7 +75,7 @@ def detailed(r: Report) -> list[UserStats]:
     return list(r.detailed)
 
 
-def drivers(r: Report) -> list:
+def drivers(r: Report) -> list[Flowable]:
     """The drivers' table, their details and the unclaimed sessions."""
     if not r.drivers or not r.users:
         why = (
@@ -84,7 +86,7 @@ def drivers(r: Report) -> list:
         heading = Heading("Drivers", H1)
         return [CondPageBreak(1.5 * inch), Spacer(1, 10), heading, Paragraph(why, BODY)]
     by_user = {item.user: item for item in r.listings}
-    story: list = []
+    story: list[Flowable] = []
     if not one_driver(r):
         story += table(r)
         story += [CondPageBreak(2 * inch), Spacer(1, 10)]
@@ -110,7 +112,7 @@ def drivers(r: Report) -> list:
     return story
 
 
-def table(r: Report) -> list:
+def table(r: Report) -> list[Flowable]:
     """Every driver, one line each, by email; the drivers who need attention in red; the
     unclaimed sessions last."""
     everyone = claimed(r)
@@ -118,7 +120,8 @@ def table(r: Report) -> list:
         return []
     zone = ZoneInfo(r.window.timezone)
     helped = set(r.needing_help)
-    rows, marks = [], []
+    rows: list[list[Cell]] = []
+    marks: list[list[Mark]] = []
     for u in [*everyone, *(u for u in r.users if u.user is None)]:
         c = u.counts
         avg = c.average_duration_s
@@ -176,7 +179,7 @@ def _legend() -> Paragraph:
     )
 
 
-def _user(stats: UserStats, listing: Listing | None, r: Report, level: int) -> list:
+def _user(stats: UserStats, listing: Listing | None, r: Report, level: int) -> list[Flowable]:
     c = stats.counts
     thr = threshold(r.threshold_kwh)
     if stats.user is None:
@@ -205,7 +208,7 @@ def _user(stats: UserStats, listing: Listing | None, r: Report, level: int) -> l
     if stats.last is not None:
         zone = ZoneInfo(r.window.timezone)
         parts.append(f"last session {stats.last.astimezone(zone):%Y-%m-%d %H:%M}")
-    block: list = [Spacer(1, 6), head] if level == 0 else [head]
+    block: list[Flowable] = [Spacer(1, 6), head] if level == 0 else [head]
     if stats.user is None:
         block.append(Paragraph(d.UNCLAIMED_EXPLANATION + ".", BODY))
     block.append(Paragraph(" &middot; ".join(parts), BODY))
@@ -217,7 +220,8 @@ def _user(stats: UserStats, listing: Listing | None, r: Report, level: int) -> l
     if listing is None or not listing.lines:
         return [CondPageBreak(1.2 * inch), KeepTogether(block), Spacer(1, 8)]
     block.append(Paragraph(_shown(listing, r), SMALL))
-    rows, marks = [], []
+    rows: list[list[Cell]] = []
+    marks: list[list[Mark]] = []
     for line in listing.lines:
         colour = d.LABEL_COLOURS[line.label]
         place = " / ".join(p for p in (line.station_id, line.space) if p)

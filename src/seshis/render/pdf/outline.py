@@ -4,8 +4,9 @@ the numbered canvas that writes them with the page numbers once every page is kn
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import Paragraph
@@ -17,12 +18,14 @@ class Heading(Paragraph):
     """A heading that is also an entry of the outline, at `level` (0: a section; 1: a part of
     the section above, such as one driver)."""
 
-    def __init__(self, text: str, style, outline: str | None = None, level: int = 0) -> None:
+    def __init__(
+        self, text: str, style: ParagraphStyle, outline: str | None = None, level: int = 0
+    ) -> None:
         super().__init__(text, style)
         self.outline = outline or _plain(text)
         self.level = level
 
-    def drawOn(self, canvas, x, y, _sW=0) -> None:
+    def drawOn(self, canvas: pdfcanvas.Canvas, x: float, y: float, _sW: float = 0) -> None:
         mark = getattr(canvas, "outline_mark", None)
         if mark is not None:
             mark(self.outline, self.level, y + self.height)
@@ -35,15 +38,15 @@ def _plain(markup: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def numbered(footer: str, counted: list[int]) -> Callable:
+def numbered(footer: str, counted: list[int]) -> type[pdfcanvas.Canvas]:
     """A canvas that writes "Page X of Y" and the outline once every page is known: pages are
     kept until the end, then written in order (an outline entry needs its page's number, and
     reportlab numbers a page only when it is written)."""
 
     class NumberedCanvas(pdfcanvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:  # as reportlab's Canvas takes
             super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+            self._pages: list[dict[str, Any]] = []  # each page's state: the canvas's attributes
             self._marks: list[tuple[str, int, float]] = []
 
         def outline_mark(self, title: str, level: int, top: float) -> None:

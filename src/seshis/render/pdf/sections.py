@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
 
 from ... import definitions as d
 from ...analysis import Report
@@ -23,6 +23,8 @@ from .styles import (
     SMALL,
     TINT,
     WIDTH,
+    Cell,
+    Mark,
     cell,
     esc,
     long_table,
@@ -32,7 +34,7 @@ from .styles import (
 DAILY_ROWS = 30  # rows of a daily table that fit a page under its heading
 
 
-def category(r: Report, which: str) -> list:
+def category(r: Report, which: str) -> list[Flowable]:
     t = r.totals
     thr = threshold(r.threshold_kwh)
     if which == "empty":
@@ -47,7 +49,7 @@ def category(r: Report, which: str) -> list:
         if day.counts.sessions and day.counts.pct(n) >= limit:
             red.append(i)
     tall = min(len(rows), DAILY_ROWS) + 1
-    story: list = [
+    story: list[Flowable] = [
         CondPageBreak(1.2 * inch + tall * 13.5),  # the heading stays with its table
         Spacer(1, 10),
         Heading(title, H1),
@@ -93,7 +95,7 @@ def _blocks(header: list[str], rows: list[list[str]], red: list[int]) -> list[Ta
     return blocks
 
 
-def _row(cells: list, widths: list[float | None] | None = None) -> Table:
+def _row(cells: list[Flowable | list[Flowable]], widths: list[float | None] | None = None) -> Table:
     """Flowables side by side, top-aligned; a width of None takes what is left."""
     widths = widths or [DAY_BLOCK] * len(cells)
     rest = WIDTH - sum(w for w in widths if w is not None)
@@ -104,14 +106,16 @@ def _row(cells: list, widths: list[float | None] | None = None) -> Table:
     return outer
 
 
-def _where(r: Report, which: str) -> list:
+def _where(r: Report, which: str) -> list[Flowable]:
     """The stations and the drivers with the most sessions of the category, one under the
     other."""
     where = next((x for x in r.where if x.category == which), None)
     if where is None or not (where.stations or where.drivers):
         return []
     word = "empty sessions" if which == "empty" else "microsessions"
-    out: list = [Paragraph(f"Where the {word} happen: the stations and drivers with the most", H3)]
+    out: list[Flowable] = [
+        Paragraph(f"Where the {word} happen: the stations and drivers with the most", H3)
+    ]
     for title, places in (("Station", where.stations), ("Driver", where.drivers)):
         if not places:
             continue
@@ -142,14 +146,15 @@ EVERY_COLUMNS = (
 )
 
 
-def every_session(r: Report, which: str) -> list:
+def every_session(r: Report, which: str) -> list[Flowable]:
     """Every session of the category (--printsessions; --empty/--micro alone): time, station,
     driver, duration, energy; oldest first."""
     lines = dict(r.category_lines).get(which)
     if not lines:
         return []
     word = "empty session" if which == "empty" else "microsession"
-    rows, marks = [], []
+    rows: list[list[Cell]] = []
+    marks: list[list[Mark]] = []
     for line in lines:
         place = " / ".join(p for p in (line.station_id, line.space) if p)
         rows.append(
@@ -179,7 +184,7 @@ def every_session(r: Report, which: str) -> list:
     ]
 
 
-def combined(r: Report) -> list:
+def combined(r: Report) -> list[Flowable]:
     t = r.totals
     thr = threshold(r.threshold_kwh)
     rows = [
@@ -217,8 +222,8 @@ STATION_COLUMNS = (
 )
 
 
-def stations(r: Report) -> list:
-    story: list = [CondPageBreak(2.5 * inch), Spacer(1, 10), Heading("Stations", H1)]
+def stations(r: Report) -> list[Flowable]:
+    story: list[Flowable] = [CondPageBreak(2.5 * inch), Spacer(1, 10), Heading("Stations", H1)]
     if not r.stations:
         return [*story, Paragraph("No stations in this date range.", BODY)]
     suspects = [st for st in r.stations if st.suspect]
@@ -235,13 +240,15 @@ def stations(r: Report) -> list:
     for st in suspects:
         story.append(
             Paragraph(
-                f"<font color='#c62828'><b>SUSPECT {esc(st.label)}</b></font>: {esc(st.suspect)}",
+                f"<font color='#c62828'><b>SUSPECT {esc(st.label)}</b></font>: "
+                f"{esc(st.suspect or '')}",
                 BODY,
             )
         )
     if not suspects:
         story.append(Paragraph("No station stands out from the rest of the site.", BODY))
-    rows, marks = [], []
+    rows: list[list[Cell]] = []
+    marks: list[list[Mark]] = []
     for st in r.stations:
         avg = st.average_duration_s
         rows.append(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from ..common.colours import INK as INK_OF
 from ..common.colours import TINT as TINT_OF
@@ -61,12 +63,18 @@ def table_style(header_font: bool = True) -> TableStyle:
 
 CHUNK = 80  # rows per table of a long listing: reportlab splits each cheaply across pages
 
+# A table's cell: plain text, or a flowable such as a wrapping paragraph (reportlab has no type
+# hints: to mypy a Flowable is Any, and so is a cell that may hold one).
+Cell: TypeAlias = str | Flowable
+# A style command of one row: command, first column, last column, value.
+Mark: TypeAlias = tuple[str, int, int, object]
+
 
 def long_table(
-    header: list,
-    rows: list[list],
+    header: list[str] | list[Flowable],
+    rows: list[list[Cell]],
     widths: list[float],
-    marks: list[list[tuple]] | None = None,
+    marks: list[list[Mark]] | None = None,
     header_font: bool = True,
 ) -> list[Table]:
     """A table of any length as tables of CHUNK rows, each with the header (repeated where one
@@ -103,7 +111,8 @@ def cell(text: str, fits: int) -> str | Paragraph:
 
 def hexcode(colour: colors.Color) -> str:
     """ "#c62828": a colour as paragraph markup names it."""
-    return "#" + colour.hexval()[2:]
+    code: str = colour.hexval()  # "0xc62828"
+    return "#" + code[2:]
 
 
 def esc(text: str) -> str:

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 from reportlab.lib import colors
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import CondPageBreak, Image, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Image,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ... import definitions as d
 from ...analysis import Report, Trend
@@ -30,7 +38,7 @@ from .outline import Heading
 from .styles import BODY, GREEN, H1, H2, ORANGE, RED, SMALL, TITLE, WIDTH, esc, hexcode, table_style
 
 
-def header(report: Report, logo: Path | None) -> list:
+def header(report: Report, logo: Path | None) -> list[Flowable]:
     r = report
     zone = ZoneInfo(r.window.timezone)
     generated = r.generated.astimezone(zone)
@@ -89,10 +97,10 @@ def driver_name(r: Report) -> str:
     return driver.user or "" if driver else str(r.options.user)
 
 
-def attention(r: Report) -> list:
+def attention(r: Report) -> list[Flowable]:
     """What needs attention, most pressing first: what, how much, where to look; red for
     stations and the sync, amber for the rest."""
-    story: list = [Heading("Needs attention", H1)]
+    story: list[Flowable] = [Heading("Needs attention", H1)]
     if not r.attention:
         ok = "Nothing stands out: no station, driver or day fails more than the rest."
         return [*story, Paragraph(f"<font color='{hexcode(GREEN)}'>{ok}</font>", BODY)]
@@ -125,7 +133,7 @@ def attention(r: Report) -> list:
     return [*story, table]
 
 
-def summary_page(report: Report, charts: dict[str, bytes]) -> list:
+def summary_page(report: Report, charts: dict[str, bytes]) -> list[Flowable]:
     """The site's summary, or one driver's, then the charts."""
     if report.options.user is None:
         return [*site_summary(report), Spacer(1, 8), *_charts(charts)]
@@ -134,7 +142,7 @@ def summary_page(report: Report, charts: dict[str, bytes]) -> list:
     return [*driver_summary(report, mix), Spacer(1, 4), *_charts(rest, heading=False)]
 
 
-def site_summary(report: Report) -> list:
+def site_summary(report: Report) -> list[Flowable]:
     r = report
     t = r.totals
     trend = {tr.metric: tr for tr in r.trends}
@@ -199,7 +207,7 @@ def site_summary(report: Report) -> list:
     for row, colour in ((5, GREEN), (6, ORANGE), (7, RED)):
         tstyle.add("TEXTCOLOR", (0, row), (2, row), colour)
     right.setStyle(tstyle)
-    story: list = [Heading("Summary", H1), _side_by_side(left, right)]
+    story: list[Flowable] = [Heading("Summary", H1), _side_by_side(left, right)]
     if trend and r.previous is not None:
         story.append(
             Paragraph(
@@ -214,7 +222,7 @@ def site_summary(report: Report) -> list:
 DRIVER_MIX = "driver_mix"  # the chart of the driver against the site, beside their figures
 
 
-def driver_summary(report: Report, mix: bytes | None = None) -> list:
+def driver_summary(report: Report, mix: bytes | None = None) -> list[Flowable]:
     """One driver's figures beside the whole site's (a driver report), and the chart of the
     same beside them."""
     r = report
@@ -264,7 +272,7 @@ def driver_summary(report: Report, mix: bytes | None = None) -> list:
     for row, colour in ((5, GREEN), (6, ORANGE), (7, RED)):
         style.add("TEXTCOLOR", (0, row), (-1, row), colour)
     table.setStyle(style)
-    left: list = [table]
+    left: list[Flowable] = [table]
     why = next((a for a in r.attention if a.kind == "driver" and a.subject == driver.user), None)
     if why is not None:
         left.append(
@@ -283,7 +291,11 @@ def driver_summary(report: Report, mix: bytes | None = None) -> list:
     ]
 
 
-def _side_by_side(left, right, widths: tuple[float, float] = (WIDTH / 2, WIDTH / 2)) -> Table:
+def _side_by_side(
+    left: Flowable | list[Flowable],
+    right: Flowable | list[Flowable],
+    widths: tuple[float, float] = (WIDTH / 2, WIDTH / 2),
+) -> Table:
     side = Table([[left, right]], colWidths=list(widths), hAlign="LEFT")
     side.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
@@ -306,13 +318,13 @@ def _mark_change(style: TableStyle, column: int, row: int, tr: Trend | None) -> 
 CHART_WIDTH = 3.95 * inch  # three rows of two charts fill one page
 
 
-def _charts(charts: dict[str, bytes], heading: bool = True) -> list:
+def _charts(charts: dict[str, bytes], heading: bool = True) -> list[Flowable]:
     """The charts two to a row, each keeping its proportions, under their heading: the six of
     --all on one page."""
     images = [_image(png, CHART_WIDTH) for png in charts.values()]
     if not images:
         return []
-    out: list = []
+    out: list[Flowable] = []
     for i in range(0, len(images), 2):
         row = images[i : i + 2]
         table = Table([row], colWidths=[WIDTH / 2] * len(row), hAlign="LEFT")
