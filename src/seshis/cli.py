@@ -210,7 +210,7 @@ def gather(
             _original_paging(ask, name, live, values, origins)
         else:
             _default, spec = table[name]
-            if origins[name] == "flag" or not spec.prompt.when(values):
+            if origins[name] == "flag" or spec.prompt is None or not spec.prompt.when(values):
                 continue
             answer = ask.setting(spec, values[name])
             if answer != values[name]:
@@ -279,7 +279,9 @@ def _list_profiles(env: Environment) -> ExitStatus:
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     for stream in (env.stdout, env.stderr):
-        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in (
+        if hasattr(stream, "reconfigure") and (
+            getattr(stream, "encoding", "") or ""
+        ).lower() not in (
             "utf-8",
             "utf8",
         ):

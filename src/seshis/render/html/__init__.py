@@ -42,8 +42,8 @@ def render(report: Report, out: Path, *, sessions: Sessions) -> Written:
     data = text.encode("utf-8")
     with atomic_file(out) as tmp:
         tmp.write_bytes(data)
-    sessions = doc["sessions"]
-    return Written(out, sessions["total"], sessions["shown"], len(data))
+    listed = doc["sessions"]
+    return Written(out, listed["total"], listed["shown"], len(data))
 
 
 def page(report: Report, doc: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ the PDF's do."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,22 +29,27 @@ from ..common.wording import (
 )
 from .sessions import MAX_SESSIONS, columns
 
-Cell = str | list | None  # text, or [value to sort by, text shown]
+Cell = str | list[Any] | None  # text, or [value to sort by, text shown]
 
 
-def num(value: float | None, text: str) -> list:
+def num(value: float | None, text: str) -> list[Any]:
     return [value, text]
 
 
-def count(n: int) -> list:
+def count(n: int) -> list[Any]:
     return [n, f"{n:,}"]
 
 
-def share(value: float) -> list:
+def share(value: float) -> list[Any]:
     return [round(value, 2), pct(value)]
 
 
-def table(columns: list[tuple[str, str]], rows: list[list[Cell]], marks: list[str], **extra):
+def table(
+    columns: list[tuple[str, str]],
+    rows: Sequence[Sequence[Cell]],
+    marks: list[str],
+    **extra: Any,
+) -> dict[str, Any]:
     """A table the page sorts and filters: columns (name, "text" | "num" | "station" |
     "driver"), rows of cells, and each row's mark (a CSS class: bad, warn, good, muted)."""
     return {
@@ -290,7 +296,8 @@ def _category(r: Report, which: str) -> dict[str, Any]:
     else:
         title, name = "Microsessions", f"Microsessions (< {threshold(r.threshold_kwh)} kWh)"
     limit = next(h.threshold_pct for h in r.health if h.metric == which)
-    rows, marks = [], []
+    rows: list[list[Cell]] = []
+    marks: list[str] = []
     for day in r.daily:
         n = getattr(day.counts, which)
         share_of = day.counts.pct(n)
@@ -321,7 +328,8 @@ def _category(r: Report, which: str) -> dict[str, Any]:
 
 
 def _stations(r: Report) -> dict[str, Any]:
-    rows, marks = [], []
+    rows: list[list[Cell]] = []
+    marks: list[str] = []
     for st in r.stations:
         avg = st.average_duration_s
         rows.append(
@@ -380,7 +388,8 @@ def _drivers(r: Report) -> dict[str, Any] | None:
         return None
     zone = ZoneInfo(r.window.timezone)
     helped = set(r.needing_help)
-    rows, marks = [], []
+    rows: list[list[Cell]] = []
+    marks: list[str] = []
     for u in claimed:
         c = u.counts
         avg = c.average_duration_s
@@ -440,7 +449,7 @@ def _unclaimed(r: Report) -> dict[str, Any] | None:
     return {"about": d.UNCLAIMED_EXPLANATION + ".", "figures": " · ".join(parts)}
 
 
-def _sites(r: Report) -> list | None:
+def _sites(r: Report) -> list[Any] | None:
     """The sites of a network, one line each, when the report holds more than one. The report
     has no site level yet: this is where its table goes once it does."""
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ def columns(sessions: Sessions, threshold_kwh: float, limit: int = MAX_SESSIONS)
     `sessions` the app hands the page, oldest first, as columns (repeated names as indexes
     into a list of names; start times as seconds after the first). Streamed: at most `limit`
     rows held. Energy is shown as the wording shows it around `threshold_kwh`."""
-    recent: deque[tuple] = deque(maxlen=limit)
+    recent: deque[tuple[Any, ...]] = deque(maxlen=limit)
     total = 0
     for names, rows in sessions.batches():
         at = [names.index(c) for c in SESSION_COLUMNS]
@@ -45,9 +46,9 @@ def columns(sessions: Sessions, threshold_kwh: float, limit: int = MAX_SESSIONS)
     if not recent:
         return out | {"base": None, "start": []}
 
-    def coded(values) -> tuple[list, list]:
+    def coded(values: Iterable[Any]) -> tuple[list[Any], list[int]]:
         """Distinct values (the unclaimed driver as None) and each row's index among them."""
-        index: dict = {}
+        index: dict[Any, int] = {}
         codes = [
             index.setdefault(None if v == d.UNCLAIMED_LABEL else v, len(index)) for v in values
         ]
