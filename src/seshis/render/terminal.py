@@ -14,7 +14,8 @@ from pathlib import Path
 from rich.console import Console
 
 from .. import definitions as d
-from ..analysis import Report
+from ..analysis import Report, Scope
+from ..analysis.attention import Attention
 from ..analysis.listings import Listing, SessionLine
 from ..analysis.report import Where
 from ..analysis.summary import LONG_DAYS, UserStats
@@ -27,8 +28,12 @@ from .common.wording import (
     kwh,
     pct,
     plural,
+    recovered,
+    since,
+    site_command,
     site_line,
     span,
+    state,
     threshold,
     trend_change,
     trend_value,
@@ -50,6 +55,8 @@ def render(report: Report, out: Console, *, brief: bool = False, debug: bool = F
     if sections.health:
         _attention(r, w)
         _health(r, w)
+        if r.several_sites:
+            _sites(r, w)
         _trends(r, w)
     if sections.empty:
         _category_section(r, w, "empty", compact)
@@ -68,8 +75,14 @@ def render(report: Report, out: Console, *, brief: bool = False, debug: bool = F
 
 
 def _header(r: Report, w: Lines) -> None:
-    w(("🔌 SESHIS — " + site_line(r.site, r.location), "bold"))
-    w(f"📅 {r.window.title}: {span(r.window)} ({r.window.timezone})")
+    if r.several_sites:
+        w((f"🔌 SESHIS — {r.site}: a network of {plural(len(r.sites), 'site')}", "bold"))
+        zones = sorted({s.window.timezone for s in r.sites})
+        where = r.window.timezone if len(zones) == 1 else "each site in its own time zone"
+        w(f"📅 {r.window.title}: {span(r.window)} ({where})")
+    else:
+        w(("🔌 SESHIS — " + site_line(r.site, r.location), "bold"))
+        w(f"📅 {r.window.title}: {span(r.window)} ({r.window.timezone})")
     if r.sync is not None and r.sync.warning and r.sync.note:
         w((f"⚠️  {r.sync.note}", "yellow"))
     if not r.has_sessions:
@@ -79,7 +92,7 @@ def _header(r: Report, w: Lines) -> None:
 
 def _attention(r: Report, w: Lines) -> None:
     w.title("🚨 NEEDS ATTENTION")
-    if not r.attention:
+    if not r.attention and not r.network.recovered:
         w(
             (
                 "    ✅ Nothing stands out: no station, driver or day fails more than the rest.",
@@ -87,9 +100,48 @@ def _attention(r: Report, w: Lines) -> None:
             )
         )
         return
+    if r.several_sites:
+        _attention_by_site(r, w)
+    else:
+        for item in r.attention:
+            _item(item, w)
+    for back in r.network.recovered:
+        w(("    ✅ " + recovered(back, with_site=r.several_sites), "green"))
+
+
+def _item(item: Attention, w: Lines, indent: str = "    ") -> None:
+    colour = "red" if item.kind in ("station", "sync", "site") else "yellow"
+    w((f"{indent}• {item.text}{state(item.state)}", colour))
+    if item.since is not None:
+        w(f"{indent}  {since(item.since)}")
+    w(f"{indent}  → {where_to_look(item)}")
+
+
+SITE_ITEMS = 3  # items shown per site in a network's NEEDS ATTENTION; the rest are counted
+SITES_SHOWN = 10  # sites shown there, worst first
+
+
+def _attention_by_site(r: Report, w: Lines) -> None:
+    """A network's attention: what concerns the whole network, then site by site, worst site
+    first, a few items each with how many more and the command that shows them."""
+    overall = [a for a in r.attention if a.site is None]
+    for item in overall:
+        _item(item, w)
+    by_site: dict[str, list[Attention]] = {}
     for item in r.attention:
-        w(("    • " + item.text, "red" if item.kind in ("station", "sync") else "yellow"))
-        w(f"      → {where_to_look(item)}")
+        if item.site is not None:
+            by_site.setdefault(item.site, []).append(item)
+    order = [s.name for s in r.sites if s.name in by_site]
+    for name in order[:SITES_SHOWN]:
+        items = by_site[name]
+        w((f"    📍 {name}: {plural(len(items), 'item')}", "bold"))
+        for item in items[:SITE_ITEMS]:
+            _item(item, w, "      ")
+        if len(items) > SITE_ITEMS:
+            w(f"      … and {len(items) - SITE_ITEMS} more at this site ({site_command(name)})")
+    if len(order) > SITES_SHOWN:
+        more = plural(len(order) - SITES_SHOWN, "more site")
+        w(f"    … {more} need attention (the SITES table; --json lists every item)")
 
 
 def _health_lines(r: Report, w: Lines) -> None:
@@ -218,6 +270,60 @@ def _combined(r: Report, w: Lines) -> None:
     w(f"    Microsessions (< {thr} kWh): {t.micro} ({pct(t.pct(t.micro))})")
     w(f"    Problem sessions (empty + micro): {t.problems} ({pct(t.pct(t.problems))})")
     w(f"    Normal sessions (>= {thr} kWh): {t.normal} ({pct(t.pct(t.normal))})")
+
+
+SITE_COLUMNS = (
+    ("Site", "<"),
+    ("Sess", ">"),
+    ("Stns", ">"),
+    ("Drivers", ">"),
+    ("kWh", ">"),
+    ("Empty", ">"),
+    ("Micro", ">"),
+    ("Normal", ">"),
+    ("Uncl", ">"),
+    ("Attn", ">"),
+    ("Δ E+M", ">"),
+)
+
+
+def _sites(r: Report, w: Lines) -> None:
+    """One line per site, worst first: its figures, each share marked "!" where it misses its
+    health target, how many items need attention there, and the change of its empty + micro
+    share against the previous window."""
+    w.title(f"🏢 SITES ({len(r.sites)})")
+    rows = []
+    for s in r.sites:
+        t = s.totals
+
+        def share(metric: str, part: int | None, s: Scope = s) -> str:
+            if part is None or not s.totals.sessions:
+                return ""
+            missed = any(h.metric == metric and h.ok is False for h in s.health)
+            return f"{s.totals.pct(part):.0f}%" + ("!" if missed else "")
+
+        was = s.previous
+        change = ""
+        if was is not None and was.totals.sessions and t.sessions:
+            change = f"{t.pct(t.problems) - was.totals.pct(was.totals.problems):+.0f}"
+        cells = [
+            s.name,
+            f"{t.sessions:,}",
+            str(len(s.stations)) if s.stations else "",
+            "n/a" if s.distinct_users is None else f"{s.distinct_users:,}",
+            f"{t.kwh:,.0f}",
+            share("empty", t.empty),
+            share("micro", t.micro),
+            share("normal", t.normal),
+            share("unclaimed", None if s.unclaimed is None else s.unclaimed.sessions),
+            str(len(s.attention)) if s.attention else "",
+            change,
+        ]
+        failing = any(a.kind == "site" for a in s.attention)
+        rows.append((cells, "red" if failing else "yellow" if s.attention else None))
+    table(w, SITE_COLUMNS, rows)
+    w("    ! a health target not met · Attn: items that need attention · Δ E+M: change in")
+    w("    points of the empty + micro share against the previous window")
 
 
 STATION_COLUMNS = (

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 
 from ... import definitions as d
-from ...analysis.attention import Attention
+from ...analysis.attention import Attention, Recovery
+from ...analysis.onset import Onset
 from ...dates import DateRange
 
 HEALTH_NAMES = {
@@ -118,6 +119,11 @@ def where_to_look(item: Attention) -> str:
         return "run without --offline to fetch the rest"
     if kind == "station":
         return "check the charger and its cable; the STATIONS table has its figures"
+    if kind == "site":
+        return (
+            "check what its chargers share (supply, network, signs); its own report: "
+            + site_command(subject)
+        )
     if kind == "driver":
         return f"may need support or education; their sessions: seshis --user {subject}"
     if kind == "day":
@@ -126,3 +132,37 @@ def where_to_look(item: Attention) -> str:
     if places:
         return signs + " at " + ", ".join(f"{name} ({share:.0f}%)" for name, share in places)
     return signs
+
+
+def since(onset: Onset) -> str:
+    """Since when a station or site fails: "failing since 2026-11-20: 81% of sessions empty or
+    micro, 6% before", or that the problem spans the whole window."""
+    if onset.day is None:
+        return f"failing throughout the window ({onset.share_pct:.0f}% empty or micro)"
+    before = "" if onset.before_pct is None else f", {onset.before_pct:.0f}% before"
+    return (
+        f"failing since {onset.day.isoformat()}: {onset.share_pct:.0f}% of sessions empty or "
+        f"micro{before}"
+    )
+
+
+def recovered(item: Recovery, with_site: bool = False) -> str:
+    """ "station DEMO-17 recovered: 6% of 40 sessions empty or micro, 81% in the previous
+    window"."""
+    at = f" at {item.site}" if with_site and item.site and item.kind == "station" else ""
+    return (
+        f"{item.kind} {item.subject}{at} recovered: {item.share_pct:.0f}% of "
+        f"{plural(item.sessions, 'session')} empty or micro, {item.before_pct:.0f}% in the "
+        "previous window"
+    )
+
+
+def state(value: str | None) -> str:
+    """ " (new)", " (continuing)", or nothing when there was no previous window."""
+    return f" ({value})" if value else ""
+
+
+def site_command(name: str) -> str:
+    """The command that reports one site of a network."""
+    quoted = f'"{name}"' if any(c in name for c in " &'()$;|<>*?!") else name
+    return f"seshis --all --site {quoted}"
