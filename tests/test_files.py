@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from conftest import DATA, run_cli
 
-from seshis.sources import json_layout, read_head
+from seshis.sources.files import read_head
+from seshis.sources.jsonlayout import json_layout
 from seshis.store import lit
 
 # Hand-counted from the rows written into tests/data (see test_cli.py for the list).

@@ -100,7 +100,6 @@ class Store:
     path: Path | None = None
     _scratch: tempfile.TemporaryDirectory | None = None
     _lazy: list[str] = field(default_factory=list)  # inputs read only when queried (Parquet)
-    keep_raw: bool = False  # files keep each row as they gave it (the `raw` column)
 
     @classmethod
     def memory(cls) -> Store:
