@@ -478,9 +478,9 @@ TRICKY = [
 def test_seshis_csv_reads_back_every_value_exactly(tmp_path):
     """A genuine leading quote was stripped on the way back (`'=x` came back as `=x`)."""
     from seshis.sources import load_files
-    from seshis.store import Store
+    from seshis.store import InputStore
 
-    store = Store.memory()
+    store = InputStore.create()
     values = ", ".join(f"('t{i}', {lit(v)}, {lit(v)})" for i, v in enumerate(TRICKY))
     store.add(
         f"SELECT sid AS session_id, v AS site, NULL AS acn, NULL AS account, w AS station_id, "

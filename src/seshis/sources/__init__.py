@@ -14,14 +14,14 @@ from pathlib import Path
 from .. import dates
 from ..dataset import Dataset
 from ..errors import DataError, UsageError
-from ..store import Store
+from ..store import InputStore, Store
 
 
 def load_demo(now: datetime | None = None, timezone: str | None = None) -> Dataset:
     """The built-in demo site: 90 days of sessions ending at `now` (default: this moment)."""
     from . import demo
 
-    store = Store.memory()
+    store = InputStore.create()
     demo.load_demo(store, now or datetime.now(UTC))
     store.finalize()
     tz = timezone or demo.TIMEZONE
@@ -44,7 +44,7 @@ def load_files(
 
     mapped = profiles.load(Path(profile)) if profile is not None else None
     paths = [Path(p) for p in paths]
-    store = Store.memory()
+    store = InputStore.create()
     infos = [files.load(store, path, mapped, raw=raw) for path in paths]
     store.finalize()
     site, sites = store.row(  # the usual site, and how many the first rows name
@@ -80,7 +80,7 @@ def site_zone(store: Store, sample: int = 100_000) -> str | None:
     )
     if not counted:
         return None
-    known = {r[0] for r in store.rows("SELECT name FROM pg_timezone_names()")}
+    known = {name for (name,) in store.rows("SELECT name FROM pg_timezone_names()")}
     for zone, _origin in counted:
         if zone in known:
             try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, SourceError
-from ..store import COLUMNS, Store, first_line, lit, q
+from ..store import COLUMNS, InputStore, first_line, lit, q
 from . import csvlines, mapping, profiles
 from .jsonlayout import HEAD, NO_SESSIONS, JsonLayout, json_layout
 from .mapping import ID_KEYS, LIST_KEYS
@@ -53,7 +53,7 @@ class FileInfo:
 
 
 def load(
-    store: Store, path: Path, profile: profiles.Profile | None = None, *, raw: bool = False
+    store: InputStore, path: Path, profile: profiles.Profile | None = None, *, raw: bool = False
 ) -> FileInfo:
     """One file into the store; `profile` reads a CSV of another network; with `raw`, each
     row is also kept as the file gave it (the `raw` column)."""
@@ -84,21 +84,21 @@ def read_head(path: Path, size: int = 4096) -> bytes:
         raise SourceError(f"{path} cannot be read ({exc.strerror}).") from None
 
 
-def _literal(store: Store, path: Path, skip_bom: bool = False) -> str:
+def _literal(store: InputStore, path: Path, skip_bom: bool = False) -> str:
     """A name DuckDB reads as this one file: it expands * ? [ as patterns, so such a name gets
     a link in the store's scratch folder; a JSON byte-order mark gets a copy without it."""
     if skip_bom:
         return _copy(store, path, len(BOM), None)
     if any(c in str(path) for c in "*?[{"):
-        link = store.scratch() / f"{len(store.sources)}{path.suffix}"
+        link = store.scratch_file(path.suffix)
         link.symlink_to(path.resolve())
         return str(link)
     return str(path)
 
 
-def _copy(store: Store, path: Path, start: int, end: int | None) -> str:
+def _copy(store: InputStore, path: Path, start: int, end: int | None) -> str:
     """Bytes start..end of a file, copied into the store's scratch folder."""
-    copy = store.scratch() / f"{len(store.sources)}.json"
+    copy = store.scratch_file(".json")
     with path.open("rb") as src, copy.open("wb") as dst:
         src.seek(start)
         left = -1 if end is None else end - start
@@ -133,7 +133,7 @@ def _detail(exc: BaseException) -> str:
 # An envelope is cut down to its list, so a very large one reads as fast as a bare list.
 
 
-def load_json(store: Store, path: Path, layout: JsonLayout, *, raw: bool) -> FileInfo:
+def load_json(store: InputStore, path: Path, layout: JsonLayout, *, raw: bool) -> FileInfo:
     if layout.kind == "envelope":
         literal = _copy(store, path, *layout.span)
         try:
@@ -149,7 +149,7 @@ def load_json(store: Store, path: Path, layout: JsonLayout, *, raw: bool) -> Fil
 
 
 def _read_list(
-    store: Store,
+    store: InputStore,
     path: Path,
     literal: str,
     keys: frozenset[str],
@@ -205,7 +205,7 @@ def _largest(literal: str) -> int:
 
 
 def _add_json(
-    store: Store,
+    store: InputStore,
     path: Path,
     fields: dict[str, mapping.Field],
     wanted: list[str],
@@ -238,7 +238,9 @@ def _json_error(path: Path, literal: str, exc: Exception) -> SourceError:
     return SourceError(f"{path} is not valid JSON ({detail}); check that the file is complete.")
 
 
-def _read_unclear(store: Store, path: Path, literal: str, envelope: bool, raw: bool) -> FileInfo:
+def _read_unclear(
+    store: InputStore, path: Path, literal: str, envelope: bool, raw: bool
+) -> FileInfo:
     """What the head could not tell (a first value larger than the head, an envelope it
     could not cut): DuckDB reads the first values, and then the whole file."""
     try:
@@ -274,7 +276,7 @@ def _read_unclear(store: Store, path: Path, literal: str, envelope: bool, raw: b
 
 
 def load_csv(
-    store: Store, path: Path, head: bytes, profile: profiles.Profile | None, *, raw: bool
+    store: InputStore, path: Path, head: bytes, profile: profiles.Profile | None, *, raw: bool
 ) -> FileInfo:
     """Read with a dialect taken from the header line, so a malformed line further down is
     rejected (and counted) instead of confusing DuckDB's sniffer. When the rows read and the
@@ -305,7 +307,7 @@ def load_csv(
     if records == 0:
         raise SourceError(NO_SESSIONS.format(path))  # a header alone, as `[]` in JSON
     if records is not None:
-        before = len(store.sources)
+        before = len(store.inputs)
         try:
             tables, rejected = _read_csv(store, path, literal, encoding, dialect, raw)
             read = store.count(tables[0]) + rejected
@@ -315,7 +317,7 @@ def load_csv(
                 return _csv_info(store, path, fmt, tables[0], rejected)
         except DataError:
             pass  # DuckDB could not split the file at all
-        while len(store.sources) > before:
+        while len(store.inputs) > before:
             store.discard()
     tables, rejected = _read_lines(store, path, encoding, dialect, raw)
     if not store.count(tables[0]) + rejected:
@@ -324,7 +326,7 @@ def load_csv(
 
 
 def _csv_info(
-    store: Store, path: Path, fmt: mapping.CsvFormat, table: str, rejected: int
+    store: InputStore, path: Path, fmt: mapping.CsvFormat, table: str, rejected: int
 ) -> FileInfo:
     """What was read, once the format has checked that it could read the file."""
     rows = store.count(table)
@@ -333,7 +335,7 @@ def _csv_info(
 
 
 def _read_csv(
-    store: Store, path: Path, literal: str, encoding: str, dialect: tuple, raw: bool
+    store: InputStore, path: Path, literal: str, encoding: str, dialect: tuple, raw: bool
 ) -> tuple[list[str], int]:
     """The tables of the rows DuckDB reads and of the lines it rejects (one invalid row per
     line, however many of its fields failed), and how many lines it rejected."""
@@ -357,7 +359,7 @@ def _read_csv(
     return tables, rejected
 
 
-def _add_malformed(store: Store, path: Path, lines_sql: str) -> str:
+def _add_malformed(store: InputStore, path: Path, lines_sql: str) -> str:
     """One invalid row for each (line, why) of `lines_sql`, named by the file and line."""
     nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
     rows = (
@@ -373,14 +375,14 @@ def _add_malformed(store: Store, path: Path, lines_sql: str) -> str:
 
 
 def _read_lines(
-    store: Store, path: Path, encoding: str, dialect: tuple, raw: bool
+    store: InputStore, path: Path, encoding: str, dialect: tuple, raw: bool
 ) -> tuple[list[str], int]:
     """The line-by-line reader: Python splits the file into records (a quoted field may span
     lines only when the record it closes has the header's columns), writes the good ones to
     a clean copy that DuckDB reads, and each bad line becomes one invalid row."""
     delim, columns, fmt = dialect
-    clean = store.scratch() / f"{len(store.sources)}.csv"
-    bad = store.scratch() / f"{len(store.sources)}-bad.csv"
+    clean = store.scratch_file(".csv")
+    bad = store.scratch_file("-bad.csv")
     records = malformed = 0
     with (
         clean.open("w", encoding="utf-8", newline="") as good_out,
@@ -427,7 +429,7 @@ def _format(path: Path, columns: list[str], profile: profiles.Profile | None) ->
 # --- Parquet ----------------------------------------------------------------------------------
 
 
-def load_parquet(store: Store, path: Path, *, raw: bool) -> FileInfo:
+def load_parquet(store: InputStore, path: Path, *, raw: bool) -> FileInfo:
     """A view over the file. When its times are typed, the file's statistics say once whether
     they lie in range, and the view does not check ten million rows on every query. A file
     that fails to read is one sentence naming it, now or when a query reads it."""

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .. import CHECKOUT, dates, syncs
+from .. import CHECKOUT, dates
 from ..dataset import Dataset
 from ..errors import AuthError, UsageError
-from ..store import Store
+from ..syncs import LiveStore, SyncStatus
 from . import acndata, ocpi, powerflex
 from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
-from .remote import SyncReport, sync
+from .remote import sync
 
 AUTH_SCRIPT = "curl_device_manager.sh"
 API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data", "ocpi": "OCPI"}
@@ -149,7 +149,7 @@ def load(
     tz = timezone_for(options)
     window = dates.window(kind, tz, now, start, end)
     creds = None if options.offline else credentials(options)
-    store = Store.open(
+    store = LiveStore.open(
         Path(options.store_path or default_store_path()).expanduser(),
         wait=options.lock_wait,
         sleep=options.sleep,
@@ -163,37 +163,17 @@ def load(
 
 
 def _load(store, api, creds, options, window, now, progress, log) -> Dataset:
-    syncs.prepare(store)
     if creds is None:
-        note, whole = syncs.freshness(store, api.key, now, window.start, window.end)
-        status = syncs.SyncStatus(
-            str(store.path), api.key, offline=True, complete=whole, note=note, warning=not whole
-        )
+        status = store.offline_status(api.key, now, window.start, window.end)
     else:
-        report = _sync(store, api, creds, options, window, now, progress, log)
-        note = _note(report)
-        status = syncs.SyncStatus(
-            str(store.path),
-            api.key,
-            offline=False,
-            requests=report.requests,
-            pages=report.pages,
-            rows=report.rows,
-            duplicates=report.duplicates,
-            api_total=report.api_total,
-            windows=report.fetched_windows,
-            complete=report.complete,
-            missing=report.missing,
-            note=note,
-            warning=not report.complete,
-        )
-    store.use_source(api.key, window)
+        status = _sync(store, api, creds, options, window, now, progress, log)
+    store.show(api.key, window)
     site, _zone = store.identity()
     name, location = api.site_name(site)
     return Dataset(store, name, location, window.timezone, span=None, sync=status)
 
 
-def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
+def _sync(store, api, creds, options, window, now, progress, log) -> SyncStatus:
     transport = (
         CommandTransport(creds.command, options.timeout)
         if creds.command
@@ -224,20 +204,3 @@ def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
         )
     finally:
         transport.close()
-
-
-def _note(report: SyncReport) -> str | None:
-    """What to say of a sync that did not reconcile (a warning), or whose total disagreed
-    while nothing is missing."""
-    if not report.complete:
-        return (
-            f"The sync is incomplete: up to {report.missing:,} sessions the API reported could "
-            "not be fetched, even after fetching again; the figures below may be short, and the "
-            "next run fetches this date range again."
-        )
-    if report.mismatch:
-        return (
-            f"The API's total was {report.api_total:,} sessions and {report.rows:,} distinct "
-            "sessions arrived (the site's data changed during the sync); nothing is missing."
-        )
-    return None
