@@ -1,4 +1,5 @@
-"""Every file shape of DESIGN.md, detected from content, gives the same sessions."""
+"""Every file shape seshis knows (ACN-Data, PowerFlex, OCPI, seshis's own; JSON, CSV, Parquet),
+detected from content, gives the same sessions."""
 
 from __future__ import annotations
 
