@@ -180,7 +180,8 @@ class Store:
             "bool_or(start = $l AND problem IS NULL) FROM sessions WHERE start = $f OR start = $l",
             {"f": first, "l": last},
         )
-        if not (valid and valid[0] and valid[1]):
+        first_valid, last_valid = valid or (False, False)
+        if not (first_valid and last_valid):
             first, last = self.row(
                 "SELECT min(start), max(start) FROM sessions WHERE problem IS NULL"
             )
@@ -217,7 +218,7 @@ class Store:
             f"COPY (SELECT {cells} FROM ({sql})) TO {lit(str(path))} "
             f"(FORMAT csv, HEADER true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
         )
-        return int(self._execute(copy, fetch=lambda c: c.fetchone()[0]))
+        return self._execute(copy, fetch=_written)
 
     def copy_lines(self, sql: str, path: Path) -> int:
         """Write the one text column of `sql` to a file, a line per row as it is (no quoting:
@@ -226,7 +227,7 @@ class Store:
             f"COPY ({sql}) TO {lit(str(path))} "
             "(FORMAT csv, HEADER false, DELIMITER chr(1), QUOTE chr(2), ESCAPE chr(2))"
         )
-        return int(self._execute(copy, fetch=lambda c: c.fetchone()[0]))
+        return self._execute(copy, fetch=_written)
 
     def copy_json(self, sql: str, path: Path) -> None:
         """Stream the rows of `sql` to a file as one JSON array."""
@@ -358,6 +359,12 @@ def _normalized(column: str, sql_type: str) -> str:
     if column == "user_id":
         return "NULLIF(trim(user_id::VARCHAR), '') AS user_id"
     return f"{q(column)}::{sql_type} AS {q(column)}"
+
+
+def _written(cursor: duckdb.DuckDBPyConnection) -> int:
+    """The rows a COPY wrote."""
+    (count,) = cursor.fetchone()
+    return int(count)
 
 
 def first_line(exc: BaseException) -> str:

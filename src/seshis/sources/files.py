@@ -248,10 +248,12 @@ def _read_unclear(
         first = store.rows(f"SELECT json_keys(json), {types} FROM {_objects(literal)} LIMIT 100")
     except DataError as exc:
         raise _json_error(path, literal, exc) from exc
-    keys = set(first[0][0] or []) if first else set()
+    # the first value: its keys, and the JSON type under each of LIST_KEYS
+    first_keys, *list_types = first[0] if first else (None,)
+    keys = set(first_keys or [])
     listed = next((k for k in LIST_KEYS if k in keys), None)
     if not first or (envelope and listed and not ID_KEYS & keys and len(first) == 1):
-        if not first or first[0][1 + list(LIST_KEYS).index(listed)] != "ARRAY":
+        if not first or dict(zip(LIST_KEYS, list_types, strict=True))[listed] != "ARRAY":
             raise SourceError(NO_SESSIONS.format(path))
         name, fields = LIST_KEYS[listed].name, LIST_KEYS[listed].fields
         wanted = sorted(_tops(fields))
@@ -268,7 +270,7 @@ def _read_unclear(
             f"{path} holds several JSON documents of pages; give one page, or one list of "
             "sessions, per file."
         )
-    found = frozenset(k for row in first for k in (row[0] or []))
+    found = frozenset(k for row_keys, *_types in first for k in (row_keys or []))
     return _read_list(store, path, literal, found, "auto", None, raw)
 
 
