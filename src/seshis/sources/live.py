@@ -19,7 +19,7 @@ from ..settings import Settings
 from ..syncs import LiveStore, SyncStatus
 from . import acndata, ocpi, powerflex
 from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
-from .remote import sync
+from .remote import Api, sync
 
 AUTH_SCRIPT = "curl_device_manager.sh"
 API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data", "ocpi": "OCPI"}
@@ -156,7 +156,16 @@ def load(
         raise
 
 
-def _load(store, api, creds, options, window, now, progress, log) -> Dataset:
+def _load(
+    store: LiveStore,
+    api: Api,
+    creds: Credentials | None,
+    options: LiveOptions,
+    window: dates.DateRange,
+    now: datetime,
+    progress: Progress | None,
+    log: Callable[[str], None] | None,
+) -> Dataset:
     if creds is None:
         status = store.offline_status(api.key, now, window.start, window.end)
     else:
@@ -167,7 +176,16 @@ def _load(store, api, creds, options, window, now, progress, log) -> Dataset:
     return Dataset(store, name, location, window.timezone, span=None, sync=status)
 
 
-def _sync(store, api, creds, options, window, now, progress, log) -> SyncStatus:
+def _sync(
+    store: LiveStore,
+    api: Api,
+    creds: Credentials,
+    options: LiveOptions,
+    window: dates.DateRange,
+    now: datetime,
+    progress: Progress | None,
+    log: Callable[[str], None] | None,
+) -> SyncStatus:
     transport = (
         CommandTransport(creds.command, options.timeout)
         if creds.command
