@@ -95,18 +95,20 @@ def loading_rate(rows: list[dict], size: int) -> tuple[float, int]:
     """Seconds to load the rows, as pages of `size` the way the fake serves them, into a new
     on-disk store through the sync's own loading (WindowSync.prepare/flush): no network."""
     from seshis.sources.powerflex import PowerFlexApi
-    from seshis.sources.remote import BATCH_PAGES, SyncReport, WindowSync
-    from seshis.store import Store
+    from seshis.sources.remote import BATCH_PAGES, WindowSync
+    from seshis.syncs import LiveStore, SyncStatus
 
     pages = [
         json.dumps({"rows": rows[i : i + size], "total_count": len(rows)})
         for i in range(0, len(rows), size)
     ]
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
-        store = Store.open(Path(tmp) / "store.duckdb")
+        store = LiveStore.open(Path(tmp) / "store.duckdb")
         api = PowerFlexApi("https://api.powerflex.io", "0021", "16")
         now = datetime.now(UTC)
-        sync = WindowSync(store, api, None, now, now, size, 1, SyncReport(), None, now)
+        sync = WindowSync(
+            store, api, None, now, now, size, 1, SyncStatus("", api.key, offline=False), None, now
+        )
         sync.prepare()
         sync.path = "$.rows[*]"
         t0 = time.perf_counter()
@@ -117,7 +119,7 @@ def loading_rate(rows: list[dict], size: int) -> tuple[float, int]:
         sync.flush()
         store.close()
         seconds = time.perf_counter() - t0
-        store = Store.open(Path(tmp) / "store.duckdb")
+        store = LiveStore.open(Path(tmp) / "store.duckdb")
         stored = int(store.value("SELECT count(*) FROM stored_sessions"))
         store.close()
     return seconds, stored

@@ -1,6 +1,6 @@
 """A fake server that speaks the PowerFlex sessions API and the ACN-Data API, with failures.
 
-Real HTTP on loopback (pytest-httpserver, threaded), the real response shapes of DESIGN.md,
+Real HTTP on loopback (pytest-httpserver, threaded), the APIs' real response shapes,
 and knobs for what real servers do: 429 with Retry-After, bursts of 500s, slow pages, truncated
 JSON, expired tokens, rows repeated across pages; and data that changes while a client pages
 (sessions arriving, late completions), pages short of rows, totals that change or cannot be

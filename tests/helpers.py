@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from seshis.analysis import Options, Report, build_report, session_export
 from seshis.dataset import Dataset
 from seshis.dates import DateRange
-from seshis.store import Store, lit
+from seshis.store import InputStore, lit
 
 T0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
 
@@ -37,8 +37,8 @@ def session_rows_sql(rows: Iterable[tuple]) -> str:
     )
 
 
-def make_store(rows: list[tuple]) -> Store:
-    store = Store.memory()
+def make_store(rows: list[tuple]) -> InputStore:
+    store = InputStore.create()
     if rows:
         store.add(session_rows_sql(rows), "test", materialize=True)
     store.finalize()

@@ -18,10 +18,13 @@ BASE = {"errors", "status", "definitions", "dates", "redact"}
 LAYERS = {
     "base": set(),
     "store": {"base"},
-    "sources": {"base", "store"},
+    # the settings table, where each option of the library's live sync is declared once;
+    # Settings makes the report's Options and the live sync's options when asked
+    "settings": {"base", "analysis", "sources"},
+    "sources": {"base", "store", "settings"},
     "analysis": {"base", "store"},
     "render": {"base", "store", "analysis"},
-    "cli": {"base", "store", "sources", "analysis", "render"},
+    "cli": {"base", "store", "settings", "sources", "analysis", "render"},
 }
 OUTPUT_FORMATS = ("terminal", "check", "jsonout", "rows", "csv", "xlsx", "pdf", "html", "charts")
 
@@ -36,7 +39,9 @@ def layer(module: str) -> str:
         return "store"
     if top in ("sources", "analysis", "render"):
         return top
-    return "cli"  # cli, app, outputs, settings, declare, config, prompts
+    if top in ("settings", "declare"):
+        return "settings"
+    return "cli"  # cli, app, outputs, config, prompts
 
 
 def modules() -> list[tuple[str, Path]]:

@@ -1,5 +1,5 @@
-"""A drop-in for the original seshis.py's users, run as they run it: their curl wrapper on PATH
-(one that accepts only the original's arguments), answers piped on stdin in the original's
+"""A drop-in for the PowerFlex tool's users, run as they run it: their curl wrapper on PATH
+(one that accepts only the arguments that tool passed), answers piped on stdin in its prompts'
 order, and their reading habits (--user with --empty, energy never rounded across a
 definition)."""
 
@@ -38,7 +38,7 @@ def queries(fake: FakeApi) -> list[dict[str, list[str]]]:
 
 
 def on_path(monkeypatch, tmp_path, script: Path | str, name: str = "curl_device_manager.sh"):
-    """Put a wrapper on PATH under the original's name."""
+    """Put a wrapper on PATH under the name the PowerFlex tool's users give it."""
     folder = tmp_path / "bin"
     folder.mkdir(exist_ok=True)
     target = folder / name
@@ -259,7 +259,7 @@ def test_just_under_the_threshold_is_never_shown_at_it(tmp_path):
 
 
 def test_no_analysis_flag_prints_the_api_rows_as_it_gave_them(server, fake, tmp_path, monkeypatch):
-    """The original printed the API's rows; so does seshis, from its store, also on a later
+    """The PowerFlex tool printed the API's rows; so does seshis, from its store, also on a later
     run that reads the store alone."""
     store = str(tmp_path / "s.duckdb")
     args = ("--no-input", "--api-url", url(server), "--store", store, "--tz", "UTC")

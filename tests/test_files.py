@@ -1,4 +1,5 @@
-"""Every file shape of DESIGN.md, detected from content, gives the same sessions."""
+"""Every file shape seshis knows (ACN-Data, PowerFlex, OCPI, seshis's own; JSON, CSV, Parquet),
+detected from content, gives the same sessions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import duckdb
 import pytest
 from conftest import DATA, run_cli
 
-from seshis.sources import json_layout, read_head
+from seshis.sources.files import read_head
+from seshis.sources.jsonlayout import json_layout
 from seshis.store import lit
 
 # Hand-counted from the rows written into tests/data (see test_cli.py for the list).
@@ -477,9 +479,9 @@ TRICKY = [
 def test_seshis_csv_reads_back_every_value_exactly(tmp_path):
     """A genuine leading quote was stripped on the way back (`'=x` came back as `=x`)."""
     from seshis.sources import load_files
-    from seshis.store import Store
+    from seshis.store import InputStore
 
-    store = Store.memory()
+    store = InputStore.create()
     values = ", ".join(f"('t{i}', {lit(v)}, {lit(v)})" for i, v in enumerate(TRICKY))
     store.add(
         f"SELECT sid AS session_id, v AS site, NULL AS acn, NULL AS account, w AS station_id, "

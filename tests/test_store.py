@@ -19,7 +19,8 @@ from seshis import syncs
 from seshis.dataset import Dataset
 from seshis.dates import DateRange, window
 from seshis.errors import SourceError
-from seshis.store import Store, lit, window_sql
+from seshis.store import InputStore, lit, window_sql
+from seshis.syncs import LiveStore
 
 T = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -34,7 +35,7 @@ def iso(when: datetime) -> str:
 
 
 def raw_select(rows: list[Raw], origin: str = "test") -> str:
-    """The rows as a source gives them to Store.add: typed columns parsed from the text with
+    """The rows as a source gives them to InputStore.add: typed columns parsed from the text with
     TRY_CAST (NULL when unparseable), the text itself in _raw_start/_raw_end/_raw_kwh."""
     values = []
     for row in rows:
@@ -57,9 +58,9 @@ def raw_select(rows: list[Raw], origin: str = "test") -> str:
     )
 
 
-def store_of(*sources: list[Raw]) -> Store:
+def store_of(*sources: list[Raw]) -> InputStore:
     """A finalized in-memory store with one source per list, added in order."""
-    store = Store.memory()
+    store = InputStore.create()
     for i, rows in enumerate(sources):
         store.add(raw_select(rows, origin=f"src{i}"), f"src{i}", materialize=True)
     store.finalize()
@@ -113,7 +114,7 @@ def test_rows_with_an_empty_id_are_never_merged():
 
 
 def test_an_empty_store_has_an_empty_sessions_view():
-    store = Store.memory()
+    store = InputStore.create()
     store.finalize()
     assert store.count("sessions") == 0 and store.duplicates == 0
     assert store.span() is None
@@ -307,58 +308,56 @@ def test_plan_finds_the_uncovered_parts(covered, lo, hi, gaps):
 
 @pytest.fixture
 def disk(tmp_path: Path):
-    store = Store.open(tmp_path / "s.duckdb")
-    syncs.prepare(store)
+    store = LiveStore.open(tmp_path / "s.duckdb")
+    store.prepare()
     yield store
     store.close()
 
 
-def test_an_unfinished_sync_covers_nothing(disk: Store):
-    first = syncs.begin(disk, "pf", at(0), at(24), at(30))
-    second = syncs.begin(disk, "pf", at(24), at(48), at(30))
+def test_an_unfinished_sync_covers_nothing(disk: LiveStore):
+    first = disk.begin_sync("pf", at(0), at(24), at(30))
+    second = disk.begin_sync("pf", at(24), at(48), at(30))
     assert second > first
-    assert syncs.covered(disk, "pf", timedelta(0)) == []
-    assert syncs.last_sync(disk, "pf") is None
+    assert disk.covered("pf", timedelta(0)) == []
+    assert disk.last_sync("pf") is None
 
 
-def test_a_finished_sync_covers_its_window_up_to_its_finish_less_the_overlap(disk: Store):
-    old = syncs.begin(disk, "pf", at(0), at(24), at(100))
-    syncs.finish(disk, old, at(101), rows=12, api_total=13, missing=0)
+def test_a_finished_sync_covers_its_window_up_to_its_finish_less_the_overlap(disk: LiveStore):
+    old = disk.begin_sync("pf", at(0), at(24), at(100))
+    disk.finish_sync(old, at(101), rows=12, api_total=13, missing=0)
     # a window that reached the moment of the sync: only what had ended by then is settled
-    recent = syncs.begin(disk, "pf", at(200), at(300), at(300))
-    syncs.finish(disk, recent, at(301), rows=4, api_total=None, missing=0)
+    recent = disk.begin_sync("pf", at(200), at(300), at(300))
+    disk.finish_sync(recent, at(301), rows=4, api_total=None, missing=0)
     assert disk.row("SELECT rows, api_total, complete FROM syncs WHERE id = ?", [old]) == (
         12,
         13,
         True,
     )
-    assert syncs.covered(disk, "pf", timedelta(0)) == [(at(0), at(24)), (at(200), at(300))]
+    assert disk.covered("pf", timedelta(0)) == [(at(0), at(24)), (at(200), at(300))]
     # with a day of overlap the recent one is cut a day before it finished: 301 h - 24 h
-    assert syncs.covered(disk, "pf", timedelta(days=1)) == [(at(0), at(24)), (at(200), at(277))]
+    assert disk.covered("pf", timedelta(days=1)) == [(at(0), at(24)), (at(200), at(277))]
     # 80 h: the old sync is cut at 101 h - 80 h = 21 h, the recent one at 301 h - 80 h = 221 h
-    assert syncs.covered(disk, "pf", timedelta(hours=80)) == [(at(0), at(21)), (at(200), at(221))]
+    assert disk.covered("pf", timedelta(hours=80)) == [(at(0), at(21)), (at(200), at(221))]
     # 110 h: both cuts fall before their window starts (-9 h, 191 h): nothing is settled
-    assert syncs.covered(disk, "pf", timedelta(hours=110)) == []
-    assert syncs.last_sync(disk, "pf") == at(301)
+    assert disk.covered("pf", timedelta(hours=110)) == []
+    assert disk.last_sync("pf") == at(301)
 
 
 def test_sources_are_kept_apart_and_the_store_persists(tmp_path: Path):
     path = tmp_path / "s.duckdb"
-    store = Store.open(path)
-    syncs.prepare(store)
-    one = syncs.begin(store, "pf", at(0), at(10), at(50))
-    syncs.finish(store, one, at(51), rows=1, api_total=1, missing=0)
-    syncs.begin(store, "acn", at(0), at(10), at(50))  # never finished
+    store = LiveStore.open(path)
+    store.prepare()
+    one = store.begin_sync("pf", at(0), at(10), at(50))
+    store.finish_sync(one, at(51), rows=1, api_total=1, missing=0)
+    store.begin_sync("acn", at(0), at(10), at(50))  # never finished
     store.close()
-    again = Store.open(path)
-    syncs.prepare(again)  # a second time is harmless
+    again = LiveStore.open(path)
+    again.prepare()  # a second time is harmless
     try:
-        assert syncs.covered(again, "pf", timedelta(0)) == [(at(0), at(10))]
-        assert syncs.covered(again, "acn", timedelta(0)) == []
-        assert syncs.last_sync(again, "acn") is None
-        assert syncs.plan(syncs.covered(again, "pf", timedelta(0)), at(0), at(20)) == [
-            (at(10), at(20))
-        ]
+        assert again.covered("pf", timedelta(0)) == [(at(0), at(10))]
+        assert again.covered("acn", timedelta(0)) == []
+        assert again.last_sync("acn") is None
+        assert syncs.plan(again.covered("pf", timedelta(0)), at(0), at(20)) == [(at(10), at(20))]
     finally:
         again.close()
 
@@ -368,14 +367,14 @@ def test_sources_are_kept_apart_and_the_store_persists(tmp_path: Path):
 
 def test_ctrl_c_during_a_query_is_a_keyboard_interrupt_not_a_data_error():
     """A query stopped by Ctrl-C ended the run with exit 1 and "Query interrupted"."""
-    store = Store.memory()
+    store = InputStore.create()
     threading.Timer(0.3, store.con.interrupt).start()
     with pytest.raises(KeyboardInterrupt):
         store.value("SELECT sum(hash(i)) FROM range(100000000000) t(i)")
 
 
 def test_an_in_memory_store_is_bounded_and_spills_to_its_scratch_folder():
-    store = Store.memory()
+    store = InputStore.create()
     assert store.value("SELECT current_setting('temp_directory')") == str(store.scratch())
     number, unit = store.value("SELECT current_setting('memory_limit')").split()
     assert float(number) * {"MiB": 1 / 1024, "GiB": 1.0}[unit] <= 4.0
@@ -393,7 +392,7 @@ HOLD = (
 def held(tmp_path: Path):
     """A store file held open by another process, as by another seshis run."""
     path = tmp_path / "held.duckdb"
-    Store.open(path).close()
+    LiveStore.open(path).close()
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE)
     assert holder.stdout.readline().strip() == b"holding"
     yield path, holder
@@ -406,7 +405,7 @@ def test_a_second_run_waits_for_the_store_and_then_says_it_is_in_use(held):
     slept: list[float] = []
     told: list[str] = []
     with pytest.raises(SourceError, match="is in use by another seshis run; wait for it"):
-        Store.open(path, wait=3, sleep=slept.append, notice=told.append)
+        LiveStore.open(path, wait=3, sleep=slept.append, notice=told.append)
     assert sum(slept) == pytest.approx(3)
     assert told == [f"The store {path} is in use by another seshis run; waiting up to 3 s…"]
 
@@ -419,8 +418,8 @@ def test_a_second_run_goes_on_when_the_first_lets_go(held):
         holder.kill()  # the first run finishes while the second waits
         holder.wait()
 
-    store = Store.open(path, sleep=sleep, notice=told.append)
-    syncs.prepare(store)
+    store = LiveStore.open(path, sleep=sleep, notice=told.append)
+    store.prepare()
     store.close()
     assert len(told) == 1
 
@@ -429,17 +428,17 @@ def test_the_store_and_its_folder_are_private_whatever_the_umask(tmp_path: Path)
     old = os.umask(0)
     try:
         path = tmp_path / "cache" / "seshis" / "sessions.duckdb"
-        store = Store.open(path)
-        syncs.prepare(store)
-        syncs.begin(store, "pf", at(0), at(1), at(2))  # a write: the write-ahead log exists
+        store = LiveStore.open(path)
+        store.prepare()
+        store.begin_sync("pf", at(0), at(1), at(2))  # a write: the write-ahead log exists
         wal = Path(f"{path}.wal")
         assert wal.exists()
         modes = {p: stat.S_IMODE(p.stat().st_mode) for p in (path, wal, path.parent)}
         store.close()
         older = tmp_path / "older.duckdb"
-        Store.open(older).close()
+        LiveStore.open(older).close()
         os.chmod(older, 0o644)  # made by an older seshis
-        Store.open(older).close()
+        LiveStore.open(older).close()
     finally:
         os.umask(old)
     assert modes == {path: 0o600, wal: 0o600, path.parent: 0o700}
@@ -449,8 +448,8 @@ def test_the_store_and_its_folder_are_private_whatever_the_umask(tmp_path: Path)
 def test_a_truncated_or_damaged_store_is_one_sentence_naming_it(tmp_path: Path):
     """At open or at first use, never an unexpected error: move it away, or another --store."""
     path = tmp_path / "s.duckdb"
-    store = Store.open(path)
-    syncs.prepare(store)
+    store = LiveStore.open(path)
+    store.prepare()
     store.run(
         "INSERT INTO stored_sessions (source, session_id, kwh) "
         "SELECT 'pf', 's' || i, i FROM range(20000) t(i)"
@@ -466,8 +465,8 @@ def test_a_truncated_or_damaged_store_is_one_sentence_naming_it(tmp_path: Path):
         bad = tmp_path / f"{name.replace(' ', '-')}.duckdb"
         bad.write_bytes(content[: len(data)])
         try:
-            damaged = Store.open(bad)
-            syncs.prepare(damaged)
+            damaged = LiveStore.open(bad)
+            damaged.prepare()
             damaged.row("SELECT count(*), sum(kwh), max(session_id) FROM stored_sessions")
             damaged.close()
         except SourceError as exc:

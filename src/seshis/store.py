@@ -1,19 +1,16 @@
 """The DuckDB database: the one place sessions live once loaded.
 
-Sources add relations in the normalized schema (DESIGN.md); `finalize` merges them into the
-`sessions` view, one row per session_id, with a `problem` column that is NULL for valid rows.
-Large Parquet inputs stay views over the file, so ten million rows never become a copy.
-Every query of the data runs through a method of this class or of the analysis package.
+`Store` holds the connection and the queries of the `sessions` view: every query of the data
+runs through one of its methods or the analysis package. `InputStore` merges the inputs of one
+run (files, the demo) into that view, in memory; the on-disk store of the live APIs is
+`syncs.LiveStore`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
-import stat
 import tempfile
-import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +22,7 @@ import duckdb
 
 from . import dates
 from .definitions import PROBLEM_SQL
-from .errors import DataError, SourceError
+from .errors import DataError, SeshisError
 
 # (name, SQL type) of the normalized session schema, in order.
 SCHEMA: tuple[tuple[str, str], ...] = (
@@ -60,9 +57,6 @@ GUARDED_START = FORMULA_START + "'"
 # bytes DuckDB may hold in memory (or half the RAM) before it spills to its scratch folder:
 # 30M Parquet sessions in 840 MB and 7.8 s with it, 1.8 GB and 10 s with 4 GB
 MEMORY_LIMIT = 768 << 20
-WAIT_POLL_S = 0.5  # how often a second run checks whether the store is free
-_IN_USE = "The store {} is in use by another seshis run"
-_STORED = ("stored_sessions", "stored_invalid")  # the on-disk store's sessions, id-less rows
 
 
 def q(name: str) -> str:
@@ -90,84 +84,30 @@ def window_sql(window: dates.DateRange) -> str:
 
 @dataclass
 class Store:
-    """A DuckDB connection holding the `sessions` of one run. In `_execute`, Ctrl-C during a
-    query becomes the KeyboardInterrupt it was, and DuckDB's errors one sentence naming the
-    file (an input read lazily, or the on-disk store); only seshis's own SQL mistakes escape."""
+    """A DuckDB connection with a `sessions` view in the normalized schema, plus `problem`
+    (NULL for a valid row), and every query the analysis runs on it. In `_execute`, Ctrl-C
+    during a query becomes the KeyboardInterrupt it was, and DuckDB's errors one sentence naming
+    what could not be read (`_unreadable`); only seshis's own SQL mistakes escape.
+
+    Two kinds fill it: `InputStore`, the files or the demo of one run, in memory; and
+    `syncs.LiveStore`, the on-disk store of the sessions fetched from the live APIs."""
 
     con: duckdb.DuckDBPyConnection
-    sources: list[str] = field(default_factory=list)
-    duplicates: int = 0
-    path: Path | None = None
-    _scratch: tempfile.TemporaryDirectory | None = None
-    _lazy: list[str] = field(default_factory=list)  # inputs read only when queried (Parquet)
-    keep_raw: bool = False  # files keep each row as they gave it (the `raw` column)
+    duplicates: int = 0  # rows merged into another of the same session_id
 
-    @classmethod
-    def memory(cls) -> Store:
-        """An in-memory store of bounded memory, spilling to its scratch folder beyond."""
-        con = duckdb.connect(":memory:")
-        con.execute("SET TimeZone = 'UTC'")
-        _OPEN.add(con)
-        store = cls(con)
-        sysconf = getattr(os, "sysconf", lambda name: MEMORY_LIMIT)  # POSIX; elsewhere a guess
-        limit = min(MEMORY_LIMIT, sysconf("SC_PHYS_PAGES") * sysconf("SC_PAGE_SIZE") // 2)
-        con.execute(f"SET temp_directory = {lit(str(store.scratch()))}")
-        con.execute(f"SET memory_limit = '{limit >> 20}MB'")
-        return store
-
-    @classmethod
-    def open(
-        cls,
-        path: Path,
-        wait: float = 300.0,
-        sleep: Callable[[float], None] = time.sleep,
-        notice: Callable[[str], None] | None = None,
-    ) -> Store:
-        """The on-disk cache of the live sources, created readable by its owner only (it holds
-        drivers' e-mails). While another run holds it, this one waits up to `wait` seconds
-        (telling `notice` once): overlapping cron runs queue instead of failing."""
-        path, created = Path(path), not Path(path).parent.exists()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if created:
-                os.chmod(path.parent, 0o700)
-        except OSError as exc:
-            raise SourceError(f"Cannot create the store {path} ({exc.strerror}).") from exc
-        for attempt in itertools.count():
-            try:
-                with _owner_only():
-                    con = duckdb.connect(str(path))
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise _unreadable_store(path, exc) from exc
-                if attempt * WAIT_POLL_S >= wait:
-                    raise SourceError(
-                        f"{_IN_USE.format(path)}; wait for it to finish, or give another --store."
-                    ) from exc
-                if attempt == 0 and notice is not None:
-                    notice(f"{_IN_USE.format(path)}; waiting up to {wait:g} s…")
-                sleep(WAIT_POLL_S)
-            except duckdb.Error as exc:
-                raise _unreadable_store(path, exc) from exc
-        _OPEN.add(con)
-        _tighten(path)
-        store, columns = cls(con, path=path), ", ".join(f"{q(c)} {t}" for c, t in SCHEMA)
-        store.run(  # a damaged file fails here, as one sentence naming it
-            f"SET TimeZone = 'UTC'; CREATE TABLE IF NOT EXISTS stored_sessions (source VARCHAR "
-            f"NOT NULL, {columns}, problem VARCHAR, sync_id BIGINT, PRIMARY KEY (source, "
-            f"session_id)); CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, "
-            f"{columns}, problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR); "
-            + "; ".join(f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS raw VARCHAR" for t in _STORED)
-        )  # (a store of an older seshis has no raw rows: its sessions show normalized)
-        return store
+    def __post_init__(self) -> None:
+        _OPEN.add(self.con)
 
     def _execute(self, sql: str, params: Any = None, fetch: Callable | None = None) -> Any:
         """Run one statement (and fetch its result); DuckDB's errors become what they mean."""
         with self._meaning():
-            with _owner_only() if self.path else contextlib.nullcontext():  # the .wal too
+            with self._writing():
                 cursor = self.con.execute(sql, params)
             return fetch(cursor) if fetch else cursor
+
+    def _writing(self) -> contextlib.AbstractContextManager:
+        """The context a statement runs in (the on-disk store keeps its files private)."""
+        return contextlib.nullcontext()
 
     @contextlib.contextmanager
     def _meaning(self) -> Iterator[None]:
@@ -185,11 +125,10 @@ class Store:
             return KeyboardInterrupt()
         if isinstance(exc, _SQL_MISTAKES) or not isinstance(exc, duckdb.Error):
             return exc
-        if self.path is not None:
-            return _unreadable_store(self.path, exc)
-        if self._lazy:
-            files = ", ".join(self._lazy)
-            return DataError(f"{files} could not be read ({first_line(exc)}); it may be damaged.")
+        return self._unreadable(exc)
+
+    def _unreadable(self, exc: duckdb.Error) -> SeshisError:
+        """What a DuckDB error reading the data means, in one sentence."""
         return DataError(f"The session data could not be read ({first_line(exc)}).")
 
     # --- reading ------------------------------------------------------------------------------
@@ -201,7 +140,10 @@ class Store:
     def value(self, sql: str, params: Any = None) -> Any:
         """The first column of the first row of a query (None when it returns no row)."""
         row = self._execute(sql, params, lambda c: c.fetchone())
-        return row[0] if row else None
+        if row is None:
+            return None
+        first, *_rest = row
+        return first
 
     def row(self, sql: str, params: Any = None) -> tuple | None:
         return self._execute(sql, params, lambda c: c.fetchone())
@@ -212,7 +154,7 @@ class Store:
     def batches(self, sql: str, size: int = 10_000) -> Iterator[tuple[list[str], list[tuple]]]:
         """(column names, rows) of a query a batch at a time: at most `size` rows in Python."""
         result = self._execute(sql)
-        columns = [c[0] for c in result.description]
+        columns = [name for name, *_rest in result.description]
         while True:
             with self._meaning():
                 rows = result.fetchmany(size)
@@ -222,7 +164,7 @@ class Store:
 
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """(column, type) of a query's result, without running it."""
-        return [(r[0], str(r[1])) for r in self.rows(f"DESCRIBE {sql}")]
+        return [(name, str(kind)) for name, kind, *_rest in self.rows(f"DESCRIBE {sql}")]
 
     def count(self, relation: str) -> int:
         return int(self.value(f"SELECT count(*) FROM {relation}"))
@@ -238,7 +180,8 @@ class Store:
             "bool_or(start = $l AND problem IS NULL) FROM sessions WHERE start = $f OR start = $l",
             {"f": first, "l": last},
         )
-        if not (valid and valid[0] and valid[1]):
+        first_valid, last_valid = valid or (False, False)
+        if not (first_valid and last_valid):
             first, last = self.row(
                 "SELECT min(start), max(start) FROM sessions WHERE problem IS NULL"
             )
@@ -253,7 +196,10 @@ class Store:
             "(SELECT site, timezone FROM sessions WHERE site IS NOT NULL OR timezone IS NOT NULL "
             f"LIMIT {int(sample)})"
         )
-        return (row[0], row[1]) if row else (None, None)
+        if row is None:
+            return None, None
+        site, zone = row
+        return site, zone
 
     # --- writing exports ----------------------------------------------------------------------
 
@@ -272,7 +218,7 @@ class Store:
             f"COPY (SELECT {cells} FROM ({sql})) TO {lit(str(path))} "
             f"(FORMAT csv, HEADER true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
         )
-        return int(self._execute(copy, fetch=lambda c: c.fetchone()[0]))
+        return self._execute(copy, fetch=_written)
 
     def copy_lines(self, sql: str, path: Path) -> int:
         """Write the one text column of `sql` to a file, a line per row as it is (no quoting:
@@ -281,7 +227,7 @@ class Store:
             f"COPY ({sql}) TO {lit(str(path))} "
             "(FORMAT csv, HEADER false, DELIMITER chr(1), QUOTE chr(2), ESCAPE chr(2))"
         )
-        return int(self._execute(copy, fetch=lambda c: c.fetchone()[0]))
+        return self._execute(copy, fetch=_written)
 
     def copy_json(self, sql: str, path: Path) -> None:
         """Stream the rows of `sql` to a file as one JSON array."""
@@ -290,55 +236,38 @@ class Store:
             f"(FORMAT json, ARRAY true, TIMESTAMPFORMAT '{TIME_FORMAT}')"
         )
 
-    # --- loading ------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
 
-    def ingest(
-        self, source: str, select_sql: str, sync_id: int, params: dict | None = None
-    ) -> None:
-        """Upsert the normalized rows of API pages in one transaction; rows without an id
-        go to stored_invalid."""
-        wrapped = normalized_select(select_sql, PROBLEM_SQL)
-        self.run("BEGIN TRANSACTION")
-        try:
-            self.run(f"CREATE OR REPLACE TEMP TABLE page AS {wrapped}", params)
-            cols = ", ".join(q(c) for c in COLUMNS)
-            self.run(
-                f"INSERT OR REPLACE INTO stored_sessions BY NAME SELECT {lit(source)} AS source, "
-                f"{cols}, problem, {int(sync_id)} AS sync_id FROM page "
-                "WHERE session_id IS NOT NULL AND session_id <> '' "
-                "QUALIFY row_number() OVER (PARTITION BY session_id) = 1"
-            )
-            # rows without an id have no key: a fingerprint keeps a refetch from adding them twice
-            fingerprint = f"md5(concat_ws('|', {cols}, problem))"
-            self.run(
-                "INSERT INTO stored_invalid BY NAME SELECT DISTINCT ON (fp) * EXCLUDE (fp), "
-                f"fp AS fingerprint FROM ("
-                f"SELECT {lit(source)} AS source, {cols}, problem, {int(sync_id)} AS sync_id, "
-                f"{fingerprint} AS fp FROM page WHERE session_id IS NULL OR session_id = '') "
-                f"WHERE fp NOT IN (SELECT fingerprint FROM stored_invalid "
-                f"WHERE source = {lit(source)})"
-            )
-            self.run("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error, RuntimeError):  # gone with the error
-                self.con.execute("ROLLBACK")
-            raise
 
-    def stored_rows(self, sync_id: int) -> int:
-        """Rows a sync left in the store (its sessions and its id-less rows)."""
-        counts = (f"(SELECT count(*) FROM {t} WHERE sync_id = $s)" for t in _STORED)
-        return int(self.value(f"SELECT {' + '.join(counts)}", {"s": sync_id}))
+@dataclass
+class InputStore(Store):
+    """The sessions of one run's inputs (session files, or the demo site), in memory: each
+    input `add`s a relation of normalized rows, and `finalize` merges them into the `sessions`
+    view, one row per session_id. Large Parquet inputs stay views over the file, so ten million
+    rows never become a copy."""
 
-    def use_source(self, source: str, window: dates.DateRange) -> None:
-        """Point the `sessions` view at one source of the on-disk store."""
-        cols = ", ".join(q(c) for c in COLUMNS)
-        self.run(
-            f"CREATE OR REPLACE TEMP VIEW sessions AS "
-            f"SELECT {cols}, problem, 0 AS _src FROM stored_sessions WHERE source = {lit(source)} "
-            f"UNION ALL SELECT {cols}, problem, 0 AS _src FROM stored_invalid "
-            f"WHERE source = {lit(source)} AND (start IS NULL OR ({window_sql(window)}))"
-        )
-        self.sources.append(source)
+    inputs: list[str] = field(default_factory=list)  # what each relation added came from
+    _lazy: list[str] = field(default_factory=list)  # inputs read only when queried (Parquet)
+    _scratch: tempfile.TemporaryDirectory | None = None
+
+    @classmethod
+    def create(cls) -> InputStore:
+        """An in-memory store of bounded memory, spilling to its scratch folder beyond."""
+        con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")
+        store = cls(con)
+        sysconf = getattr(os, "sysconf", lambda name: MEMORY_LIMIT)  # POSIX; elsewhere a guess
+        limit = min(MEMORY_LIMIT, sysconf("SC_PHYS_PAGES") * sysconf("SC_PAGE_SIZE") // 2)
+        con.execute(f"SET temp_directory = {lit(str(store.scratch()))}")
+        con.execute(f"SET memory_limit = '{limit >> 20}MB'")
+        return store
+
+    def _unreadable(self, exc: duckdb.Error) -> SeshisError:
+        if self._lazy:  # an input read lazily
+            files = ", ".join(self._lazy)
+            return DataError(f"{files} could not be read ({first_line(exc)}); it may be damaged.")
+        return super()._unreadable(exc)
 
     def add(
         self, select_sql: str, origin: str, *, materialize: bool, problem_sql: str = PROBLEM_SQL
@@ -346,8 +275,8 @@ class Store:
         """Add the rows of `select_sql` (normalized columns plus _raw_start/_raw_end/_raw_kwh).
         JSON and CSV are materialized (parsed once); Parquet stays a view over the file, read
         only when queried (so its errors surface later, naming it)."""
-        name = f"src_{len(self.sources)}"
-        index = len(self.sources)
+        index = len(self.inputs)
+        name = f"src_{index}"
         wrapped = normalized_select(select_sql, problem_sql, index)
         kind = "TABLE" if materialize else "VIEW"
         try:
@@ -355,22 +284,22 @@ class Store:
         except DataError as exc:
             detail = first_line(exc.__cause__) if exc.__cause__ else str(exc)
             raise DataError(f"{origin}: the data could not be read ({detail}).") from exc
-        self.sources.append(origin)
+        self.inputs.append(origin)
         if not materialize:
             self._lazy.append(origin)
         return name
 
     def discard(self) -> None:
         """Take back the table of the last `add` (its reader reads the file again otherwise)."""
-        self.run(f"DROP TABLE src_{len(self.sources) - 1}")
-        self.sources.pop()
+        self.run(f"DROP TABLE src_{len(self.inputs) - 1}")
+        self.inputs.pop()
 
     def finalize(self) -> None:
-        """Merge every source into `sessions`, keeping one row per session_id: duplicates are
+        """Merge every input into `sessions`, keeping one row per session_id: duplicates are
         found on a 64-bit hash first (cheap integer grouping), then confirmed on the ids
-        themselves; the first valid row of the earliest source wins. (A distinct count of the
+        themselves; the first valid row of the earliest input wins. (A distinct count of the
         hashes, tried instead, cost as much.)"""
-        union = " UNION ALL ".join(f"SELECT * FROM src_{i}" for i in range(len(self.sources)))
+        union = " UNION ALL ".join(f"SELECT * FROM src_{i}" for i in range(len(self.inputs)))
         none = ", ".join(f"NULL::{t} AS {q(n)}" for n, t in SCHEMA)
         none = f"SELECT {none}, NULL::VARCHAR AS problem, 0 AS _src WHERE false"
         self.run(f"CREATE VIEW all_rows AS {union or none}")
@@ -407,8 +336,12 @@ class Store:
             self._scratch = tempfile.TemporaryDirectory(prefix="seshis-")
         return Path(self._scratch.name)
 
+    def scratch_file(self, suffix: str) -> Path:
+        """A file in the scratch folder named for the next input (a copy or link of a file)."""
+        return self.scratch() / f"{len(self.inputs)}{suffix}"
+
     def close(self) -> None:
-        self.con.close()
+        super().close()
         if self._scratch is not None:
             self._scratch.cleanup()
 
@@ -426,6 +359,12 @@ def _normalized(column: str, sql_type: str) -> str:
     if column == "user_id":
         return "NULLIF(trim(user_id::VARCHAR), '') AS user_id"
     return f"{q(column)}::{sql_type} AS {q(column)}"
+
+
+def _written(cursor: duckdb.DuckDBPyConnection) -> int:
+    """The rows a COPY wrote."""
+    (count,) = cursor.fetchone()
+    return int(count)
 
 
 def first_line(exc: BaseException) -> str:
@@ -449,28 +388,3 @@ def interrupt_all() -> None:
 
 # DuckDB errors that are mistakes in seshis's own SQL, not problems of the data: left as they are.
 _SQL_MISTAKES = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException)
-
-
-def _unreadable_store(path: Path, exc: BaseException) -> SourceError:
-    return SourceError(
-        f"The store {path} cannot be read ({first_line(exc)}); if it is truncated or damaged, "
-        "move it away or give another --store."
-    )
-
-
-@contextlib.contextmanager
-def _owner_only() -> Iterator[None]:
-    """Files created meanwhile (the store, its .wal) are their owner's only, whatever the umask."""
-    old = os.umask(0o077)
-    os.umask(old | 0o077)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
-def _tighten(path: Path) -> None:
-    """The store and its log become their owner's only, also where an older seshis made them."""
-    for one in (path, Path(f"{path}.wal")):
-        with contextlib.suppress(OSError):  # absent, or not ours to change
-            os.chmod(one, stat.S_IMODE(one.stat().st_mode) & 0o700)

@@ -1,30 +1,49 @@
-"""The sync bookkeeping beside the store: which window of which source was fetched when, how
+"""The on-disk store of the live APIs: the sessions fetched from each API (keyed by the API and
+its site, `api.key`), and the sync bookkeeping beside them: which window was fetched when, how
 many rows came back, and whether it reconciled with the server. A later run asks it what is
-missing: windows that never finished, or finished without reconciling, are fetched again."""
+missing: windows that never finished, or finished without reconciling, are fetched again.
+`SyncStatus` is what a run's sync did, for the report."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
-from dataclasses import dataclass
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from .errors import ApiError
-from .store import Store
+import duckdb
+
+from . import dates
+from .definitions import PROBLEM_SQL
+from .errors import ApiError, SeshisError, SourceError
+from .store import COLUMNS, SCHEMA, Store, first_line, lit, normalized_select, q, window_sql
+
+WAIT_POLL_S = 0.5  # how often a second run checks whether the store is free
+_IN_USE = "The store {} is in use by another seshis run"
+_STORED = ("stored_sessions", "stored_invalid")  # the sessions, and the rows without an id
 
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """What a live run did, for the report (`--json` "sync", notes in the other outputs)."""
+    """What a live run did, for the report (`--json` "sync", notes in the other outputs): built
+    up window by window while the sync runs, or from the store alone (`offline`)."""
 
     store: str
-    source: str
+    source: str  # the API's key
     offline: bool
     requests: int = 0
     pages: int = 0
-    rows: int = 0
-    duplicates: int = 0
+    rows: int = 0  # distinct sessions stored by this run
+    duplicates: int = 0  # rows received more than once
     api_total: int | None = None
-    windows: tuple[tuple[datetime, datetime], ...] = ()
+    windows: tuple[tuple[datetime, datetime], ...] = ()  # the windows fetched
     complete: bool = True  # every window fetched reconciled with the server (or, offline,
     # the store covers the whole window)
     missing: int = 0  # sessions the server reported that could not be fetched
@@ -44,50 +63,235 @@ class SyncStatus:
             return f"sync incomplete: up to {self.missing:,} sessions the API reported are missing"
         return "the store does not hold the whole date range (run without --offline)"
 
+    def noted(self) -> SyncStatus:
+        """This sync with what to say of it: a warning when it did not reconcile, a note when
+        the API's total disagreed while nothing is missing."""
+        note = None
+        if not self.complete:
+            note = (
+                f"The sync is incomplete: up to {self.missing:,} sessions the API reported could "
+                "not be fetched, even after fetching again; the figures below may be short, and "
+                "the next run fetches this date range again."
+            )
+        elif self.mismatch:
+            note = (
+                f"The API's total was {self.api_total:,} sessions and {self.rows:,} distinct "
+                "sessions arrived (the site's data changed during the sync); nothing is missing."
+            )
+        return replace(self, note=note, warning=not self.complete)
 
-def prepare(store: Store) -> None:
-    """Create the bookkeeping tables of an on-disk store."""
-    store.run("CREATE SEQUENCE IF NOT EXISTS sync_ids")
-    store.run(
-        "CREATE TABLE IF NOT EXISTS syncs (id BIGINT PRIMARY KEY DEFAULT nextval('sync_ids'), "
-        "source VARCHAR NOT NULL, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
-        "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, rows BIGINT, api_total BIGINT, "
-        "complete BOOLEAN DEFAULT false)"
-    )
-    store.run("ALTER TABLE syncs ADD COLUMN IF NOT EXISTS missing BIGINT DEFAULT 0")
 
+@dataclass
+class LiveStore(Store):
+    """The on-disk store of the sessions fetched from the live APIs, readable by its owner only
+    (it holds drivers' e-mails). Syncs `ingest` API pages into it; `show` points the `sessions`
+    view at one API's sessions of a window."""
 
-def begin(store: Store, source: str, lo: datetime, hi: datetime, now: datetime) -> int:
-    """Record the start of a window's sync; returns its id."""
-    return int(
-        store.value(
-            "INSERT INTO syncs (source, window_start, window_end, started_at) "
-            "VALUES (?, ?, ?, ?) RETURNING id",
-            [source, lo, hi, now],
+    path: Path = field(kw_only=True)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        wait: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+        notice: Callable[[str], None] | None = None,
+    ) -> LiveStore:
+        """The store at `path`, created (with its folder) readable by its owner only. While
+        another run holds it, this one waits up to `wait` seconds (telling `notice` once):
+        overlapping cron runs queue instead of failing."""
+        path, created = Path(path), not Path(path).parent.exists()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if created:
+                os.chmod(path.parent, 0o700)
+        except OSError as exc:
+            raise SourceError(f"Cannot create the store {path} ({exc.strerror}).") from exc
+        for attempt in itertools.count():
+            try:
+                with _owner_only():
+                    con = duckdb.connect(str(path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise _unreadable_store(path, exc) from exc
+                if attempt * WAIT_POLL_S >= wait:
+                    raise SourceError(
+                        f"{_IN_USE.format(path)}; wait for it to finish, or give another --store."
+                    ) from exc
+                if attempt == 0 and notice is not None:
+                    notice(f"{_IN_USE.format(path)}; waiting up to {wait:g} s…")
+                sleep(WAIT_POLL_S)
+            except duckdb.Error as exc:
+                raise _unreadable_store(path, exc) from exc
+        store = cls(con, path=path)
+        _tighten(path)
+        columns = ", ".join(f"{q(c)} {t}" for c, t in SCHEMA)
+        store.run(  # a damaged file fails here, as one sentence naming it
+            f"SET TimeZone = 'UTC'; CREATE TABLE IF NOT EXISTS stored_sessions (source VARCHAR "
+            f"NOT NULL, {columns}, problem VARCHAR, sync_id BIGINT, PRIMARY KEY (source, "
+            f"session_id)); CREATE TABLE IF NOT EXISTS stored_invalid (source VARCHAR NOT NULL, "
+            f"{columns}, problem VARCHAR, sync_id BIGINT, fingerprint VARCHAR); "
+            + "; ".join(f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS raw VARCHAR" for t in _STORED)
+        )  # (a store of an older seshis has no raw rows: its sessions show normalized)
+        store.prepare()
+        return store
+
+    def prepare(self) -> None:
+        """Create the bookkeeping tables (again: harmless)."""
+        self.run("CREATE SEQUENCE IF NOT EXISTS sync_ids")
+        self.run(
+            "CREATE TABLE IF NOT EXISTS syncs (id BIGINT PRIMARY KEY DEFAULT nextval('sync_ids'), "
+            "source VARCHAR NOT NULL, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
+            "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, rows BIGINT, api_total BIGINT, "
+            "complete BOOLEAN DEFAULT false)"
         )
-    )
+        self.run("ALTER TABLE syncs ADD COLUMN IF NOT EXISTS missing BIGINT DEFAULT 0")
 
+    def _writing(self) -> contextlib.AbstractContextManager:
+        return _owner_only()  # the .wal too
 
-def finish(
-    store: Store, sync_id: int, now: datetime, rows: int, api_total: int | None, missing: int
-) -> None:
-    """Record a window's sync as finished; it counts as complete (later runs fetch only what it
-    does not cover) when nothing is missing."""
-    store.run(
-        "UPDATE syncs SET finished_at = ?, rows = ?, api_total = ?, missing = ?, complete = ? "
-        "WHERE id = ?",
-        [now, rows, api_total, missing, missing == 0, sync_id],
-    )
+    def _unreadable(self, exc: duckdb.Error) -> SeshisError:
+        return _unreadable_store(self.path, exc)
 
+    # --- the sessions ---------------------------------------------------------------------------
 
-def stored_between(store: Store, source: str, lo: datetime, hi: datetime) -> int:
-    """Sessions of a source the store holds with a start in [lo, hi)."""
-    return int(
-        store.value(
-            "SELECT count(*) FROM stored_sessions WHERE source = ? AND start >= ? AND start < ?",
-            [source, lo, hi],
+    def ingest(
+        self, api_key: str, select_sql: str, sync_id: int, params: dict[str, Any] | None = None
+    ) -> None:
+        """Upsert the normalized rows of API pages in one transaction; rows without an id
+        go to stored_invalid."""
+        wrapped = normalized_select(select_sql, PROBLEM_SQL)
+        key = lit(api_key)
+        self.run("BEGIN TRANSACTION")
+        try:
+            self.run(f"CREATE OR REPLACE TEMP TABLE page AS {wrapped}", params)
+            cols = ", ".join(q(c) for c in COLUMNS)
+            self.run(
+                f"INSERT OR REPLACE INTO stored_sessions BY NAME SELECT {key} AS source, "
+                f"{cols}, problem, {int(sync_id)} AS sync_id FROM page "
+                "WHERE session_id IS NOT NULL AND session_id <> '' "
+                "QUALIFY row_number() OVER (PARTITION BY session_id) = 1"
+            )
+            # rows without an id have no key: a fingerprint keeps a refetch from adding them twice
+            fingerprint = f"md5(concat_ws('|', {cols}, problem))"
+            self.run(
+                "INSERT INTO stored_invalid BY NAME SELECT DISTINCT ON (fp) * EXCLUDE (fp), "
+                f"fp AS fingerprint FROM ("
+                f"SELECT {key} AS source, {cols}, problem, {int(sync_id)} AS sync_id, "
+                f"{fingerprint} AS fp FROM page WHERE session_id IS NULL OR session_id = '') "
+                f"WHERE fp NOT IN (SELECT fingerprint FROM stored_invalid WHERE source = {key})"
+            )
+            self.run("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error, RuntimeError):  # gone with the error
+                self.con.execute("ROLLBACK")
+            raise
+
+    def show(self, api_key: str, window: dates.DateRange) -> None:
+        """Point the `sessions` view at one API's sessions (and its rows without an id that
+        start in the window, or have no start)."""
+        cols = ", ".join(q(c) for c in COLUMNS)
+        key = lit(api_key)
+        self.run(
+            f"CREATE OR REPLACE TEMP VIEW sessions AS "
+            f"SELECT {cols}, problem, 0 AS _src FROM stored_sessions WHERE source = {key} "
+            f"UNION ALL SELECT {cols}, problem, 0 AS _src FROM stored_invalid "
+            f"WHERE source = {key} AND (start IS NULL OR ({window_sql(window)}))"
         )
-    )
+
+    def stored_rows(self, sync_id: int) -> int:
+        """Rows a sync left in the store (its sessions and its id-less rows)."""
+        counts = (f"(SELECT count(*) FROM {t} WHERE sync_id = $s)" for t in _STORED)
+        return int(self.value(f"SELECT {' + '.join(counts)}", {"s": sync_id}))
+
+    def stored_between(self, api_key: str, lo: datetime, hi: datetime) -> int:
+        """Sessions of an API the store holds with a start in [lo, hi)."""
+        return int(
+            self.value(
+                "SELECT count(*) FROM stored_sessions WHERE source = ? AND start >= ? "
+                "AND start < ?",
+                [api_key, lo, hi],
+            )
+        )
+
+    # --- the sync bookkeeping ---------------------------------------------------------------
+
+    def begin_sync(self, api_key: str, lo: datetime, hi: datetime, now: datetime) -> int:
+        """Record the start of a window's sync; returns its id."""
+        return int(
+            self.value(
+                "INSERT INTO syncs (source, window_start, window_end, started_at) "
+                "VALUES (?, ?, ?, ?) RETURNING id",
+                [api_key, lo, hi, now],
+            )
+        )
+
+    def finish_sync(
+        self, sync_id: int, now: datetime, rows: int, api_total: int | None, missing: int
+    ) -> None:
+        """Record a window's sync as finished; it counts as complete (later runs fetch only what
+        it does not cover) when nothing is missing."""
+        self.run(
+            "UPDATE syncs SET finished_at = ?, rows = ?, api_total = ?, missing = ?, "
+            "complete = ? WHERE id = ?",
+            [now, rows, api_total, missing, missing == 0, sync_id],
+        )
+
+    def covered(self, api_key: str, overlap: timedelta) -> list[tuple[datetime, datetime]]:
+        """The windows complete syncs covered, each cut `overlap` before the sync finished."""
+        rows = self.rows(
+            "SELECT window_start, least(window_end, finished_at - to_microseconds(?)) FROM syncs "
+            "WHERE source = ? AND complete",
+            [int(overlap.total_seconds() * 1_000_000), api_key],
+        )
+        return [(start, end) for start, end in rows if end > start]
+
+    def last_sync(self, api_key: str) -> datetime | None:
+        return self.value(
+            "SELECT max(finished_at) FROM syncs WHERE source = ? AND complete", [api_key]
+        )
+
+    def offline_status(self, api_key: str, now: datetime, lo: datetime, hi: datetime) -> SyncStatus:
+        """What the store alone can answer for [lo, hi) (--offline): how fresh it is, and
+        whether it holds all of the range."""
+        note, whole = self.freshness(api_key, now, lo, hi)
+        return SyncStatus(
+            str(self.path), api_key, offline=True, complete=whole, note=note, warning=not whole
+        )
+
+    def freshness(
+        self, api_key: str, now: datetime, lo: datetime, hi: datetime
+    ) -> tuple[str, bool]:
+        """How fresh the store is for an API and how much of [lo, hi) it holds, for --offline;
+        and whether it holds all of it."""
+        when = self.last_sync(api_key)
+        if when is None:
+            raise ApiError(
+                f"The store {self.path} holds no sessions for {api_key} yet; run once without "
+                "--offline to fetch them."
+            )
+        gaps = plan(self.covered(api_key, timedelta(0)), lo, hi)
+        missing = sum((b - a).total_seconds() for a, b in gaps)
+        if missing >= (hi - lo).total_seconds():
+            raise ApiError(
+                f"The store {self.path} has never fetched this date range for {api_key}; run once "
+                "without --offline to fetch it."
+            )
+        held = math.floor(100 * (1 - missing / (hi - lo).total_seconds()))  # never "only 100%"
+        part = (
+            f"; it holds {'less than 1' if held < 1 else f'only {held}'}% of this date range "
+            "(run without --offline for the rest)"
+            if gaps
+            else ""
+        )
+        age = now - when
+        hours = age.total_seconds() / 3600
+        ago = f"{age.total_seconds() / 60:.0f} minutes" if hours < 2 else f"{hours:.1f} hours"
+        if hours >= 48:
+            ago = f"{hours / 24:.1f} days"
+        synced = f"last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC)"
+        return f"answering from the store alone, {synced}{part}", not gaps
 
 
 def plan(
@@ -109,51 +313,26 @@ def plan(
     return gaps
 
 
-def covered(store: Store, source: str, overlap: timedelta) -> list[tuple[datetime, datetime]]:
-    """The windows complete syncs covered, each cut `overlap` before the sync finished."""
-    rows = store.rows(
-        "SELECT window_start, least(window_end, finished_at - to_microseconds(?)) FROM syncs "
-        "WHERE source = ? AND complete",
-        [int(overlap.total_seconds() * 1_000_000), source],
+def _unreadable_store(path: Path, exc: BaseException) -> SourceError:
+    return SourceError(
+        f"The store {path} cannot be read ({first_line(exc)}); if it is truncated or damaged, "
+        "move it away or give another --store."
     )
-    return [(a, b) for a, b in rows if b > a]
 
 
-def last_sync(store: Store, source: str) -> datetime | None:
-    return store.value("SELECT max(finished_at) FROM syncs WHERE source = ? AND complete", [source])
+@contextlib.contextmanager
+def _owner_only() -> Iterator[None]:
+    """Files created meanwhile (the store, its .wal) are their owner's only, whatever the umask."""
+    old = os.umask(0o077)
+    os.umask(old | 0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
 
 
-def freshness(
-    store: Store, source: str, now: datetime, lo: datetime, hi: datetime
-) -> tuple[str, bool]:
-    """How fresh the store is for a source and how much of [lo, hi) it holds, for --offline;
-    and whether it holds all of it."""
-    when = last_sync(store, source)
-    if when is None:
-        raise ApiError(
-            f"The store {store.path} holds no sessions for {source} yet; run once without "
-            "--offline to fetch them."
-        )
-    gaps = plan(covered(store, source, timedelta(0)), lo, hi)
-    missing = sum((b - a).total_seconds() for a, b in gaps)
-    if missing >= (hi - lo).total_seconds():
-        raise ApiError(
-            f"The store {store.path} has never fetched this date range for {source}; run once "
-            "without --offline to fetch it."
-        )
-    held = math.floor(100 * (1 - missing / (hi - lo).total_seconds()))  # never "only 100%"
-    part = (
-        f"; it holds {'less than 1' if held < 1 else f'only {held}'}% of this date range "
-        "(run without --offline for the rest)"
-        if gaps
-        else ""
-    )
-    age = now - when
-    hours = age.total_seconds() / 3600
-    ago = f"{age.total_seconds() / 60:.0f} minutes" if hours < 2 else f"{hours:.1f} hours"
-    if hours >= 48:
-        ago = f"{hours / 24:.1f} days"
-    return (
-        f"answering from the store alone, last synced {ago} ago ({when:%Y-%m-%d %H:%M} UTC){part}",
-        not gaps,
-    )
+def _tighten(path: Path) -> None:
+    """The store and its log become their owner's only, also where an older seshis made them."""
+    for one in (path, Path(f"{path}.wal")):
+        with contextlib.suppress(OSError):  # absent, or not ours to change
+            os.chmod(one, stat.S_IMODE(one.stat().st_mode) & 0o700)

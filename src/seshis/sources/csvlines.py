@@ -1,14 +1,66 @@
-"""CSV split into records line by line, in Python, for the files DuckDB's reader cannot account
-for line by line (an unterminated quote that swallows the lines after it, a line too long to
-read, a bare carriage return): each bad line costs itself only. See files._read_lines."""
+"""The lines of a CSV file, in Python: one pass that tells its encoding and how many records it
+can hold (so the rows DuckDB reads can be accounted for), and the file split into records line
+by line for the files DuckDB's reader cannot account for (an unterminated quote that swallows
+the lines after it, a line too long to read, a bare carriage return): each bad line costs
+itself only. See files.load_csv and files._read_lines."""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import re
 from pathlib import Path
 
 CSV_LINE_LIMIT = 2_000_000  # bytes of one CSV line, as DuckDB's max_line_size
 CSV_JOIN_LIMIT = 100  # lines one quoted CSV field may span
+
+
+def scan(path: Path) -> tuple[str, int | None, int]:
+    """One pass in 1 MB chunks: the encoding (UTF-8, or Latin-1 for the exports of older
+    spreadsheet tools; ASCII chunks skip the decoder) and the records the file can hold
+    (its lines after the header, less blank ones at the end; None for mixed line endings,
+    which only the line-by-line reader can tell), and how many blank lines end it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    encoding, lf, cr, crlf, last = "utf-8", 0, 0, 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if encoding == "utf-8" and (decoder.getstate()[0] or not chunk.isascii()):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    encoding = "latin-1"
+            lf += chunk.count(b"\n")
+            if b"\r" in chunk:
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
+        if encoding == "utf-8" and decoder.getstate()[0]:
+            encoding = "latin-1"
+        fh.seek(max(0, fh.tell() - 4096))
+        tail = fh.read()
+    ending = b"\n" if cr == crlf else b"\r" if lf == 0 else None
+    if ending is None:
+        return encoding, None, 0
+    lines = (lf if ending == b"\n" else cr) + (last != ending)
+    blank = max(0, tail[len(tail.rstrip(b"\r\n")) :].count(ending) - 1)
+    return encoding, max(0, lines - 1 - blank), blank
+
+
+# an empty line: a line ending right after a line ending (counted where they overlap)
+EMPTY_LINE = {b"\n": re.compile(rb"(?=\n\r?\n)"), b"\r": re.compile(rb"(?=\r\r)")}
+
+
+def inner_empty(path: Path, trailing: int) -> int:
+    """The empty lines of a file before its last line (DuckDB skips them), counted only when
+    the rows read do not add up: a second pass, so the usual file pays nothing for them."""
+    count, tail = 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            joined = tail + chunk  # a match across the chunks' boundary, counted once
+            for pattern in EMPTY_LINE.values():
+                count += len(pattern.findall(joined)) - len(pattern.findall(tail))
+            tail = chunk[-2:]
+    return count - trailing
 
 
 def records(path: Path, encoding: str, delim: str, width: int):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..store import Store, lit
+from ..store import InputStore, lit
 
 SITE = "Demo Site"
 LOCATION = "Pasadena, CA"
@@ -28,7 +28,7 @@ _LAST = "chen garcia kim lopez novak okafor patel rossi".split()
 USERS = [f"{f}.{last}@example.com" for last in _LAST[:5] for f in _FIRST]  # 120 users
 
 
-def load_demo(store: Store, now: datetime) -> None:
+def load_demo(store: InputStore, now: datetime) -> None:
     """Add the demo sessions, every one ending before `now` (an aware datetime)."""
     users = ", ".join(f"({i}, {lit(u)})" for i, u in enumerate(USERS))
     store.add(_SQL.format(now=lit(now.isoformat()), users=users), "demo", materialize=True)

@@ -1,6 +1,7 @@
-"""Reading session files with DuckDB, once `sources` has recognised what they are: JSON
-(ACN-Data API pages, web download, bare list; PowerFlex {"rows"} or a list; one per line), CSV
-exports of either (and seshis's own), and Parquet.
+"""Reading session files with DuckDB. A file is recognised from its content, never its name:
+Parquet, JSON (ACN-Data API pages, web download, bare list; PowerFlex {"rows"} or a list; one
+per line; its layout told by `jsonlayout` from its head), or CSV (exports of either, seshis's
+own, and other networks' through profiles).
 
 Every row is accounted for: for a file that can be parsed at all, sessions + invalid rows +
 duplicates = the rows of the file (the elements of its JSON list or its JSON lines, the records
@@ -9,17 +10,18 @@ of its CSV, the rows of its Parquet). A file that cannot be parsed is one senten
 
 from __future__ import annotations
 
-import codecs
 import csv
 import itertools
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..definitions import UNCLAIMED_LABEL
 from ..errors import DataError, SourceError
-from ..store import COLUMNS, Store, first_line, lit, q
-from . import NO_SESSIONS, FileInfo, JsonLayout, csvlines, mapping, profiles
+from ..store import COLUMNS, InputStore, first_line, lit, q
+from . import csvlines, mapping, profiles
+from .jsonlayout import HEAD, NO_SESSIONS, JsonLayout, json_layout
 from .mapping import ID_KEYS, LIST_KEYS
 
 # Bytes of one JSON value DuckDB reads at once (it reserves twice as much): its default, and
@@ -31,21 +33,72 @@ CSV_LINE_LIMIT = csvlines.CSV_LINE_LIMIT  # bytes of one CSV line (DuckDB's max_
 _READS = itertools.count()  # names the rejects tables of each CSV read
 
 
-def _literal(store: Store, path: Path, skip_bom: bool = False) -> str:
+# --- what a file is ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What was detected in one file, for --debug."""
+
+    path: str
+    format: str  # JSON | CSV | Parquet
+    flavour: str  # ACN-Data | PowerFlex | seshis
+    rows: int
+    rejected: int
+    drivers: bool = True  # whether the rows say who charged (no driver column: no unclaimed)
+
+    def describe(self) -> str:
+        rejected = f", {self.rejected} malformed lines" if self.rejected else ""
+        return f"file {self.path}: {self.format}, {self.flavour} fields, {self.rows} rows{rejected}"
+
+
+def load(
+    store: InputStore, path: Path, profile: profiles.Profile | None = None, *, raw: bool = False
+) -> FileInfo:
+    """One file into the store; `profile` reads a CSV of another network; with `raw`, each
+    row is also kept as the file gave it (the `raw` column)."""
+    head = read_head(path, HEAD)
+    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PAR1"):
+        return load_parquet(store, path, raw=raw)
+    if not body:
+        raise SourceError(f"{path} is empty; give a file of charging sessions.")
+    if body[:1] in (b"{", b"["):
+        return load_json(store, path, json_layout(path, head), raw=raw)
+    if b"\x00" in head:
+        raise SourceError(
+            f"{path} is not a session file seshis can read (expected JSON, CSV or Parquet)."
+        )
+    return load_csv(store, path, head, profile, raw=raw)
+
+
+def read_head(path: Path, size: int = 4096) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except FileNotFoundError:
+        raise SourceError(f"{path} does not exist; check the path given to --source.") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path} is a folder; give the session files inside it.") from None
+    except OSError as exc:
+        raise SourceError(f"{path} cannot be read ({exc.strerror}).") from None
+
+
+def _literal(store: InputStore, path: Path, skip_bom: bool = False) -> str:
     """A name DuckDB reads as this one file: it expands * ? [ as patterns, so such a name gets
     a link in the store's scratch folder; a JSON byte-order mark gets a copy without it."""
     if skip_bom:
         return _copy(store, path, len(BOM), None)
     if any(c in str(path) for c in "*?[{"):
-        link = store.scratch() / f"{len(store.sources)}{path.suffix}"
+        link = store.scratch_file(path.suffix)
         link.symlink_to(path.resolve())
         return str(link)
     return str(path)
 
 
-def _copy(store: Store, path: Path, start: int, end: int | None) -> str:
+def _copy(store: InputStore, path: Path, start: int, end: int | None) -> str:
     """Bytes start..end of a file, copied into the store's scratch folder."""
-    copy = store.scratch() / f"{len(store.sources)}.json"
+    copy = store.scratch_file(".json")
     with path.open("rb") as src, copy.open("wb") as dst:
         src.seek(start)
         left = -1 if end is None else end - start
@@ -55,10 +108,10 @@ def _copy(store: Store, path: Path, start: int, end: int | None) -> str:
     return str(copy)
 
 
-def _select(store: Store, select: str, source: str, row: str = "to_json(_r)") -> str:
-    """The normalized rows of `source`; when the store keeps raw rows, with each row as the
-    file gave it (`row`, an expression of the whole row, as JSON text)."""
-    if not store.keep_raw:
+def _select(select: str, source: str, *, raw: bool, row: str = "to_json(_r)") -> str:
+    """The normalized rows of `source`; with `raw`, with each row as the file gave it (`row`,
+    an expression of the whole row, as JSON text)."""
+    if not raw:
         return f"SELECT {select} FROM {source}"
     return (
         "SELECT * EXCLUDE (_row) REPLACE (json(_row)::VARCHAR AS raw) "  # on one line
@@ -80,23 +133,29 @@ def _detail(exc: BaseException) -> str:
 # An envelope is cut down to its list, so a very large one reads as fast as a bare list.
 
 
-def load_json(store: Store, path: Path, layout: JsonLayout) -> FileInfo:
+def load_json(store: InputStore, path: Path, layout: JsonLayout, *, raw: bool) -> FileInfo:
     if layout.kind == "envelope":
         literal = _copy(store, path, *layout.span)
         try:
-            return _read_list(store, path, literal, layout.keys, "array", layout.listed)
+            return _read_list(store, path, literal, layout.keys, "array", layout.listed, raw)
         except SourceError:
             pass  # a wrong cut: DuckDB reads the whole file instead
     elif layout.kind in ("list", "lines"):
         literal = _literal(store, path, skip_bom=layout.bom)
         fmt = "array" if layout.kind == "list" else "auto"
-        return _read_list(store, path, literal, layout.keys, fmt, None)
+        return _read_list(store, path, literal, layout.keys, fmt, None, raw)
     literal = _literal(store, path, skip_bom=layout.bom)
-    return _read_unclear(store, path, literal, envelope=layout.kind != "unclear list")
+    return _read_unclear(store, path, literal, layout.kind != "unclear list", raw)
 
 
 def _read_list(
-    store: Store, path: Path, literal: str, keys: frozenset[str], fmt: str, listed: str | None
+    store: InputStore,
+    path: Path,
+    literal: str,
+    keys: frozenset[str],
+    fmt: str,
+    listed: str | None,
+    raw: bool,
 ) -> FileInfo:
     """Session objects, a list of them or one per line, read with a schema of the mapped
     fields; a value that is no object (a number in the list) or an object DuckDB cannot map
@@ -107,16 +166,16 @@ def _read_list(
             f"{path} is JSON but holds no sessions seshis knows: ACN-Data (sessionID), "
             'PowerFlex (session_id, or a {"rows": [...]} object) or OCPI CDRs and Sessions.'
         )
-    name, fields = found
+    name, fields = found.name, found.fields
     wanted = sorted(_tops(fields) & keys) or sorted(_tops(fields))
     columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in wanted) + "}"
-    for size in () if store.keep_raw else (JSON_OBJECT, _largest(literal)):
+    for size in () if raw else (JSON_OBJECT, _largest(literal)):
         reader = (
             f"read_json({lit(literal)}, format='{fmt}', records=true, columns={columns}, "
             f"maximum_object_size={size})"
         )
         try:
-            table = _add_json(store, path, fields, wanted, f"SELECT * FROM {reader}", q)
+            table = _add_json(store, path, fields, wanted, f"SELECT * FROM {reader}", q, raw=raw)
             return FileInfo(str(path), "JSON", name, store.count(table), 0)
         except DataError as exc:
             if "transform error" in str(exc):
@@ -126,7 +185,7 @@ def _read_list(
     spec = json.dumps({n: "VARCHAR" for n in wanted})
     rows = f"SELECT json_transform(json, {lit(spec)}) AS j, json FROM {_objects(literal, fmt)}"
     j = lambda n: f"j[{lit(n)}]"  # noqa: E731
-    table = _add_json(store, path, fields, wanted, rows, j, literal, row="json")
+    table = _add_json(store, path, fields, wanted, rows, j, literal, raw=raw, row="json")
     return FileInfo(str(path), "JSON", name, store.count(table), 0)
 
 
@@ -146,7 +205,16 @@ def _largest(literal: str) -> int:
 
 
 def _add_json(
-    store, path, fields, wanted, rows_sql: str, ref, literal: str | None = None, row: str = "NULL"
+    store: InputStore,
+    path: Path,
+    fields: dict[str, mapping.Field],
+    wanted: list[str],
+    rows_sql: str,
+    ref: Callable[[str], str],
+    literal: str | None = None,
+    *,
+    raw: bool,
+    row: str = "NULL",
 ) -> str:
     """The mapped rows, from JSON (`row`: the column of `rows_sql` holding each whole object);
     with `literal`, a DuckDB error is one sentence about it."""
@@ -157,7 +225,7 @@ def _add_json(
         origin=lit(str(path)),
     )
     try:
-        sql = _select(store, select, f"({rows_sql})", row)
+        sql = _select(select, f"({rows_sql})", raw=raw, row=row)
         return store.add(sql, str(path), materialize=True)
     except DataError as exc:
         if literal is None:
@@ -170,7 +238,9 @@ def _json_error(path: Path, literal: str, exc: Exception) -> SourceError:
     return SourceError(f"{path} is not valid JSON ({detail}); check that the file is complete.")
 
 
-def _read_unclear(store: Store, path: Path, literal: str, envelope: bool) -> FileInfo:
+def _read_unclear(
+    store: InputStore, path: Path, literal: str, envelope: bool, raw: bool
+) -> FileInfo:
     """What the head could not tell (a first value larger than the head, an envelope it
     could not cut): DuckDB reads the first values, and then the whole file."""
     try:
@@ -178,18 +248,20 @@ def _read_unclear(store: Store, path: Path, literal: str, envelope: bool) -> Fil
         first = store.rows(f"SELECT json_keys(json), {types} FROM {_objects(literal)} LIMIT 100")
     except DataError as exc:
         raise _json_error(path, literal, exc) from exc
-    keys = set(first[0][0] or []) if first else set()
+    # the first value: its keys, and the JSON type under each of LIST_KEYS
+    first_keys, *list_types = first[0] if first else (None,)
+    keys = set(first_keys or [])
     listed = next((k for k in LIST_KEYS if k in keys), None)
     if not first or (envelope and listed and not ID_KEYS & keys and len(first) == 1):
-        if not first or first[0][1 + list(LIST_KEYS).index(listed)] != "ARRAY":
+        if not first or dict(zip(LIST_KEYS, list_types, strict=True))[listed] != "ARRAY":
             raise SourceError(NO_SESSIONS.format(path))
-        name, fields = LIST_KEYS[listed]
+        name, fields = LIST_KEYS[listed].name, LIST_KEYS[listed].fields
         wanted = sorted(_tops(fields))
         spec = json.dumps({n: "VARCHAR" for n in wanted})
         each = f"SELECT unnest(json->{lit('$.' + listed + '[*]')}) AS json FROM {_objects(literal)}"
         rows = f"SELECT json_transform(json, {lit(spec)}) AS j, json FROM ({each})"
         j = lambda n: f"j[{lit(n)}]"  # noqa: E731
-        table = _add_json(store, path, fields, wanted, rows, j, literal, row="json")
+        table = _add_json(store, path, fields, wanted, rows, j, literal, raw=raw, row="json")
         if not store.count(table):
             raise SourceError(NO_SESSIONS.format(path))
         return FileInfo(str(path), "JSON", name, store.count(table), 0)
@@ -198,22 +270,22 @@ def _read_unclear(store: Store, path: Path, literal: str, envelope: bool) -> Fil
             f"{path} holds several JSON documents of pages; give one page, or one list of "
             "sessions, per file."
         )
-    found = frozenset(k for row in first for k in (row[0] or []))
-    return _read_list(store, path, literal, found, "auto", None)
+    found = frozenset(k for row_keys, *_types in first for k in (row_keys or []))
+    return _read_list(store, path, literal, found, "auto", None, raw)
 
 
 # --- CSV --------------------------------------------------------------------------------------
 
 
 def load_csv(
-    store: Store, path: Path, head: bytes, profile: profiles.Profile | None = None
+    store: InputStore, path: Path, head: bytes, profile: profiles.Profile | None, *, raw: bool
 ) -> FileInfo:
     """Read with a dialect taken from the header line, so a malformed line further down is
     rejected (and counted) instead of confusing DuckDB's sniffer. When the rows read and the
     lines rejected do not add up to the lines of the file (an unterminated quote that
     swallowed the lines after it, a line too long to read, a blank line or a bare carriage
     return), the file is read again line by line, where one bad line costs only itself."""
-    encoding, records, trailing = _scan(path)
+    encoding, records, trailing = csvlines.scan(path)
     if profile is not None and profile.encoding:
         encoding = profile.encoding
     literal = _literal(store, path)
@@ -232,116 +304,46 @@ def load_csv(
     columns = [c.strip() or f"_column_{i + 1}" for i, c in enumerate(named)]
     if len(columns) != len(set(columns)):
         raise SourceError(f"{path} has repeated column names in its header line.")
-    found = _format(path, columns, profile)
-    name, fields = found
-    dialect = (delim, columns, fields)
+    fmt = _format(path, columns, profile)
+    dialect = (delim, columns, fmt)
     if records == 0:
         raise SourceError(NO_SESSIONS.format(path))  # a header alone, as `[]` in JSON
     if records is not None:
-        before = len(store.sources)
+        before = len(store.inputs)
         try:
-            tables, rejected = _read_csv(store, path, literal, encoding, dialect)
+            tables, rejected = _read_csv(store, path, literal, encoding, dialect, raw)
             read = store.count(tables[0]) + rejected
-            if read == records or (read < records and read == records - _inner(path, trailing)):
-                return _csv_info(store, path, name, fields, tables[0], rejected)
+            if read == records or (
+                read < records and read == records - csvlines.inner_empty(path, trailing)
+            ):
+                return _csv_info(store, path, fmt, tables[0], rejected)
         except DataError:
             pass  # DuckDB could not split the file at all
-        while len(store.sources) > before:
+        while len(store.inputs) > before:
             store.discard()
-    tables, rejected = _read_lines(store, path, encoding, dialect)
+    tables, rejected = _read_lines(store, path, encoding, dialect, raw)
     if not store.count(tables[0]) + rejected:
         raise SourceError(NO_SESSIONS.format(path))
-    return _csv_info(store, path, name, fields, tables[0], rejected)
+    return _csv_info(store, path, fmt, tables[0], rejected)
 
 
-def _csv_info(store: Store, path: Path, name: str, fields, table: str, rejected: int) -> FileInfo:
-    """What was read; with a profile, a column none of whose values the profile reads is
-    the profile's mistake, said with an example value (exit 1), not a file of invalid rows."""
+def _csv_info(
+    store: InputStore, path: Path, fmt: mapping.CsvFormat, table: str, rejected: int
+) -> FileInfo:
+    """What was read, once the format has checked that it could read the file."""
     rows = store.count(table)
-    if isinstance(fields, profiles.Profile):
-        for problem, key, column in (
-            ("unparseable start time", "start", "start"),
-            ("unparseable end time", "end", "end"),
-            ("non-numeric kWh", "energy", "kwh"),
-        ):
-            failed, example, parsed = store.row(
-                f"SELECT count(*) FILTER (starts_with(problem, {lit(problem)})), "
-                f"min(problem) FILTER (starts_with(problem, {lit(problem)})), count({q(column)}) "
-                f"FROM {table}"
-            )
-            if failed and not parsed:  # not one value of the column parses
-                value = example.split(": ", 1)[-1]
-                raise DataError(
-                    f"The profile {fields.name} ({fields.source}) cannot read the {key} of "
-                    f"{path} from {profiles.columns_of(fields, key)}: no value parses, e.g. "
-                    f"{value!r} (check time_format, date_format, decimal or energy_unit)."
-                )
-    return FileInfo(str(path), "CSV", name, rows, rejected, drivers=_drivers(fields))
-
-
-def _drivers(fields) -> bool:
-    """Whether the rows say who charged."""
-    if isinstance(fields, profiles.Profile):
-        return fields.drivers
-    return True
-
-
-def _scan(path: Path) -> tuple[str, int | None, int]:
-    """One pass in 1 MB chunks: the encoding (UTF-8, or Latin-1 for the exports of older
-    spreadsheet tools; ASCII chunks skip the decoder) and the records the file can hold
-    (its lines after the header, less blank ones at the end; None for mixed line endings,
-    which only the line-by-line reader can tell), and how many blank lines end it."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    encoding, lf, cr, crlf, last = "utf-8", 0, 0, 0, b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            if encoding == "utf-8" and (decoder.getstate()[0] or not chunk.isascii()):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    encoding = "latin-1"
-            lf += chunk.count(b"\n")
-            if b"\r" in chunk:
-                cr += chunk.count(b"\r")
-                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
-            last = chunk[-1:]
-        if encoding == "utf-8" and decoder.getstate()[0]:
-            encoding = "latin-1"
-        fh.seek(max(0, fh.tell() - 4096))
-        tail = fh.read()
-    ending = b"\n" if cr == crlf else b"\r" if lf == 0 else None
-    if ending is None:
-        return encoding, None, 0
-    lines = (lf if ending == b"\n" else cr) + (last != ending)
-    blank = max(0, tail[len(tail.rstrip(b"\r\n")) :].count(ending) - 1)
-    return encoding, max(0, lines - 1 - blank), blank
-
-
-# an empty line: a line ending right after a line ending (counted where they overlap)
-_EMPTY = {b"\n": re.compile(rb"(?=\n\r?\n)"), b"\r": re.compile(rb"(?=\r\r)")}
-
-
-def _inner(path: Path, trailing: int) -> int:
-    """The empty lines of a file before its last line (DuckDB skips them), counted only when
-    the rows read do not add up: a second pass, so the usual file pays nothing for them."""
-    count, tail = 0, b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            joined = tail + chunk  # a match across the chunks' boundary, counted once
-            for pattern in _EMPTY.values():
-                count += len(pattern.findall(joined)) - len(pattern.findall(tail))
-            tail = chunk[-2:]
-    return count - trailing
+    fmt.check_read(store, path, table)
+    return FileInfo(str(path), "CSV", fmt.name, rows, rejected, drivers=fmt.drivers)
 
 
 def _read_csv(
-    store: Store, path: Path, literal: str, encoding: str, dialect: tuple
+    store: InputStore, path: Path, literal: str, encoding: str, dialect: tuple, raw: bool
 ) -> tuple[list[str], int]:
     """The tables of the rows DuckDB reads and of the lines it rejects (one invalid row per
     line, however many of its fields failed), and how many lines it rejected."""
-    delim, columns, fields = dialect
+    delim, columns, fmt = dialect
     n = next(_READS)
-    select = _csv_select(path, columns, fields)
+    select = fmt.csv_select(columns, lit(str(path)))
     spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
     reader = (
         f"read_csv({lit(literal)}, auto_detect=false, header=true, delim={lit(delim)}, "
@@ -349,11 +351,8 @@ def _read_csv(
         f"max_line_size={CSV_LINE_LIMIT}, store_rejects=true, "
         f"rejects_table='rejects_{n}', rejects_scan='rejects_scan_{n}')"
     )
-    if isinstance(fields, profiles.Profile):  # the row as read, without the profile's helpers
-        row = "to_json(struct_pack(" + ", ".join(f"{q(c)} := {q(c)}" for c in columns) + "))"
-        sql = _select(store, select, profiles.source(fields, reader), row)
-    else:
-        sql = _select(store, select, reader)
+    rows, row = fmt.csv_rows(reader, columns)
+    sql = _select(select, rows, raw=raw, row=row)
     tables = [store.add(sql, str(path), materialize=True)]
     rejected = store.count(f"(SELECT DISTINCT file_id, line FROM rejects_{n})")
     if rejected:
@@ -362,30 +361,7 @@ def _read_csv(
     return tables, rejected
 
 
-def _csv_select(path: Path, columns: list[str], fields: dict | profiles.Profile) -> str:
-    """The normalized select list of a CSV whose columns are all read as text."""
-    if isinstance(fields, profiles.Profile):
-        return profiles.select_list(fields, lit(str(path)))
-    seshis = fields is mapping.NORMALIZED
-
-    def ref(name: str) -> str | None:
-        if name not in columns:
-            return None
-        if not seshis:
-            return q(name)
-        # undo the export's guard (exactly one leading quote) and its unclaimed label
-        value = f"CASE WHEN starts_with({q(name)}, '''') THEN {q(name)}[2:] ELSE {q(name)} END"
-        return f"NULLIF({value}, {lit(UNCLAIMED_LABEL)})" if name == "user_id" else value
-
-    return mapping.select_list(
-        fields,
-        ref=ref,
-        type_of=lambda name: "VARCHAR" if seshis else "TEXT",  # seshis's own text is exact
-        origin=lit(str(path)),
-    )
-
-
-def _add_malformed(store: Store, path: Path, lines_sql: str) -> str:
+def _add_malformed(store: InputStore, path: Path, lines_sql: str) -> str:
     """One invalid row for each (line, why) of `lines_sql`, named by the file and line."""
     nulls = ", ".join(f"NULL AS {q(c)}" for c in COLUMNS if c != "origin")
     rows = (
@@ -400,13 +376,15 @@ def _add_malformed(store: Store, path: Path, lines_sql: str) -> str:
     )
 
 
-def _read_lines(store: Store, path: Path, encoding: str, dialect: tuple) -> tuple[list[str], int]:
+def _read_lines(
+    store: InputStore, path: Path, encoding: str, dialect: tuple, raw: bool
+) -> tuple[list[str], int]:
     """The line-by-line reader: Python splits the file into records (a quoted field may span
     lines only when the record it closes has the header's columns), writes the good ones to
     a clean copy that DuckDB reads, and each bad line becomes one invalid row."""
-    delim, columns, _fields = dialect
-    clean = store.scratch() / f"{len(store.sources)}.csv"
-    bad = store.scratch() / f"{len(store.sources)}-bad.csv"
+    delim, columns, fmt = dialect
+    clean = store.scratch_file(".csv")
+    bad = store.scratch_file("-bad.csv")
     records = malformed = 0
     with (
         clean.open("w", encoding="utf-8", newline="") as good_out,
@@ -421,7 +399,7 @@ def _read_lines(store: Store, path: Path, encoding: str, dialect: tuple) -> tupl
                 malformed += 1
             else:
                 good.writerow(fields)
-    tables, rejected = _read_csv(store, path, str(clean), "utf-8", (",", columns, _fields))
+    tables, rejected = _read_csv(store, path, str(clean), "utf-8", (",", columns, fmt), raw)
     if malformed:
         lines = (
             f"SELECT * FROM read_csv({lit(str(bad))}, header=false, auto_detect=false, "
@@ -433,15 +411,13 @@ def _read_lines(store: Store, path: Path, encoding: str, dialect: tuple) -> tupl
     return tables, rejected + malformed
 
 
-def _format(path: Path, columns: list[str], profile: profiles.Profile | None) -> tuple:
-    """(name, mapping) of a CSV: the profile given, seshis's own formats (ACN-Data, PowerFlex,
+def _format(path: Path, columns: list[str], profile: profiles.Profile | None) -> mapping.CsvFormat:
+    """How to read a CSV: the profile given, seshis's own flavours (ACN-Data, PowerFlex,
     seshis), or a built-in profile recognised from the headers."""
     if profile is not None:
         profiles.check_columns(profile, columns, path)
-        return profile.name, profile
-    found = mapping.flavour(set(columns)) or (
-        (p.name, p) if (p := profiles.recognise(columns)) else None
-    )
+        return profile
+    found: mapping.CsvFormat | None = mapping.flavour(set(columns)) or profiles.recognise(columns)
     if found is None:
         known = ", ".join(p.name for p in profiles.builtin())
         raise SourceError(
@@ -455,7 +431,7 @@ def _format(path: Path, columns: list[str], profile: profiles.Profile | None) ->
 # --- Parquet ----------------------------------------------------------------------------------
 
 
-def load_parquet(store: Store, path: Path) -> FileInfo:
+def load_parquet(store: InputStore, path: Path, *, raw: bool) -> FileInfo:
     """A view over the file. When its times are typed, the file's statistics say once whether
     they lie in range, and the view does not check ten million rows on every query. A file
     that fails to read is one sentence naming it, now or when a query reads it."""
@@ -468,8 +444,8 @@ def load_parquet(store: Store, path: Path) -> FileInfo:
         times = [
             n
             for c in ("start", "end", "done_charging")
-            if found and c in found[1]
-            for n in found[1][c].names
+            if found and c in found.fields
+            for n in found.fields[c].names
             if n in types
         ]
         checked = all(types[n].startswith("TIMESTAMP") for n in times) and store.value(
@@ -486,13 +462,12 @@ def load_parquet(store: Store, path: Path) -> FileInfo:
         )
     if not rows:
         raise SourceError(NO_SESSIONS.format(path))
-    name, fields = found
     select = mapping.select_list(
-        fields,
+        found.fields,
         ref=lambda n: q(n) if n in types else None,
         type_of=lambda n: types.get(n, "VARCHAR"),
         origin=lit(str(path)),
         times_checked=bool(checked),
     )
-    store.add(_select(store, select, reader), str(path), materialize=False)
-    return FileInfo(str(path), "Parquet", name, int(rows or 0), 0)
+    store.add(_select(select, reader, raw=raw), str(path), materialize=False)
+    return FileInfo(str(path), "Parquet", found.name, int(rows or 0), 0)

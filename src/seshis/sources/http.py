@@ -153,10 +153,11 @@ class HttpxTransport(Transport):
 
 
 class CommandTransport(Transport):
-    """The operator's curl wrapper (`curl_device_manager.sh`), called exactly as the original
-    seshis.py called it: `CMD -s -X GET URL -H "accept: application/json" -H "Content-Type:
-    application/json"`, with the response body read from its standard output. Wrappers that
-    forward only those arguments, take the URL by position or pipe curl's output all work.
+    """The operator's curl wrapper (`curl_device_manager.sh`), called with the arguments the
+    PowerFlex tool's users' wrappers expect: `CMD -s -X GET URL -H "accept: application/json"
+    -H "Content-Type: application/json"`, with the response body read from its standard
+    output. Wrappers that forward only those arguments, take the URL by position or pipe curl's
+    output all work.
 
     Without curl's status line, failures are told from the exit status (curl's exit codes) and
     the body (`{"message": "Jwt is expired"}`, an HTML error page, nothing at all). The wrapper

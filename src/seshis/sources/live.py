@@ -1,5 +1,6 @@
 """The live sources as a library: credentials, the on-disk store, a sync of the window (and of
-the window before it, for the trends), and the Dataset the report is built from."""
+the window before it, for the trends), and the Dataset the report is built from. Its options,
+`LiveOptions`, are the live settings, each declared once with the others (seshis.settings)."""
 
 from __future__ import annotations
 
@@ -7,50 +8,43 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .. import CHECKOUT, dates, syncs
+from .. import CHECKOUT, dates
 from ..dataset import Dataset
+from ..declare import options_class
 from ..errors import AuthError, UsageError
-from ..store import Store
+from ..settings import Settings
+from ..syncs import LiveStore, SyncStatus
 from . import acndata, ocpi, powerflex
 from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
-from .remote import SyncReport, sync
+from .remote import Api, sync
 
 AUTH_SCRIPT = "curl_device_manager.sh"
 API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data", "ocpi": "OCPI"}
 
 Progress = Callable[[int, int, int | None], None]  # pages, sessions, the API's total
 
-
-@dataclass(frozen=True)
-class LiveOptions:
-    """Which API, which site, and how to fetch from it."""
-
-    api: str = "powerflex"  # powerflex | acndata
-    site: str = "caltech"  # ACN-Data site
-    acn: str = "0021"
-    account: str = "16"
-    api_url: str | None = None  # None: the API's public URL
-    auth_command: str | None = None  # None: curl_device_manager.sh when found
-    page_size: int | None = None  # None: the API's default
-    concurrency: int = 4
-    timeout: float = 30.0
-    retries: int = 5
-    store_path: str | None = None  # None: the user cache folder
-    refresh: bool = False
-    offline: bool = False
-    overlap_days: float = 1.0
-    anonymize: bool = False
-    include_active: bool = False
-    ocpi_version: str = "2.2.1"  # 2.2.1 or 2.1.1
-    timezone: str | None = None  # None: the ACN-Data sites' zone, else the machine's
-    backoff: float = 0.5  # seconds before the first retry (doubling, with jitter)
-    sleep: Callable[[float], None] = time.sleep  # how to wait between attempts
-    lock_wait: float = 300.0  # seconds to wait for another run holding the store
-    notice: Callable[[str], None] | None = None  # told when this run waits for another
+# The settings a live sync takes: LiveOptions has their names, types and defaults as declared in
+# seshis.settings, and then how a run waits, which no flag sets (the CLI and the tests pass it).
+LIVE_SETTINGS = (
+    "api site acn account api_url auth_command page_size concurrency timeout retries store_path "
+    "refresh offline overlap_days anonymize include_active ocpi_version timezone"
+).split()
+LiveOptions = options_class(
+    "LiveOptions",
+    Settings,
+    LIVE_SETTINGS,
+    extra=(
+        ("backoff", "float", 0.5),  # seconds before the first retry (doubling, with jitter)
+        ("sleep", "Callable[[float], None]", time.sleep),  # how to wait between attempts
+        ("lock_wait", "float", 300.0),  # seconds to wait for another run holding the store
+        ("notice", "Callable[[str], None] | None", None),  # told when this run waits for another
+    ),
+    doc="Which API, which site, and how to fetch from it (the settings of the same names).",
+    module=__name__,
+)
 
 
 def default_store_path() -> Path:
@@ -149,7 +143,7 @@ def load(
     tz = timezone_for(options)
     window = dates.window(kind, tz, now, start, end)
     creds = None if options.offline else credentials(options)
-    store = Store.open(
+    store = LiveStore.open(
         Path(options.store_path or default_store_path()).expanduser(),
         wait=options.lock_wait,
         sleep=options.sleep,
@@ -162,38 +156,36 @@ def load(
         raise
 
 
-def _load(store, api, creds, options, window, now, progress, log) -> Dataset:
-    syncs.prepare(store)
+def _load(
+    store: LiveStore,
+    api: Api,
+    creds: Credentials | None,
+    options: LiveOptions,
+    window: dates.DateRange,
+    now: datetime,
+    progress: Progress | None,
+    log: Callable[[str], None] | None,
+) -> Dataset:
     if creds is None:
-        note, whole = syncs.freshness(store, api.key, now, window.start, window.end)
-        status = syncs.SyncStatus(
-            str(store.path), api.key, offline=True, complete=whole, note=note, warning=not whole
-        )
+        status = store.offline_status(api.key, now, window.start, window.end)
     else:
-        report = _sync(store, api, creds, options, window, now, progress, log)
-        note = _note(report)
-        status = syncs.SyncStatus(
-            str(store.path),
-            api.key,
-            offline=False,
-            requests=report.requests,
-            pages=report.pages,
-            rows=report.rows,
-            duplicates=report.duplicates,
-            api_total=report.api_total,
-            windows=report.fetched_windows,
-            complete=report.complete,
-            missing=report.missing,
-            note=note,
-            warning=not report.complete,
-        )
-    store.use_source(api.key, window)
+        status = _sync(store, api, creds, options, window, now, progress, log)
+    store.show(api.key, window)
     site, _zone = store.identity()
     name, location = api.site_name(site)
     return Dataset(store, name, location, window.timezone, span=None, sync=status)
 
 
-def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
+def _sync(
+    store: LiveStore,
+    api: Api,
+    creds: Credentials,
+    options: LiveOptions,
+    window: dates.DateRange,
+    now: datetime,
+    progress: Progress | None,
+    log: Callable[[str], None] | None,
+) -> SyncStatus:
     transport = (
         CommandTransport(creds.command, options.timeout)
         if creds.command
@@ -224,20 +216,3 @@ def _sync(store, api, creds, options, window, now, progress, log) -> SyncReport:
         )
     finally:
         transport.close()
-
-
-def _note(report: SyncReport) -> str | None:
-    """What to say of a sync that did not reconcile (a warning), or whose total disagreed
-    while nothing is missing."""
-    if not report.complete:
-        return (
-            f"The sync is incomplete: up to {report.missing:,} sessions the API reported could "
-            "not be fetched, even after fetching again; the figures below may be short, and the "
-            "next run fetches this date range again."
-        )
-    if report.mismatch:
-        return (
-            f"The API's total was {report.api_total:,} sessions and {report.rows:,} distinct "
-            "sessions arrived (the site's data changed during the sync); nothing is missing."
-        )
-    return None

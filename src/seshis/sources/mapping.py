@@ -1,6 +1,8 @@
 """Column mappings from each origin's field names to the normalized schema, as SQL.
 
-Shared by every source: files of any format, and API pages, map fields the same way.
+Shared by every source: files of any format, and API pages, map fields the same way. A
+`Flavour` names one of the built-in mappings; it reads a CSV through the same small interface
+(`CsvFormat`) as a mapping profile of another network (`profiles.Profile`).
 """
 
 from __future__ import annotations
@@ -8,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
-from ..store import COLUMNS, lit, q
+from ..definitions import UNCLAIMED_LABEL
+from ..store import COLUMNS, Store, lit, q
 
 RFC1123 = "%a, %d %b %Y %H:%M:%S GMT"
 # Column types read as numbers (Parquet); any other type (a list, a struct, text) is read
@@ -81,14 +86,6 @@ POWERFLEX: dict[str, Field] = {
     "cost": number("cost_actual", "cost"),
 }
 
-# How JSON holds sessions: the list of an envelope ({"_items": [...]} of ACN-Data, {"rows":
-# [...]} of PowerFlex), and the fields that make an object a session rather than an envelope.
-LIST_KEYS: dict[str, tuple[str, dict[str, Field]]] = {
-    "_items": ("ACN-Data", ACNDATA),
-    "rows": ("PowerFlex", POWERFLEX),
-}
-ID_KEYS = frozenset({"sessionID", "session_id"})
-
 # OCPI fields by JSON path, for CDRs and Sessions of 2.2.1 and 2.1.1: the first path present
 # wins. The driver is the token's uid (2.2.1) or auth_id (2.1.1), its contract id when there is
 # no uid; the station is the EVSE, the space its connector.
@@ -111,7 +108,6 @@ OCPI: dict[str, Field] = {
         "end less hours", ("end_date_time", "stop_date_time", "end_datetime", "total_parking_time")
     ),
 }
-LIST_KEYS["data"] = ("OCPI", OCPI)  # a saved response: {"data": [...], "status_code": 1000, ...}
 
 # seshis's own schema (its Parquet, and its CSV export read back).
 NORMALIZED: dict[str, Field] = {
@@ -127,16 +123,91 @@ NORMALIZED: dict[str, Field] = {
 }
 
 
-def flavour(columns: set[str]) -> tuple[str, dict[str, Field]] | None:
+class CsvFormat(Protocol):
+    """How a CSV's columns become sessions: a built-in `Flavour` or a `profiles.Profile`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def drivers(self) -> bool:
+        """Whether the rows say who charged: without, there is no "unclaimed"."""
+        ...
+
+    def csv_select(self, columns: list[str], origin: str) -> str:
+        """The normalized select list of a CSV whose columns are all read as text."""
+        ...
+
+    def csv_rows(self, reader: str, columns: list[str]) -> tuple[str, str]:
+        """The rows the select list reads from `reader`, and the SQL of one row as the file
+        gave it (JSON text)."""
+        ...
+
+    def check_read(self, store: Store, path: Path, table: str) -> None:
+        """Raise when the rows read show the format itself is wrong for the file."""
+        ...
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """A built-in mapping with its name: ACN-Data, PowerFlex, OCPI, or seshis's own."""
+
+    name: str
+    fields: dict[str, Field]
+    drivers: bool = True
+
+    def csv_select(self, columns: list[str], origin: str) -> str:
+        own = self.fields is NORMALIZED
+
+        def ref(name: str) -> str | None:
+            if name not in columns:
+                return None
+            if not own:
+                return q(name)
+            # undo the export's guard (exactly one leading quote) and its unclaimed label
+            value = f"CASE WHEN starts_with({q(name)}, '''') THEN {q(name)}[2:] ELSE {q(name)} END"
+            return f"NULLIF({value}, {lit(UNCLAIMED_LABEL)})" if name == "user_id" else value
+
+        return select_list(
+            self.fields,
+            ref=ref,
+            type_of=lambda name: "VARCHAR" if own else "TEXT",  # seshis's own text is exact
+            origin=origin,
+        )
+
+    def csv_rows(self, reader: str, columns: list[str]) -> tuple[str, str]:
+        return reader, "to_json(_r)"
+
+    def check_read(self, store: Store, path: Path, table: str) -> None:
+        """Nothing to check: a value of a built-in format that does not parse is an invalid row."""
+
+
+ACNDATA_FLAVOUR = Flavour("ACN-Data", ACNDATA)
+POWERFLEX_FLAVOUR = Flavour("PowerFlex", POWERFLEX)
+OCPI_FLAVOUR = Flavour("OCPI", OCPI)
+SESHIS_FLAVOUR = Flavour("seshis", NORMALIZED)
+
+# How JSON holds sessions: the list of an envelope ({"_items": [...]} of ACN-Data, {"rows":
+# [...]} of PowerFlex, a saved OCPI response {"data": [...], "status_code": 1000, ...}), and
+# the fields that make an object a session rather than an envelope.
+LIST_KEYS: dict[str, Flavour] = {
+    "_items": ACNDATA_FLAVOUR,
+    "rows": POWERFLEX_FLAVOUR,
+    "data": OCPI_FLAVOUR,
+}
+ID_KEYS = frozenset({"sessionID", "session_id"})
+
+
+def flavour(columns: set[str]) -> Flavour | None:
     """Which origin a set of field names comes from, or None."""
     if "sessionID" in columns:
-        return "ACN-Data", ACNDATA
+        return ACNDATA_FLAVOUR
     if "session_id" in columns and ("session_kwh" in columns or "created_at" in columns):
-        return "PowerFlex", POWERFLEX
+        return POWERFLEX_FLAVOUR
     if "session_id" in columns and "kwh" in columns:
-        return "seshis", NORMALIZED
+        return SESHIS_FLAVOUR
     if "id" in columns and columns & OCPI_STARTS and columns & {"total_energy", "kwh"}:
-        return "OCPI", OCPI
+        return OCPI_FLAVOUR
     return None
 
 

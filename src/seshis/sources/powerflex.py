@@ -1,4 +1,4 @@
-"""The PowerFlex sessions API: pages of `limit`/`page` (DESIGN.md), asked oldest first so that
+"""The PowerFlex sessions API: pages of `limit`/`page` by session start, asked oldest first so that
 sessions created during a sync cannot push others past the last page."""
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ class PowerFlexApi:
 
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str:
         """Sessions starting in [lo, hi), in milliseconds; always by start time, ascending, so
-        sessions created during the sync join the end (--sort-by and --sort-order are accepted
-        as the original's, and not used)."""
+        sessions created during the sync join the end (--sort-by and --sort-order are accepted,
+        as the PowerFlex tool's users give them, and not used)."""
         first, last = math.ceil(lo.timestamp() * 1000), math.ceil(hi.timestamp() * 1000) - 1
         query = urlencode(
             [

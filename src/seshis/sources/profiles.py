@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import DataError, UsageError
-from ..store import COLUMNS, lit, q
+from ..store import COLUMNS, Store, lit, q
 from . import mapping
 
 PROFILE_KEYS = {
@@ -71,6 +71,8 @@ ZONES = {
 
 @dataclass(frozen=True)
 class Profile:
+    """How to read one network's CSV export (a `mapping.CsvFormat`, as the built-in flavours)."""
+
     name: str
     source: str  # the file it was read from, or "built-in NAME"
     columns: dict[str, str]  # seshis field: the file's column header
@@ -87,6 +89,36 @@ class Profile:
     def drivers(self) -> bool:
         """Whether the export says who charged: without, there is no "unclaimed"."""
         return "user" in self.columns
+
+    def csv_select(self, columns: list[str], origin: str) -> str:
+        return select_list(self, origin)
+
+    def csv_rows(self, reader: str, columns: list[str]) -> tuple[str, str]:
+        """The file's rows with the profile's helpers (see `source`); each row as read is
+        without them."""
+        row = "to_json(struct_pack(" + ", ".join(f"{q(c)} := {q(c)}" for c in columns) + "))"
+        return source(self, reader), row
+
+    def check_read(self, store: Store, path: Path, table: str) -> None:
+        """A column none of whose values the profile reads is the profile's mistake, said
+        with an example value (exit 1), not a file of invalid rows."""
+        for problem, key, column in (
+            ("unparseable start time", "start", "start"),
+            ("unparseable end time", "end", "end"),
+            ("non-numeric kWh", "energy", "kwh"),
+        ):
+            failed, example, parsed = store.row(
+                f"SELECT count(*) FILTER (starts_with(problem, {lit(problem)})), "
+                f"min(problem) FILTER (starts_with(problem, {lit(problem)})), count({q(column)}) "
+                f"FROM {table}"
+            )
+            if failed and not parsed:  # not one value of the column parses
+                value = example.split(": ", 1)[-1]
+                raise DataError(
+                    f"The profile {self.name} ({self.source}) cannot read the {key} of "
+                    f"{path} from {columns_of(self, key)}: no value parses, e.g. "
+                    f"{value!r} (check time_format, date_format, decimal or energy_unit)."
+                )
 
 
 def load(path: Path) -> Profile:

@@ -23,14 +23,15 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from .. import syncs
 from ..errors import ApiError, AuthError, SeshisError
-from ..store import Store, lit
+from ..store import lit
+from ..syncs import LiveStore, SyncStatus
 from . import mapping
 from .http import Fetcher
 
@@ -62,30 +63,8 @@ class Api(Protocol):
     def parse(self, doc: object, url: str, headers: dict[str, str]) -> Page: ...
 
 
-@dataclass
-class SyncReport:
-    """What a run fetched, for the progress line, --debug and --json."""
-
-    requests: int = 0
-    pages: int = 0
-    rows: int = 0  # distinct sessions stored by this run
-    duplicates: int = 0  # rows received more than once
-    api_total: int | None = None
-    fetched_windows: tuple[tuple[datetime, datetime], ...] = ()
-    missing: int = 0  # sessions the API says exist that could not be fetched
-    incomplete: list[tuple[datetime, datetime]] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return not self.incomplete
-
-    @property
-    def mismatch(self) -> bool:
-        return self.api_total is not None and self.api_total != self.rows
-
-
 def sync(
-    store: Store,
+    store: LiveStore,
     api: Api,
     fetcher: Fetcher,
     lo: datetime,
@@ -97,43 +76,45 @@ def sync(
     refresh: bool,
     now: datetime,
     progress: Callable[[int, int, int | None], None] | None = None,
-) -> SyncReport:
-    """Bring the store up to date for [lo, hi) and return what was fetched."""
-    windows = [(lo, hi)] if refresh else syncs.plan(syncs.covered(store, api.key, overlap), lo, hi)
-    report = SyncReport(fetched_windows=tuple(windows))
+) -> SyncStatus:
+    """Bring the store up to date for [lo, hi) and return what was fetched, with its note."""
+    windows = [(lo, hi)] if refresh else syncs.plan(store.covered(api.key, overlap), lo, hi)
+    status = SyncStatus(str(store.path), api.key, offline=False, windows=tuple(windows))
     for start, end in windows:
-        WindowSync(store, api, fetcher, start, end, page_size, concurrency, report, progress, now)()
-    report.requests = fetcher.requests
-    return report
+        window = WindowSync(
+            store, api, fetcher, start, end, page_size, concurrency, status, progress, now
+        )
+        status = window()
+    return replace(status, requests=fetcher.requests).noted()
 
 
 @dataclass
 class WindowSync:
     """The sync of one window: page through it, then reconcile it with the API's total."""
 
-    store: Store
+    store: LiveStore
     api: Api
     fetcher: Fetcher
     lo: datetime
     hi: datetime
     size: int
     concurrency: int
-    report: SyncReport
+    before: SyncStatus  # what the windows synced before this one did
     progress: Callable[[int, int, int | None], None] | None
     now: datetime
+    pages: int = 0  # pages of this window received
     received: int = 0
     total: int | None = None  # the API's latest total for the window
     short: int = 0  # rows short pages lacked before the end, where no total tells
     bodies: list[str] = field(default_factory=list)
     path: str = "$[*]"
     sync_id: int = 0
-    pages_before: int = 0
     select: str = ""  # the normalized columns of a row `s` (typed) and `j` (its text)
     schema: str = ""  # from_json's schema of the mapped top-level fields
 
-    def __call__(self) -> None:
-        self.sync_id = syncs.begin(self.store, self.api.key, self.lo, self.hi, self.now)
-        self.pages_before = self.report.pages
+    def __call__(self) -> SyncStatus:
+        """Sync the window; returns what the sync did so far, this window included."""
+        self.sync_id = self.store.begin_sync(self.api.key, self.lo, self.hi, self.now)
         self.prepare()
         pool = ThreadPoolExecutor(max_workers=max(self.concurrency, 1))
         try:
@@ -143,12 +124,13 @@ class WindowSync:
                 self.refetch_shortfall(pool)
         except SeshisError as exc:
             self.flush()  # keep what arrived: the next run fetches the rest of the window again
-            if isinstance(exc, AuthError) and not self.report.pages:
+            pages = self.before.pages + self.pages
+            if isinstance(exc, AuthError) and not pages:
                 raise  # a credentials problem: what was fetched is beside the point
             kept = (
-                f"{self.report.rows + self.received} sessions in {self.report.pages} pages "
-                "were fetched and kept"
-                if self.report.pages
+                f"{self.before.rows + self.received} sessions in {pages} pages were fetched "
+                "and kept"
+                if pages
                 else "nothing was fetched"
             )
             raise type(exc)(f"{str(exc).rstrip('.')}; {kept}.") from exc
@@ -156,14 +138,20 @@ class WindowSync:
             pool.shutdown(wait=True, cancel_futures=True)
         unique = self.stored()
         missing = max(0, self.total - unique) if self.total is not None else self.short
-        self.report.duplicates += max(0, self.received - unique)
-        self.report.rows += unique
-        self.report.missing += missing
+        self.store.finish_sync(self.sync_id, self.now, unique, self.total, missing)
+        before = self.before
+        api_total = before.api_total
         if self.total is not None:
-            self.report.api_total = (self.report.api_total or 0) + self.total
-        if missing:
-            self.report.incomplete.append((self.lo, self.hi))
-        syncs.finish(self.store, self.sync_id, self.now, unique, self.total, missing)
+            api_total = (api_total or 0) + self.total
+        return replace(
+            before,
+            pages=before.pages + self.pages,
+            rows=before.rows + unique,
+            duplicates=before.duplicates + max(0, self.received - unique),
+            missing=before.missing + missing,
+            api_total=api_total,
+            complete=before.complete and not missing,
+        )
 
     # --- paging ---------------------------------------------------------------------------
 
@@ -280,11 +268,12 @@ class WindowSync:
             self.path = page.path
         self.bodies.append(body)
         self.received += page.count
-        self.report.pages += 1
+        self.pages += 1
         if len(self.bodies) >= BATCH_PAGES:
             self.flush()
         if self.progress:
-            self.progress(self.report.pages, self.report.rows + self.received, page.total)
+            pages = self.before.pages + self.pages
+            self.progress(pages, self.before.rows + self.received, page.total)
 
     def flush(self) -> None:
         """Upsert the pages received so far in one transaction (one statement per batch
@@ -306,7 +295,7 @@ class WindowSync:
         return self.store.stored_rows(self.sync_id)
 
     def stored_between(self, lo: datetime, hi: datetime) -> int:
-        return syncs.stored_between(self.store, self.api.key, lo, hi)
+        return self.store.stored_between(self.api.key, lo, hi)
 
     def count(self, lo: datetime, hi: datetime) -> int | None:
         """The API's total for [lo, hi), from a one-row request."""
@@ -317,7 +306,7 @@ class WindowSync:
         """Find the slices of the window that lack sessions by halving it (a count request
         per half) and fetch those slices again; a bounded number of passes and requests."""
         budget = [COUNT_REQUESTS]
-        pages = max(10, self.report.pages - self.pages_before)  # at most the first pass again
+        pages = max(10, self.pages)  # at most the first pass again
         for _ in range(REFETCH_PASSES):
             if self.total is None or self.stored() >= self.total:
                 return
@@ -329,9 +318,9 @@ class WindowSync:
             for lo, hi in slices:
                 if pages <= 0:
                     break
-                before = self.report.pages
+                before = self.pages
                 self.page_through(pool, lo, hi)
-                pages -= self.report.pages - before
+                pages -= self.pages - before
             self.flush()
             if budget[0] > 0:
                 budget[0] -= 1
