@@ -152,3 +152,19 @@ def test_no_test_hook_in_the_product():
 def test_the_command_line_stays_thin():
     sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules()}
     assert sizes["cli"] <= 400 and sizes["app"] <= 150
+
+
+def test_each_live_option_is_the_setting_of_its_name():
+    """LiveOptions' fields that are settings have the setting's type and declared default (so
+    a default is written once, in settings.py)."""
+    from dataclasses import fields
+
+    from seshis.settings import Settings
+    from seshis.sources.live import WAITING, LiveOptions
+
+    declared = {f.name: f for f in fields(Settings)}
+    shared = [f for f in fields(LiveOptions) if f.name not in WAITING]
+    assert len(shared) == 18
+    for f in shared:
+        assert f.type == declared[f.name].type, f.name
+        assert f.default == declared[f.name].default, f.name

@@ -1,13 +1,12 @@
 """How a setting is declared: its `Spec` (flag, type, help, group, config key, check, prompt),
 the checks with one wording each (whether the value came from a flag, a prompt or the config
-file), and the prompts. `settings.py` declares every setting with these; `options_class` makes
-a library's options object of some of them, with the types and defaults they are declared with."""
+file), and the prompts. `settings.py` declares every setting with these."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields, make_dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .dates import zone
@@ -98,25 +97,6 @@ def setting(default: Any, flag: str | None, kind: type, help: str, group: str, *
 
 def switch(flag: str, help: str, group: str) -> Any:
     return setting(False, flag, bool, help, group)
-
-
-def options_class(
-    name: str,
-    settings: type,
-    names: Iterable[str],
-    extra: Iterable[tuple[str, str, Any]],
-    doc: str,
-    module: str,
-) -> type:
-    """A frozen dataclass of the settings `names`, with the types and defaults they are
-    declared with, and then the `extra` fields (name, type, default) no flag sets: each
-    option the command line and the library share is declared once, as a setting."""
-    declared = {f.name: f for f in fields(settings)}
-    shared = [(n, declared[n].type, field(default=declared[n].default)) for n in names]
-    own = [(n, kind, field(default=default)) for n, kind, default in extra]
-    made = make_dataclass(name, [*shared, *own], frozen=True)
-    made.__doc__, made.__module__ = doc, module
-    return made
 
 
 def problem(spec: Spec, value: Any) -> str | None:

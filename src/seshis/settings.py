@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import definitions as d
+
+if TYPE_CHECKING:
+    from .sources.live import LiveOptions
 from .declare import (
     Prompt,
     Spec,
@@ -409,15 +412,15 @@ class Settings:
         self,
         sleep: Callable[[float], None] | None = None,
         notice: Callable[[str], None] | None = None,
-    ) -> Any:
+    ) -> LiveOptions:
         """The library's LiveOptions: the live API settings of the same names."""
-        from .sources.live import LiveOptions
+        from .sources.live import WAITING, LiveOptions
 
-        names = set(LiveOptions.__dataclass_fields__) & {f.name for f in fields(self)}
-        values = {name: getattr(self, name) for name in names}
-        return LiveOptions(
-            **values, **({"sleep": sleep} if sleep is not None else {}), notice=notice
-        )
+        names = [f.name for f in fields(LiveOptions) if f.name not in WAITING]
+        values: dict[str, Any] = {name: getattr(self, name) for name in names}
+        if sleep is not None:
+            values["sleep"] = sleep
+        return LiveOptions(**values, notice=notice)
 
 
 ANALYSIS_FLAGS = ("empty", "micro", "user", "all", "stations")

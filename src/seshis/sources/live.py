@@ -8,12 +8,13 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from .. import CHECKOUT, dates
 from ..dataset import Dataset
-from ..declare import options_class
 from ..errors import AuthError, UsageError
 from ..settings import Settings
 from ..syncs import LiveStore, SyncStatus
@@ -26,25 +27,43 @@ API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data", "ocpi": "OCPI"}
 
 Progress = Callable[[int, int, int | None], None]  # pages, sessions, the API's total
 
-# The settings a live sync takes: LiveOptions has their names, types and defaults as declared in
-# seshis.settings, and then how a run waits, which no flag sets (the CLI and the tests pass it).
-LIVE_SETTINGS = (
-    "api site acn account api_url auth_command page_size concurrency timeout retries store_path "
-    "refresh offline overlap_days anonymize include_active ocpi_version timezone"
-).split()
-LiveOptions = options_class(
-    "LiveOptions",
-    Settings,
-    LIVE_SETTINGS,
-    extra=(
-        ("backoff", "float", 0.5),  # seconds before the first retry (doubling, with jitter)
-        ("sleep", "Callable[[float], None]", time.sleep),  # how to wait between attempts
-        ("lock_wait", "float", 300.0),  # seconds to wait for another run holding the store
-        ("notice", "Callable[[str], None] | None", None),  # told when this run waits for another
-    ),
-    doc="Which API, which site, and how to fetch from it (the settings of the same names).",
-    module=__name__,
-)
+
+def _default(name: str) -> Any:
+    """The default a setting is declared with (seshis.settings): each is written once."""
+    return Settings.__dataclass_fields__[name].default
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Which API, which site, and how to fetch from it: the settings of the same names (with
+    their declared defaults; a test holds the types equal), then how a run waits, which no
+    flag sets."""
+
+    api: str = _default("api")
+    site: str = _default("site")
+    acn: str = _default("acn")
+    account: str = _default("account")
+    api_url: str | None = _default("api_url")
+    auth_command: str | None = _default("auth_command")
+    page_size: int | None = _default("page_size")
+    concurrency: int = _default("concurrency")
+    timeout: float = _default("timeout")
+    retries: int = _default("retries")
+    store_path: str | None = _default("store_path")
+    refresh: bool = _default("refresh")
+    offline: bool = _default("offline")
+    overlap_days: float = _default("overlap_days")
+    anonymize: bool = _default("anonymize")
+    include_active: bool = _default("include_active")
+    ocpi_version: str = _default("ocpi_version")
+    timezone: str | None = _default("timezone")
+    backoff: float = 0.5  # seconds before the first retry (doubling, with jitter)
+    sleep: Callable[[float], None] = time.sleep  # how to wait between attempts
+    lock_wait: float = 300.0  # seconds to wait for another run holding the store
+    notice: Callable[[str], None] | None = None  # told when this run waits for another
+
+
+WAITING = ("backoff", "sleep", "lock_wait", "notice")  # the options no setting declares
 
 
 def default_store_path() -> Path:
