@@ -186,6 +186,7 @@ def test_json_has_the_documented_keys_and_values(report):
         "duplicates": 1,
         "problems": {"negative kWh": 1},
         "long_sessions": 0,  # none plugged in over 7 days
+        "renamed_sites": [],  # one site
     }
     assert [s["station_id"] for s in doc["stations"]] == ["ST-3", "ST-2", "ST-1"]
     assert doc["previous"]["sessions"] == 2 and doc["previous"]["empty_pct"] == 50.0
@@ -301,7 +302,9 @@ def test_check_lists_a_silent_station():
     out, buffer = text_console()
     check.render(r, out)
     lines = buffer.getvalue().splitlines()
-    assert lines[-1] == "BREACH ST-DEAD: delivered no energy in 3 sessions"
+    assert lines[-1] == (  # not in the previous window (new), and dead all this one
+        "BREACH [new] ST-DEAD: delivered no energy in 3 sessions; failing throughout the window"
+    )
     assert sum(line.startswith(("OK ", "BREACH ")) for line in lines) == 5
 
 

@@ -231,6 +231,8 @@ def test_check_reports_an_incomplete_sync_as_a_finding(server, tmp_path):
         "name": "sync",
         "ok": False,
         "text": "sync incomplete: up to 10 sessions the API reported are missing",
+        "state": None,
+        "site": None,
     }
 
 

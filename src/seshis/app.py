@@ -76,7 +76,7 @@ def load(
         with FetchProgress(err, live.API_NAMES[options.api]) as progress:
             return live.load(options, kind or "today", now, start, end, progress=progress, log=log)
     doing = (
-        "Building the demo site…"
+        ("Building the demo network…" if settings.demo_network else "Building the demo site…")
         if settings.demo
         else (
             f"Reading {len(settings.source)} session files…"
@@ -87,7 +87,7 @@ def load(
     busy = err.status(doing) if err.is_terminal else nullcontext()
     with busy:
         if settings.demo:
-            data = load_demo(now, settings.timezone)
+            data = load_demo(now, settings.timezone, network=settings.demo_network)
         else:
             rows = needs(settings).source_rows  # the output prints them as the files gave them
             data = load_files(settings.source, settings.timezone, settings.profile, rows)

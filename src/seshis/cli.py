@@ -348,6 +348,7 @@ def _interrupt_queries() -> None:
 
 def _main(args: list[str], env: Environment) -> ExitStatus:
     ns = build_parser().parse_args(args)  # --help and usage errors before the heavy imports
+    ns.demo = ns.demo or ns.demo_network
     if ns.profiles:
         return _list_profiles(env)
     check_rules(ns)

@@ -96,6 +96,11 @@ class Settings:
     printsessions: bool = switch("--printsessions", "list every session, not the first 20", OUTPUT)
     # source
     demo: bool = switch("--demo", "the built-in demo site", SOURCE)
+    demo_network: bool = switch(
+        "--demo-network",
+        "the demo network: four sites in three time zones (implies --demo)",
+        SOURCE,
+    )
     source: tuple[str, ...] = setting(
         (), "--source", str, "session files (JSON, CSV, Parquet)", SOURCE, metavar="PATH", nargs="+"
     )

@@ -9,7 +9,7 @@ against the rest, Holm-corrected, so a driver with 1 failed session of 2 is not 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from ..syncs import SyncStatus
@@ -116,29 +116,39 @@ def needs_attention(
     trends: tuple[Trend, ...],
     sync: SyncStatus | None,
     helped: tuple[tuple[str, str], ...],
+    *,
     sites: Sequence[tuple[str, str]] = (),
     site_names: dict[str, str] | None = None,
+    site: str | None = None,
+    from_sites: Sequence[Attention] | None = None,
+    days: bool = True,
 ) -> tuple[Attention, ...]:
     """Every finding, most pressing first: an incomplete sync (the figures may be short),
     failing sites (name, why) of a network, failing and silent stations, unclaimed sessions,
-    drivers who need help, spike days."""
+    drivers who need help, spike days. The scope of one site of a network (`site`) tags its
+    items with it; a network's scope takes its sites' items (`from_sites`) in place of its
+    stations' and its sites', then adds its own."""
     out: list[Attention] = []
     if sync is not None and sync.problem:
         out.append(Attention("sync", "missing" if sync.missing else "offline", sync.problem))
-    for name, why in sites:
-        out.append(Attention("site", name, f"site {name}: {why}", site=name))
-    names = site_names or {}
-    for s in stations:
-        if s.suspect:
-            place = f" ({s.space})" if s.space else ""
-            at = None if s.site is None else names.get(s.site, s.site)
-            text = f"station {s.label}{place}: {s.suspect}"
-            out.append(Attention("station", s.label, text, site=at))
-    out += _unclaimed(counted, stations, trends)
+    if from_sites is not None:
+        out += from_sites
+    else:
+        for name, why in sites:
+            out.append(Attention("site", name, f"site {name}: {why}", site=name))
+        names = site_names or {}
+        for s in stations:
+            if s.suspect:
+                place = f" ({s.space})" if s.space else ""
+                at = None if s.site is None else names.get(s.site, s.site)
+                text = f"station {s.label}{place}: {s.suspect}"
+                out.append(Attention("station", s.label, text, site=at))
+    out += [replace(a, site=site) for a in _unclaimed(counted, stations, trends)]
     for user, why in helped:
         out.append(Attention("driver", user, f"{user}: {why}"))
-    for day, why in spike_days(counted):
-        out.append(Attention("day", day, f"{day}: {why}"))
+    if days:
+        for day, why in spike_days(counted):
+            out.append(Attention("day", day, f"{day}: {why}"))
     return tuple(out)
 
 

@@ -263,6 +263,33 @@ def build_report(
         was,
         tuple((s.name, site_counts[s.key].totals) for s in sites.sites if sites.several),
     )
+    site_scopes = tuple(
+        sorted(
+            (
+                _scope(
+                    site_counts[site.key],
+                    name=site.name,
+                    location=site.location,
+                    window=sites.windows[i],
+                    station_rows=tuple(s for s in station_rows if s.site == site.key),
+                    before=before_sites.get(site.key),
+                    data=data,
+                    options=options,
+                    key=site.key,
+                    sync=None,
+                    context=replace(
+                        context,
+                        sites=tuple((n, why) for n, why in context.sites if n == site.name),
+                    ),
+                    of_network=True,
+                )
+                for i, site in enumerate(sites.sites)
+            ),
+            key=_worst_site_first,
+        )
+        if sites.several
+        else ()
+    )
     network_scope = _scope(
         counted,
         name=data.site,
@@ -275,36 +302,9 @@ def build_report(
         key=None if sites.several else sites.sites[0].key,
         sync=data.sync,
         context=context,
+        from_sites=(tuple(a for s in site_scopes for a in s.attention) if sites.several else None),
     )
-    site_scopes = (
-        tuple(
-            sorted(
-                (
-                    _scope(
-                        site_counts[site.key],
-                        name=site.name,
-                        location=site.location,
-                        window=sites.windows[i],
-                        station_rows=tuple(s for s in station_rows if s.site == site.key),
-                        before=before_sites.get(site.key),
-                        data=data,
-                        options=options,
-                        key=site.key,
-                        sync=None,
-                        drivers_tested=False,  # drivers are tested against the whole network
-                        context=replace(
-                            context,
-                            sites=tuple((n, why) for n, why in context.sites if n == site.name),
-                        ),
-                    )
-                    for i, site in enumerate(sites.sites)
-                ),
-                key=_worst_site_first,
-            )
-        )
-        if sites.several
-        else (network_scope,)
-    )
+    site_scopes = site_scopes or (network_scope,)
     shown = options.listings
     lines: tuple[Listing, ...] = ()
     if shown is not None and options.sections.users:
@@ -393,9 +393,12 @@ def _scope(
     key: str | None,
     sync: SyncStatus | None,
     context: _Network,
-    drivers_tested: bool = True,
+    of_network: bool = False,
+    from_sites: tuple[Attention, ...] | None = None,
 ) -> Scope:
-    """The figures of one scope from its summary, its stations and its previous window."""
+    """The figures of one scope from its summary, its stations and its previous window: a
+    site `of_network` (its drivers and days are judged in the network), or the network taking
+    its sites' items `from_sites`."""
     health = counted.health
     if not data.drivers:  # every session would look unclaimed: the target cannot be judged
         health = tuple(
@@ -406,11 +409,21 @@ def _scope(
         )
         counted = replace(counted, users=(), health=health)
     trended = trends(counted, before, data.drivers)
-    helped = drivers_to_help(counted) if drivers_tested else ()
+    helped = () if of_network else drivers_to_help(counted)
     items = needs_attention(
-        counted, station_rows, trended, sync, helped, context.sites, context.names
+        counted,
+        station_rows,
+        trended,
+        sync,
+        helped,
+        sites=context.sites,
+        site_names=context.names,
+        site=name if of_network else None,
+        from_sites=from_sites,
+        days=not of_network,
     )
-    items = network.annotate(items, context.onsets, context.was)
+    if from_sites is None:
+        items = network.annotate(items, context.onsets, context.was)
     now = {(a.kind, a.site, a.subject) for a in items if a.kind in ("station", "site")}
     own = ((name, counted.totals),) if key is not None and context.totals else context.totals
     recovered = network.recovered(context.was, station_rows, own, context.names, now)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from ..analysis import Report
+from ..analysis import Report, Scope
+from ..analysis.attention import Attention, Recovery
+from ..analysis.onset import Onset
 from ..analysis.summary import Counts
 from ..syncs import SyncStatus
 from .common.wording import where_to_look
@@ -39,6 +41,89 @@ def _split(c: Counts) -> dict[str, int]:
     return {"sessions": c.sessions, "empty": c.empty, "micro": c.micro, "normal": c.normal}
 
 
+def _totals(scope: Scope, invalid: int | None) -> dict[str, Any]:
+    """The `totals` object of the report (the network) or of one site."""
+    t = scope.totals
+    out: dict[str, Any] = {
+        **_split(t),
+        "unclaimed": None if scope.unclaimed is None else scope.unclaimed.sessions,
+        "users": scope.distinct_users,
+    }
+    if invalid is not None:
+        out["invalid"] = invalid
+    return out | {"kwh": round(t.kwh, 3), "average_duration_h": _hours(t.average_duration_s)}
+
+
+def _health(scope: Scope) -> list[dict[str, Any]]:
+    return [
+        {
+            "metric": h.metric,
+            "value_pct": None if h.value_pct is None else round(h.value_pct, 2),
+            "threshold_pct": h.threshold_pct,
+            "comparison": h.comparison,
+            "ok": h.ok,
+        }
+        for h in scope.health
+    ]
+
+
+def _attention(items: tuple[Attention, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": a.kind,
+            "subject": a.subject,
+            "site": a.site,
+            "text": a.text,
+            "where": where_to_look(a),
+            "since": None if a.since is None else _onset(a.since),
+            "state": a.state,
+        }
+        for a in items
+    ]
+
+
+def _onset(o: Onset) -> dict[str, Any]:
+    return {
+        "date": None if o.day is None else o.day.isoformat(),
+        "share_pct": round(o.share_pct, 1),
+        "before_pct": None if o.before_pct is None else round(o.before_pct, 1),
+    }
+
+
+def _recovered(items: tuple[Recovery, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": x.kind,
+            "subject": x.subject,
+            "site": x.site,
+            "share_pct": round(x.share_pct, 1),
+            "before_pct": round(x.before_pct, 1),
+            "sessions": x.sessions,
+        }
+        for x in items
+    ]
+
+
+def _site(scope: Scope) -> dict[str, Any]:
+    """One site of the report: its name, place, zone, totals, health, attention and change."""
+    was = scope.previous
+    change = None
+    if was is not None and was.totals.sessions and scope.totals.sessions:
+        now, then = scope.totals, was.totals
+        change = round(now.pct(now.problems) - then.pct(then.problems), 1)
+    return {
+        "name": scope.name,
+        "location": scope.location,
+        "timezone": scope.window.timezone,
+        "totals": _totals(scope, None),
+        "health": _health(scope),
+        "attention": _attention(scope.attention),
+        "recovered": _recovered(scope.recovered),
+        "stations": len(scope.stations),
+        "problems_pct_change": change,
+    }
+
+
 def to_dict(r: Report) -> dict[str, Any]:
     t = r.totals
     window = r.window
@@ -54,14 +139,7 @@ def to_dict(r: Report) -> dict[str, Any]:
         },
         "threshold_kwh": r.threshold_kwh,
         "voltage": r.voltage,
-        "totals": {
-            **_split(t),
-            "unclaimed": None if r.unclaimed is None else r.unclaimed.sessions,
-            "users": r.distinct_users,
-            "invalid": r.quality.invalid,
-            "kwh": round(t.kwh, 3),
-            "average_duration_h": _hours(t.average_duration_s),
-        },
+        "totals": _totals(r.network, r.quality.invalid),
         "performance": {"HIGH": t.high, "MED": t.med, "LOW": t.low},
         "unclaimed": None if r.unclaimed is None else _split(r.unclaimed),
         "users": None
@@ -80,26 +158,24 @@ def to_dict(r: Report) -> dict[str, Any]:
             if u.user is not None
         ],
         "daily": [{"date": day.day.isoformat(), **_split(day.counts)} for day in r.daily],
-        "health": [
-            {
-                "metric": h.metric,
-                "value_pct": None if h.value_pct is None else round(h.value_pct, 2),
-                "threshold_pct": h.threshold_pct,
-                "comparison": h.comparison,
-                "ok": h.ok,
-            }
-            for h in r.health
-        ],
+        "health": _health(r.network),
+        "sites": [_site(scope) for scope in r.sites],
         "stations": [st.record() for st in r.stations],
-        "attention": [
-            {"kind": a.kind, "subject": a.subject, "text": a.text, "where": where_to_look(a)}
-            for a in r.attention
-        ],
+        "attention": _attention(r.attention),
+        "recovered": _recovered(r.network.recovered),
         "previous": _previous(r),
         "check": {
             "ok": r.passed,
             "findings": [
-                {"kind": f.kind, "name": f.name, "ok": f.ok, "text": f.text} for f in r.findings
+                {
+                    "kind": f.kind,
+                    "name": f.name,
+                    "ok": f.ok,
+                    "text": f.text,
+                    "state": f.state,
+                    "site": f.site,
+                }
+                for f in r.findings
             ],
         },
         "data_quality": {
@@ -107,6 +183,7 @@ def to_dict(r: Report) -> dict[str, Any]:
             "duplicates": r.quality.duplicates,
             "problems": dict(r.quality.problems),
             "long_sessions": r.quality.long_sessions,
+            "renamed_sites": [{"names": [a, b], "why": why} for a, b, why in r.quality.renamed],
         },
     }
     if r.sync is not None:

@@ -17,15 +17,29 @@ from ..errors import DataError, UsageError
 from ..store import InputStore, Store
 
 
-def load_demo(now: datetime | None = None, timezone: str | None = None) -> Dataset:
-    """The built-in demo site: 90 days of sessions ending at `now` (default: this moment)."""
+def load_demo(
+    now: datetime | None = None, timezone: str | None = None, network: bool = False
+) -> Dataset:
+    """The built-in demo site: 90 days of sessions ending at `now` (default: this moment);
+    with `network`, the demo network of four sites in three time zones."""
     from . import demo
 
     store = InputStore.create()
-    demo.load_demo(store, now or datetime.now(UTC))
+    demo.load_demo(store, now or datetime.now(UTC), network)
     store.finalize()
     tz = timezone or demo.TIMEZONE
     dates.zone(tz)
+    if network:
+        return Dataset(
+            store,
+            demo.NETWORK_NAME,
+            None,
+            tz,
+            store.span(),
+            ("demo network",),
+            sites=demo.network_sites(),
+            zone_given=timezone is not None,
+        )
     return Dataset(store, demo.SITE, demo.LOCATION, tz, store.span(), ("demo site",))
 
 

@@ -146,6 +146,14 @@ def since(onset: Onset) -> str:
     )
 
 
+def since_short(onset: Onset) -> str:
+    """ "since 2026-11-20 (81%, 6% before)", or "throughout the window": for one-line output."""
+    if onset.day is None:
+        return "throughout the window"
+    before = "" if onset.before_pct is None else f", {onset.before_pct:.0f}% before"
+    return f"since {onset.day.isoformat()} ({onset.share_pct:.0f}%{before})"
+
+
 def recovered(item: Recovery, with_site: bool = False) -> str:
     """ "station DEMO-17 recovered: 6% of 40 sessions empty or micro, 81% in the previous
     window"."""

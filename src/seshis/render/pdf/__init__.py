@@ -15,7 +15,7 @@ from ...analysis import Report
 from ...analysis.summary import Counts
 from ..common.atomic import atomic_file
 from ..common.wording import plural, span
-from . import drivers, sections
+from . import drivers, sections, sites
 from .outline import numbered
 from .styles import MARGIN, PAGE
 from .summary import attention, driver_name, header, logo_ok, summary_page
@@ -70,6 +70,8 @@ def contents(report: Report) -> tuple[str, ...]:
     if _attention(r):
         names.append("attention")
     names.append("charts")
+    if r.several_sites and sec.health:
+        names.append(plural(len(r.sites), "site"))
     for which, name in (("empty", "empty sessions"), ("micro", "microsessions")):
         if getattr(sec, which):
             every = dict(r.category_lines).get(which)
@@ -122,6 +124,8 @@ def _story(r: Report, logo: Path | None, charts: dict[str, bytes]) -> list[Flowa
         story += [*attention(r), Spacer(1, 8)]
     story += summary_page(r, charts)
     sec = r.sections
+    if r.several_sites and sec.health:
+        story += sites.sites(r)
     if sec.empty:
         story += sections.category(r, "empty")
     if sec.micro:

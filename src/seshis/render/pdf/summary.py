@@ -28,7 +28,10 @@ from ..common.wording import (
     band_ranges,
     duration,
     pct,
+    recovered,
+    since,
     span,
+    state,
     threshold,
     trend_change,
     trend_value,
@@ -101,7 +104,7 @@ def attention(r: Report) -> list[Flowable]:
     """What needs attention, most pressing first: what, how much, where to look; red for
     stations and the sync, amber for the rest."""
     story: list[Flowable] = [Heading("Needs attention", H1)]
-    if not r.attention:
+    if not r.attention and not r.network.recovered:
         ok = "Nothing stands out: no station, driver or day fails more than the rest."
         return [*story, Paragraph(f"<font color='{hexcode(GREEN)}'>{ok}</font>", BODY)]
     rows, style = (
@@ -115,19 +118,35 @@ def attention(r: Report) -> list[Flowable]:
             ]
         ),
     )
-    for i, item in enumerate(r.attention):
-        colour = RED if item.kind in ("station", "sync") else ORANGE
+    items = (
+        sorted(r.attention, key=lambda a: a.site is not None) if r.several_sites else r.attention
+    )
+    for i, item in enumerate(items):
+        colour = RED if item.kind in ("station", "sync", "site") else ORANGE
+        at = f"{esc(item.site)}: " if item.site and item.kind != "site" else ""
+        when = f"<br/>{esc(since(item.since))}" if item.since is not None else ""
         rows.append(
             [
                 "",
                 Paragraph(
-                    f"<font color='{hexcode(colour)}'><b>{esc(item.text)}</b></font><br/>"
+                    f"<font color='{hexcode(colour)}'><b>{at}{esc(item.text)}"
+                    f"{esc(state(item.state))}</b></font>{when}<br/>"
                     f"Where to look: {esc(where_to_look(item))}",
                     BODY,
                 ),
             ]
         )
         style.add("BACKGROUND", (0, i), (0, i), colour)
+    for back in r.network.recovered:
+        rows.append(
+            [
+                "",
+                Paragraph(
+                    f"<font color='{hexcode(GREEN)}'>{esc(recovered(back, True))}</font>", BODY
+                ),
+            ]
+        )
+        style.add("BACKGROUND", (0, len(rows) - 1), (0, len(rows) - 1), GREEN)
     table = Table(rows, colWidths=[4, WIDTH - 4], hAlign="LEFT")
     table.setStyle(style)
     return [*story, table]
@@ -207,7 +226,11 @@ def site_summary(report: Report) -> list[Flowable]:
     for row, colour in ((5, GREEN), (6, ORANGE), (7, RED)):
         tstyle.add("TEXTCOLOR", (0, row), (2, row), colour)
     right.setStyle(tstyle)
-    story: list[Flowable] = [Heading("Summary", H1), _side_by_side(left, right)]
+    story: list[Flowable] = [
+        CondPageBreak(2.5 * inch),
+        Heading("Summary", H1),
+        _side_by_side(left, right),
+    ]
     if trend and r.previous is not None:
         story.append(
             Paragraph(
