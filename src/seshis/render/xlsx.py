@@ -52,6 +52,8 @@ def render(report: Report, out: Path, *, sessions: Sessions) -> Written:
         try:
             styles = _styles(book)
             count = _sessions(book, sessions, styles)
+            if report.several_sites:
+                _sites(book, report, styles)
             _drivers(book, report, styles)
             _stations(book, report, styles)
             _daily(book, report, styles)
@@ -167,6 +169,33 @@ def _label_colours(sheet: Any, rows: int, columns: list[str], styles: dict[str, 
         )
 
 
+def _sites(book: Any, report: Report, styles: dict[str, Any]) -> None:
+    """A network's sites, worst first: the figures of the SITES table, typed."""
+    columns = ["site", "location", "time zone", "sessions", "stations", "drivers", "kWh",
+               "empty %", "micro %", "normal %", "unclaimed %", "attention",
+               "empty + micro % change"]  # fmt: skip
+    sheet = _sheet(book, "Sites", columns, styles)
+    for row, s in enumerate(report.sites, start=1):
+        t = s.totals
+        for c, text in enumerate((s.name, s.location, s.window.timezone)):
+            if text is not None:
+                sheet.write_string(row, c, text, styles["text"])
+        sheet.write_number(row, 3, t.sessions)
+        sheet.write_number(row, 4, len(s.stations))
+        sheet.write(row, 5, s.distinct_users)
+        sheet.write_number(row, 6, round(t.kwh, 3))
+        shares = (t.empty, t.micro, t.normal, None if s.unclaimed is None else s.unclaimed.sessions)
+        for c, part in enumerate(shares, start=7):
+            if part is not None and t.sessions:
+                sheet.write_number(row, c, round(t.pct(part), 1), styles["pct"])
+        sheet.write_number(row, 11, len(s.attention))
+        was = s.previous
+        if was is not None and was.totals.sessions and t.sessions:
+            change = t.pct(t.problems) - was.totals.pct(was.totals.problems)
+            sheet.write_number(row, 12, round(change, 1), styles["pct"])
+    _finish(sheet, len(report.sites), len(columns))
+
+
 def _drivers(book: Any, report: Report, styles: dict[str, Any]) -> None:
     columns = ["driver", "sessions", "empty", "micro", "normal", "normal %", "kWh",
                "average hours", "last session", "needs help"]  # fmt: skip
@@ -195,11 +224,12 @@ def _drivers(book: Any, report: Report, styles: dict[str, Any]) -> None:
 def _stations(book: Any, report: Report, styles: dict[str, Any]) -> None:
     from ..analysis.stations import RECORD_COLUMNS
 
-    columns = list(RECORD_COLUMNS)
+    records = [st.record() for st in report.stations]
+    columns = list(records[0]) if records else list(RECORD_COLUMNS)  # with "site" in a network
     sheet = _sheet(book, "Stations", columns, styles)
-    for row, st in enumerate(report.stations, start=1):
-        for c, (name, value) in enumerate(st.record().items()):
-            if name in ("station_id", "space") and value is not None:
+    for row, record in enumerate(records, start=1):
+        for c, (name, value) in enumerate(record.items()):
+            if name in ("site", "station_id", "space") and value is not None:
                 sheet.write_string(row, c, str(value), styles["text"])
             else:
                 sheet.write(row, c, value)

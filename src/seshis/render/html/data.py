@@ -20,8 +20,11 @@ from ..common.wording import (
     duration,
     pct,
     plural,
+    recovered,
+    since,
     site_line,
     span,
+    state,
     threshold,
     trend_change,
     trend_value,
@@ -67,7 +70,7 @@ def document(report: Report, sessions: Sessions) -> dict[str, Any]:
         "title": "EV Charging Session Report",
         "site": site_line(r.site, r.location, ", "),
         "driver": _driver_name(r) if one else None,
-        "window": f"{r.window.title}: {span(r.window, ' to ')} ({r.window.timezone})",
+        "window": f"{r.window.title}: {span(r.window, ' to ')} ({_zones(r)})",
         "generated": f"Generated {r.generated.astimezone(zone):%Y-%m-%d %H:%M %Z} by seshis",
         "sync": r.sync.note if r.sync is not None and r.sync.warning and r.sync.note else None,
         "threshold": threshold(r.threshold_kwh),
@@ -104,14 +107,24 @@ def _attention(r: Report) -> list[dict[str, Any]]:
     view of the page that shows it."""
     links = {"station": "station", "driver": "driver", "day": "day"}
     out = []
-    for a in r.attention:
+    items = r.attention
+    if r.several_sites:  # what concerns the whole network first, then site by site
+        items = tuple(sorted(items, key=lambda a: a.site is not None))
+    for a in items:
         link = None
         if a.kind in links:
             link = [links[a.kind], a.subject]
-        elif a.kind == "unclaimed":
+        elif a.kind == "unclaimed" and a.site is None:
             link = ["unclaimed", ""]
-        mark = "bad" if a.kind in ("station", "sync") else "warn"
-        out.append({"text": a.text, "where": where_to_look(a), "mark": mark, "link": link})
+        mark = "bad" if a.kind in ("station", "sync", "site") else "warn"
+        at = f"{a.site}: " if r.several_sites and a.site and a.kind != "site" else ""
+        text = at + a.text + state(a.state)
+        if a.since is not None:
+            text += " — " + since(a.since)
+        out.append({"text": text, "where": where_to_look(a), "mark": mark, "link": link})
+    for back in r.network.recovered:
+        text = recovered(back, with_site=r.several_sites)
+        out.append({"text": text, "where": "", "mark": "good", "link": None})
     return out
 
 
@@ -449,10 +462,49 @@ def _unclaimed(r: Report) -> dict[str, Any] | None:
     return {"about": d.UNCLAIMED_EXPLANATION + ".", "figures": " · ".join(parts)}
 
 
-def _sites(r: Report) -> list[Any] | None:
-    """The sites of a network, one line each, when the report holds more than one. The report
-    has no site level yet: this is where its table goes once it does."""
-    return None
+def _sites(r: Report) -> dict[str, Any] | None:
+    """A network's sites, one row each, worst first (None for one site)."""
+    if not r.several_sites:
+        return None
+    rows: list[list[Cell]] = []
+    marks: list[str] = []
+    for sc in r.sites:
+        t = sc.totals
+        was = sc.previous
+        change = None
+        if was is not None and was.totals.sessions and t.sessions:
+            change = t.pct(t.problems) - was.totals.pct(was.totals.problems)
+        rows.append(
+            [
+                sc.name,
+                count(t.sessions),
+                count(len(sc.stations)),
+                _users(sc.distinct_users),
+                num(t.kwh, f"{t.kwh:,.0f}"),
+                share(t.pct(t.empty)),
+                share(t.pct(t.micro)),
+                share(t.pct(t.normal)),
+                "" if sc.unclaimed is None else share(t.pct(sc.unclaimed.sessions)),
+                count(len(sc.attention)),
+                num(change, "" if change is None else f"{change:+.1f} pts"),
+            ]
+        )
+        failing = any(a.kind == "site" for a in sc.attention)
+        marks.append("bad" if failing else "warn" if sc.attention else "")
+    columns = [
+        ("Site", "text"),
+        ("Sessions", "num"),
+        ("Stations", "num"),
+        ("Drivers", "num"),
+        ("kWh", "num"),
+        ("Empty", "num"),
+        ("Micro", "num"),
+        ("Normal", "num"),
+        ("Unclaimed", "num"),
+        ("Attention", "num"),
+        ("Δ empty + micro", "num"),
+    ]
+    return {"count": len(r.sites), "table": table(columns, rows, marks)}
 
 
 def _quality(r: Report) -> list[list[str]]:
@@ -478,3 +530,9 @@ def _quality(r: Report) -> list[list[str]]:
 
 def _users(n: int | None) -> Cell:
     return "no driver data" if n is None else count(n)
+
+
+def _zones(r: Report) -> str:
+    """The report's time zone, or that each site of a network has its own."""
+    zones = {s.window.timezone for s in r.sites}
+    return r.window.timezone if len(zones) <= 1 else "each site in its own time zone"

@@ -149,7 +149,7 @@
     D.attention.forEach(function (a) {
       var item = el("li", a.mark);
       add(item, el("div", "what", a.text));
-      var where = el("div", "where", "Where to look: " + a.where + " ");
+      var where = el("div", "where", a.where ? "Where to look: " + a.where + " " : "");
       if (a.link) {
         var go = el("a", null, "Show the sessions");
         go.href = a.link[0] === "unclaimed" ? "#unclaimed" : "#" + a.link[0] + "=" + encodeURIComponent(a.link[1]);
@@ -325,7 +325,7 @@
     add(s, add(el("p"), go));
   }
   function sites() {
-    if (!D.sites || D.sites.length < 2) return; // a network's sites, once the report has them
+    if (!D.sites || D.sites.count < 2) return; // a network's sites, worst first
     var s = section("sites", "Sites");
     table(s, D.sites.table, 25);
   }
@@ -433,12 +433,12 @@
   header();
   attention();
   summary();
+  sites();
   chartSection();
   categories();
   stations();
   drivers();
   unclaimed();
-  sites();
   sessions();
   quality();
   var foot = el("footer", null, "seshis · charts by Chart.js, tables by Grid.js, both inside this file: it loads nothing from the network.");
