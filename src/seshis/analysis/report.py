@@ -290,11 +290,12 @@ def build_report(
         if sites.several
         else ()
     )
+    own = sites.sites[0] if sites.only else None  # one site of a network: named as itself
     network_scope = _scope(
         counted,
-        name=data.site,
-        location=data.location,
-        window=window,
+        name=own.name if own else data.site,
+        location=own.location if own else data.location,
+        window=sites.windows[0] if own else window,
         station_rows=station_rows,
         before=before,
         data=data,
