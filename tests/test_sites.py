@@ -18,6 +18,8 @@ from rich.console import Console
 from test_networks import DUNDEE, PERTH, merged, read_csv, scotland_row
 
 from seshis.analysis import Options, build_report
+from seshis.analysis.sites import sites_of
+from seshis.analysis.summary import site_days
 from seshis.dataset import Dataset
 from seshis.dates import DateRange, window
 from seshis.errors import DataError
@@ -291,13 +293,19 @@ def test_each_site_counts_its_days_in_its_own_zone():
         ("a", "West", LA, "u@x.com", la, 0.25, 5.0, "W-1"),
         ("b", "East", LONDON, "u@x.com", uk, 0.25, 5.0, "E-1"),
     ]
-    report = build_report(network(rows), None, Options(), NOW)
+    data = network(rows)
+    report = build_report(data, None, Options(), NOW)
     by = {s.name: s for s in report.sites}
     assert by["West"].window.timezone == LA and by["East"].window.timezone == LONDON
-    assert [d.day for d in by["West"].daily] == [date(2026, 6, 1)]
-    assert [d.day for d in by["East"].daily] == [date(2026, 6, 1)]
-    assert by["West"].hourly[23].sessions == 1 and by["East"].hourly[23].sessions == 1
-    assert [d.day for d in report.daily] == [date(2026, 6, 1)]  # each in its site's day
+    # each session on its site's day and hour: both on June 1 at 23:00
+    assert [(d.day, d.counts.sessions) for d in report.daily] == [(date(2026, 6, 1), 2)]
+    assert report.hourly[23].sessions == 2
+    sites = sites_of(data, report.window)
+    days = site_days(data.store, sites, Options(), ["West", "East"])
+    assert {k: [d.day for d in v] for k, v in days.items()} == {
+        "West": [date(2026, 6, 1)],
+        "East": [date(2026, 6, 1)],
+    }
     assert "(each site in its own time zone)" in text_of(report)
 
 

@@ -255,7 +255,7 @@ def build_report(
         was = network.before(then, named_then, names)
     site_counts = {s.key: counted_sites.get(s.key) or _nothing(counted) for s in sites.sites}
     verdicts = network.suspect_sites([(s.name, site_counts[s.key].totals) for s in sites.sites])
-    onsets = _onsets(store, sites, options, station_rows, verdicts, site_counts, names)
+    onsets = _onsets(store, sites, options, station_rows, verdicts, names)
     context = _Network(
         names,
         tuple((v.name, v.why) for v in verdicts.values()),
@@ -347,7 +347,6 @@ def _onsets(
     options: Options,
     station_rows: tuple[StationStats, ...],
     verdicts: dict[str, network.SiteVerdict],
-    site_counts: dict[str, summary.Summary],
     names: dict[str, str],
 ) -> dict[network.Where, Onset]:
     """Since when each suspect station and each site that stands out fails."""
@@ -357,8 +356,9 @@ def _onsets(
         site = None if key is None else names.get(key, key)
         out[("station", site, label or "(no station)")] = onset(days)
     by_name = {s.name: s.key for s in sites.sites}
+    daily = summary.site_days(store, sites, options, [by_name[name] for name in verdicts])
     for name in verdicts:
-        out[("site", name, name)] = network.site_onset(site_counts[by_name[name]].daily)
+        out[("site", name, name)] = network.site_onset(daily.get(by_name[name], ()))
     return out
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from .. import dates
 from ..dataset import Dataset, Site
@@ -53,39 +52,47 @@ class Sites:
         """A session's site key; a constant for one site (no column read)."""
         return self.key if self.several else lit(self.sites[0].key if self.sites else "")
 
-    def zone_sql(self, key: str | None = None) -> str:
-        """The time zone of the site whose key is the expression `key` (default: the
-        session's own)."""
-        if len(self.zones) <= 1:
-            return lit(self.window.timezone if not self.zones else self.zones[0])
-        groups: dict[str, list[str]] = {}
-        for site, w in zip(self.sites, self.windows, strict=True):
-            groups.setdefault(w.timezone, []).append(site.key)
-        key = key or self.key
-        cases = " ".join(
-            f"WHEN {key} IN ({', '.join(lit(k) for k in keys)}) THEN {lit(zone)}"
-            for zone, keys in groups.items()
-        )
-        return f"CASE {cases} ELSE {lit(self.window.timezone)} END"
+    @property
+    def zoned(self) -> bool:
+        """Whether the sites' zones (and so their days and windows) differ: then each session
+        is joined to its site's zone and window (a join with one row a site, not a CASE per
+        session)."""
+        return len(self.zones) > 1
 
-    def local(self, column: str, key: str | None = None) -> str:
-        """A TIMESTAMPTZ column as local time at the site whose key is the expression `key`."""
-        return f"timezone({self.zone_sql(key)}, {column})"
+    def relation(self) -> str:
+        """The sessions to query: with sites in several zones, each with its site's zone
+        (`_zone`) and window (`_lo`, `_hi`)."""
+        if not self.zoned:
+            return "sessions"
+        rows = ", ".join(
+            f"({lit(site.key)}, {lit(w.timezone)}, {lit(w.start.isoformat())}::TIMESTAMPTZ, "
+            f"{lit(w.end.isoformat())}::TIMESTAMPTZ)"
+            for site, w in zip(self.sites, self.windows, strict=True)
+        )
+        return (
+            f"(SELECT s.*, z._zone, z._lo, z._hi FROM sessions s LEFT JOIN (VALUES {rows}) "
+            f"z(_key, _zone, _lo, _hi) ON {self.key} = z._key)"
+        )
+
+    def zone_sql(self) -> str:
+        """The time zone of a session's site (a column of `relation()` when they differ)."""
+        if not self.zoned:
+            return lit(self.zones[0] if self.zones else self.window.timezone)
+        return f"coalesce(_zone, {lit(self.window.timezone)})"
+
+    def local(self, column: str) -> str:
+        """A TIMESTAMPTZ column of `relation()` as local time at the session's site."""
+        return f"timezone({self.zone_sql()}, {column})"
 
     def in_window_sql(self) -> str:
         """Sessions of these sites whose start lies in their own site's window."""
         mine = f"{self.key} = {lit(self.sites[0].key)} AND " if self.only else ""
-        starts = {(w.start, w.end) for w in self.windows}
-        if len(starts) <= 1:
+        if not self.zoned or len({(w.start, w.end) for w in self.windows}) <= 1:
             return mine + window_sql(self.window if not self.windows else self.windows[0])
         lo = min(w.start for w in self.windows)
         hi = max(w.end for w in self.windows)
-        within = " OR ".join(
-            f"({self.key} IN ({', '.join(lit(s.key) for s in group)}) AND {window_sql(w)})"
-            for w, group in _by_window(self.sites, self.windows)
-        )
-        outer = DateRange(lo, hi, self.window.timezone, "custom")
-        return f"{mine}({window_sql(outer)} AND ({within}))"
+        outer = DateRange(lo, hi, self.window.timezone, "custom")  # for the files' row groups
+        return f"{mine}{window_sql(outer)} AND start >= _lo AND start < _hi"
 
     def previous(self) -> Sites:
         """The window of the same length before, for every site."""
@@ -94,16 +101,6 @@ class Sites:
             windows=tuple(dates.previous_window(w) for w in self.windows),
             window=dates.previous_window(self.window),
         )
-
-
-def _by_window(
-    sites: tuple[Site, ...], windows: tuple[DateRange, ...]
-) -> list[tuple[DateRange, list[Site]]]:
-    """The sites grouped by their window (sites in one zone share one)."""
-    groups: dict[tuple[datetime, datetime], tuple[DateRange, list[Site]]] = {}
-    for site, w in zip(sites, windows, strict=True):
-        groups.setdefault((w.start, w.end), (w, []))[1].append(site)
-    return list(groups.values())
 
 
 def sites_of(

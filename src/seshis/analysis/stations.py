@@ -157,7 +157,7 @@ def station_stats(
                     {code} AS cls, {amps} AS amps,
                     {d.UNCLAIMED_SQL} AS unclaimed, {d.CHARGING_SQL} AS charging_s,
                     {d.IDLE_SQL} AS idle_s, {occupied} AS occupied_h
-                FROM sessions WHERE problem IS NULL AND {sites.in_window_sql()}
+                FROM {sites.relation()} WHERE problem IS NULL AND {sites.in_window_sql()}
             )
             GROUP BY site, station_id
             """
@@ -253,7 +253,8 @@ def station_days(
         FROM (
             SELECT {sites.key_sql()} AS site, station_id, {code} AS cls,
                 {sites.local("start")}::DATE AS day
-            FROM sessions WHERE problem IS NULL AND {sites.in_window_sql()} AND {chosen}
+            FROM {sites.relation()}
+            WHERE problem IS NULL AND {sites.in_window_sql()} AND {chosen}
         )
         GROUP BY ALL ORDER BY site, station_id, day
         """

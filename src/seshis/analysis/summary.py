@@ -10,7 +10,7 @@ from datetime import date, datetime
 from .. import definitions as d
 from ..dates import DateRange
 from ..errors import DataError
-from ..store import Store
+from ..store import Store, lit
 from .options import Options
 from .sites import Sites
 
@@ -130,7 +130,7 @@ def classified_sql(sites: Sites, options: Options) -> str:
         f"SELECT *, "
         f"{d.classified_columns(options.threshold_kwh, options.voltage, options.active_current)}, "
         f"{sites.key_sql()} AS site_key "
-        f"FROM sessions WHERE problem IS NULL AND {sites.in_window_sql()}"
+        f"FROM {sites.relation()} WHERE problem IS NULL AND {sites.in_window_sql()}"
     )
 
 
@@ -160,46 +160,76 @@ LONG_DAYS = 7  # a session plugged in longer is reported (a day and month swappe
 BUCKET_US = 15 * 60 * 1_000_000
 
 
+def _grouping(columns: list[str], grouped: tuple[str, ...]) -> int:
+    """GROUPING(columns) of a grouping set: a bit for each column it does not group by."""
+    return sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in grouped)
+
+
 def _one_pass_sql(sites: Sites, options: Options) -> str:
-    """Per-site classes per user and per 15-minute bucket, and problem kinds, in one scan."""
+    """Classes per user and per 15-minute bucket of each zone (the network's), per site and
+    per site's drivers (with several sites), and problem kinds, in one scan."""
     code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
-    local = sites.local(f"make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ", key="site")
+    local = f"timezone(zone, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ)"
+    sets = [("user_id", "cls"), ("zone", "bucket", "cls"), ("kind",)]
+    if sites.several:
+        sets += [("site", "uncl", "cls"), ("site", "driver")]
+    columns = [
+        c
+        for c in ("site", "user_id", "zone", "bucket", "uncl", "driver", "cls", "kind")
+        if any(c in grouped for grouped in sets)
+    ]
+    code_of = [_grouping(columns, grouped) for grouped in sets] + [-1, -1]
+    user, day, problem, site, driver = code_of[:5]
+    per_site = (
+        f"""UNION ALL
+    SELECT 'site', site, uncl::VARCHAR, NULL, cls, n, kwh, dur, NULL, NULL
+        FROM agg WHERE g = {site} AND cls IS NOT NULL
+    UNION ALL
+    SELECT 'drivers', site, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
+        FROM agg WHERE g = {driver} AND driver IS NOT NULL GROUP BY site"""
+        if sites.several
+        else ""
+    )
     return f"""
     WITH rows AS (
-        SELECT {sites.key_sql()} AS site, user_id, kwh, start,
+        SELECT {sites.key_sql()} AS site, user_id, kwh, start, {sites.zone_sql()} AS zone,
             CASE WHEN problem IS NULL THEN {code} END AS cls,
             CASE WHEN problem IS NULL THEN {d.DURATION_SQL} END AS dur,
+            CASE WHEN problem IS NULL THEN {d.UNCLAIMED_SQL} END AS uncl,
+            CASE WHEN problem IS NULL AND NOT {d.UNCLAIMED_SQL} THEN user_id END AS driver,
             epoch_us(start) // {BUCKET_US} AS bucket,
             CASE WHEN problem IS NOT NULL THEN split_part(problem, ':', 1) END AS kind
-        FROM sessions
+        FROM {sites.relation()}
         WHERE problem IS NOT NULL OR ({sites.in_window_sql()})
     ),
     agg AS (
-        SELECT GROUPING(site, user_id, cls) AS g_user, GROUPING(site, bucket, cls) AS g_day,
-            site, user_id, bucket, cls, kind, count(*) AS n, sum(kwh) AS kwh, sum(dur) AS dur,
-            max(start) AS last, count(*) FILTER (dur > {LONG_DAYS * 86400}) AS long
+        SELECT GROUPING({", ".join(columns)}) AS g, {", ".join(columns)},
+            count(*) AS n, sum(kwh) AS kwh,
+            sum(dur) AS dur, max(start) AS last,
+            count(*) FILTER (dur > {LONG_DAYS * 86400}) AS long
         FROM rows
-        GROUP BY GROUPING SETS ((site, user_id, cls), (site, bucket, cls), (kind))
+        GROUP BY GROUPING SETS ({", ".join("(" + ", ".join(g) + ")" for g in sets)})
     )
-    SELECT 'user' AS part, site, user_id AS key, NULL::DATE AS day, cls, n, kwh, dur, last, long
-        FROM agg WHERE g_user = 0 AND cls IS NOT NULL
+    SELECT 'user' AS part, NULL AS site, user_id AS key, NULL::DATE AS day, cls, n, kwh, dur,
+        last, long
+        FROM agg WHERE g = {user} AND cls IS NOT NULL
     UNION ALL
-    SELECT 'day', site, NULL, ({local})::DATE,
-        cls, sum(n), sum(kwh), sum(dur), NULL, NULL
-        FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
+    SELECT 'day', NULL, NULL, ({local})::DATE, cls, sum(n), sum(kwh), sum(dur), NULL, NULL
+        FROM agg WHERE g = {day} AND cls IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT 'hour', site, hour({local})::VARCHAR,
-        NULL, cls, sum(n), sum(kwh), sum(dur), NULL, NULL
-        FROM agg WHERE g_day = 0 AND cls IS NOT NULL GROUP BY ALL
+    SELECT 'hour', NULL, hour({local})::VARCHAR, NULL, cls, sum(n), sum(kwh), sum(dur),
+        NULL, NULL
+        FROM agg WHERE g = {day} AND cls IS NOT NULL GROUP BY ALL
+    {per_site}
     UNION ALL
     SELECT 'problem', NULL, kind, NULL, NULL, n, NULL, NULL, NULL, NULL
-        FROM agg WHERE g_user = 7 AND g_day = 7 AND kind IS NOT NULL
+        FROM agg WHERE g = {problem} AND kind IS NOT NULL
     """
 
 
 @dataclass
 class _Tally:
-    """The grouped rows of one site (or of the network), gathered."""
+    """The grouped rows of the network, gathered."""
 
     users: dict[str | None, dict[int, Figures]] = field(default_factory=dict)
     days: dict[date, dict[int, Figures]] = field(default_factory=dict)
@@ -233,12 +263,22 @@ def _merge(classes: dict[int, Figures], cls: int, figures: Figures) -> None:
     )
 
 
+@dataclass
+class _SiteTally:
+    """A site's classes, of all its sessions and of its unclaimed ones, and its drivers."""
+
+    classes: dict[int, Figures] = field(default_factory=dict)
+    unclaimed: dict[int, Figures] = field(default_factory=dict)
+    drivers: int = 0
+
+
 def summarize(store: Store, sites: Sites, options: Options) -> tuple[Summary, dict[str, Summary]]:
-    """Every count of the report from one scan of the sessions: the network's summary and one
-    per site (by key; empty with one site, whose summary is the network's). The rows it
-    returns are per site and user, day, hour and problem kind, never per session."""
+    """Every count of the report from one scan of the sessions: the network's summary and, with
+    several sites, each site's totals, unclaimed sessions and drivers (its days only where a
+    site needs them: `site_days`). The rows it returns are per user, zone and 15 minutes,
+    site and problem kind, never per session."""
     network = _Tally()
-    per_site: dict[str, _Tally] = {}
+    per_site: dict[str, _SiteTally] = {}
     problems: list[tuple[str, int]] = []
     long = 0
     for part, site, key, day, cls, n, kwh, dur, latest, longer in store.rows(
@@ -247,20 +287,63 @@ def summarize(store: Store, sites: Sites, options: Options) -> tuple[Summary, di
         if part == "problem":
             problems.append((key, int(n)))
             continue
+        if part == "drivers":
+            per_site.setdefault(site, _SiteTally()).drivers = int(n)
+            continue
         figures = (int(n), float(kwh or 0), float(dur or 0))
+        if part == "site":
+            tally = per_site.setdefault(site, _SiteTally())
+            _merge(tally.classes, cls, figures)
+            if key == "true":
+                _merge(tally.unclaimed, cls, figures)
+            continue
         long += int(longer or 0) if part == "user" else 0
         network.add(part, key, day, cls, figures, latest)
-        if sites.several:
-            per_site.setdefault(site, _Tally()).add(part, key, day, cls, figures, latest)
     problems.sort(key=lambda p: (-p[1], p[0]))
     quality = data_quality(store, tuple(problems), long)
-    whole = _summary(network, options, quality, strict=True)
-    return whole, {
-        key: _summary(tally, options, quality, strict=False) for key, tally in per_site.items()
+    return _summary(network, options, quality), {
+        key: _site_summary(tally, options, quality) for key, tally in per_site.items()
     }
 
 
-def _summary(tally: _Tally, options: Options, quality: DataQuality, strict: bool) -> Summary:
+def _site_summary(tally: _SiteTally, options: Options, quality: DataQuality) -> Summary:
+    totals, unclaimed = counts_from(tally.classes), counts_from(tally.unclaimed)
+    return Summary(
+        totals=totals,
+        unclaimed=unclaimed,
+        distinct_users=tally.drivers,
+        users=(),
+        daily=(),
+        hourly=tuple(Counts() for _ in range(24)),
+        health=health_checks(totals, unclaimed.sessions, options.health),
+        quality=quality,
+    )
+
+
+def site_days(
+    store: Store, sites: Sites, options: Options, keys: list[str]
+) -> dict[str, tuple[DayStats, ...]]:
+    """The local days of some sites (those that need them: since when they fail), one grouped
+    query over their sessions."""
+    if not keys:
+        return {}
+    code = d.class_sql(options.threshold_kwh, options.voltage, options.active_current)
+    chosen = f"{sites.key} IN ({', '.join(lit(k) for k in keys)})"
+    days: dict[str, dict[date, dict[int, Figures]]] = {}
+    for site, day, cls, n, kwh, dur in store.rows(
+        f"SELECT {sites.key_sql()} AS site, ({sites.local('start')})::DATE AS day, "
+        f"{code} AS cls, count(*), coalesce(sum(kwh), 0), coalesce(sum({d.DURATION_SQL}), 0) "
+        f"FROM {sites.relation()} WHERE problem IS NULL AND {sites.in_window_sql()} "
+        f"AND {chosen} GROUP BY ALL"
+    ):
+        _merge(days.setdefault(site, {}).setdefault(day, {}), int(cls), (n, kwh, dur))
+    return {
+        site: tuple(DayStats(day, counts_from(by_day[day])) for day in sorted(by_day))
+        for site, by_day in days.items()
+    }
+
+
+def _summary(tally: _Tally, options: Options, quality: DataQuality) -> Summary:
     unclaimed = counts_from(tally.users.get(None, {}))
     per_user = {user: counts_from(c) for user, c in tally.users.items() if user is not None}
     totals = sum(per_user.values(), Counts()) + unclaimed
@@ -268,7 +351,7 @@ def _summary(tally: _Tally, options: Options, quality: DataQuality, strict: bool
         totals=totals,
         unclaimed=unclaimed,
         distinct_users=len(per_user),
-        users=_select_users(per_user, unclaimed, options.user, tally.last, strict),
+        users=_select_users(per_user, unclaimed, options.user, tally.last),
         daily=tuple(DayStats(day, counts_from(tally.days[day])) for day in sorted(tally.days)),
         hourly=tuple(counts_from(tally.hours.get(h, {})) for h in range(24)),
         health=health_checks(totals, unclaimed.sessions, options.health),
@@ -286,7 +369,8 @@ def previous(store: Store, sites: Sites, options: Options) -> tuple[Previous, di
     for site, cls, n, kwh, dur, unclaimed_n in store.rows(
         f"SELECT {before.key_sql()} AS site, {code} AS cls, count(*), coalesce(sum(kwh), 0), "
         f"coalesce(sum({d.DURATION_SQL}), 0), count(*) FILTER ({d.UNCLAIMED_SQL}) "
-        f"FROM sessions WHERE problem IS NULL AND {before.in_window_sql()} GROUP BY ALL"
+        f"FROM {before.relation()} WHERE problem IS NULL AND {before.in_window_sql()} "
+        "GROUP BY ALL"
     ):
         classes.setdefault(site, {})[int(cls)] = (int(n), float(kwh), float(dur))
         unclaimed[site] = unclaimed.get(site, 0) + int(unclaimed_n)
@@ -307,15 +391,14 @@ def _select_users(
     unclaimed: Counts,
     user: str | None,
     last: dict[str | None, datetime],
-    strict: bool = True,
 ) -> tuple[UserStats, ...]:
     """Claimed users by email (case-insensitive order), then the unclaimed group last; or the
-    one user asked for, matched case-insensitively (with `strict`, an unknown user is an error
-    that names the closest known emails)."""
+    one user asked for, matched case-insensitively (an unknown user is an error that names the
+    closest known emails)."""
     ordered = sorted(per_user, key=lambda u: (u.lower(), u))
     if user is not None:
         ordered = [u for u in ordered if u.lower() == user.lower()]
-        if not ordered and strict:
+        if not ordered:
             raise DataError(_unknown_user(sorted(per_user, key=str.lower), user))
     stats = [UserStats(u, per_user[u], last.get(u)) for u in ordered]
     # The unclaimed sessions close every user analysis, as seshis.py did.

@@ -29,6 +29,7 @@ from .common.wording import (
     pct,
     plural,
     recovered,
+    renamed,
     since,
     site_command,
     site_line,
@@ -510,6 +511,9 @@ def _quality(r: Report, w: Lines, debug: bool) -> None:
             f"{'is' if q.long_sessions == 1 else 'are'} analysed as they are; a day and a month "
             "swapped by a spreadsheet shows this way."
         )
+    for a, b, why in q.renamed:
+        w.blank()
+        w("ℹ️  " + renamed(a, b, why))
     if not q.invalid:
         return
     hint = "" if debug else "; run with --debug to list them"

@@ -174,3 +174,11 @@ def site_command(name: str) -> str:
     """The command that reports one site of a network."""
     quoted = f'"{name}"' if any(c in name for c in " &'()$;|<>*?!") else name
     return f"seshis --all --site {quoted}"
+
+
+def renamed(a: str, b: str, why: str) -> str:
+    """Two site names that look like one site renamed, and what to do about it."""
+    return (
+        f"The sites {a!r} and {b!r} look like one site renamed ({why}); if they are, give one "
+        "as an alias of the other in the config and the report shows one site."
+    )

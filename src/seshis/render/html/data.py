@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from ... import definitions as d
 from ...analysis import Report
 from ...analysis.stations import ALPHA, MIN_SESSIONS
-from ...analysis.summary import Counts
+from ...analysis.summary import LONG_DAYS, Counts
 from ..common.exporter import Sessions
 from ..common.wording import (
     HEALTH_NAMES,
@@ -21,6 +21,7 @@ from ..common.wording import (
     pct,
     plural,
     recovered,
+    renamed,
     since,
     site_line,
     span,
@@ -517,10 +518,11 @@ def _quality(r: Report) -> list[list[str]]:
         lines.append(
             [
                 "",
-                f"{plural(q.long_sessions, 'session')} plugged in over several weeks analysed "
+                f"{plural(q.long_sessions, 'session')} plugged in over {LONG_DAYS} days analysed "
                 "as they are; a day and a month swapped by a spreadsheet shows this way.",
             ]
         )
+    lines += [["", renamed(a, b, why)] for a, b, why in q.renamed]
     if q.invalid:
         verb = "was" if q.invalid == 1 else "were"
         lines.append(["warn", f"{plural(q.invalid, 'invalid row')} {verb} not analysed:"])
