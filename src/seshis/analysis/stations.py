@@ -246,6 +246,10 @@ def station_days(
     chosen = f"station_id IN ({ids})" if ids else "FALSE"
     if any(s.station_id is None for s in stations):
         chosen = f"({chosen} OR station_id IS NULL)"
+    if sites.several:  # equal ids stand at other sites too: only these sites' rows
+        keys = ", ".join(lit(k) for k in sorted({s.site or "" for s in stations}))
+        chosen += f" AND {sites.key} IN ({keys})"
+    wanted = {(s.site, s.station_id) for s in stations}
     out: dict[tuple[str | None, str | None], list[tuple[date, int, int]]] = {}
     for site, station, day, failed, n in store.rows(
         f"""
@@ -260,5 +264,6 @@ def station_days(
         """
     ):
         key = (site if sites.several else None, station)
-        out.setdefault(key, []).append((day, int(failed), int(n)))
+        if key in wanted:
+            out.setdefault(key, []).append((day, int(failed), int(n)))
     return out
