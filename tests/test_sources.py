@@ -72,8 +72,8 @@ def test_merged_files_describe_each_file_and_the_first_file_wins():
     assert first_pf.store.count("sessions") == 9  # 7 merged + pf-8 + the row without id
     assert first_pf.site == "Test Garage"
     first_acn = load_files([acn, pf])
-    # 7 Caltech rows against pf-8 and the id-less row of Test Garage
-    assert (first_acn.site, first_acn.timezone) == ("Caltech", "America/Los_Angeles")
+    # 7 Caltech rows against pf-8 and the id-less row of Test Garage: two sites, a network
+    assert (first_acn.site, first_acn.timezone) == ("Network", "America/Los_Angeles")
     assert first_acn.store.duplicates == 7
 
 

@@ -362,9 +362,12 @@ def _onsets(
     return out
 
 
-def _worst_site_first(s: Scope) -> tuple[bool, int, float, str]:
+def _worst_site_first(s: Scope) -> tuple[bool, int, int, float, str]:
+    """A site that stands out, then by items that need attention, then by failed sessions
+    (not their share: two sessions of which one failed are no worse than most)."""
     site_item = any(a.kind == "site" for a in s.attention)
-    return (not site_item, -len(s.attention), -s.totals.pct(s.totals.problems), s.name)
+    t = s.totals
+    return (not site_item, -len(s.attention), -t.problems, -t.pct(t.problems), s.name)
 
 
 def _nothing(counted: summary.Summary) -> summary.Summary:

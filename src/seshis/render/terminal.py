@@ -77,7 +77,7 @@ def render(report: Report, out: Console, *, brief: bool = False, debug: bool = F
 
 def _header(r: Report, w: Lines) -> None:
     if r.several_sites:
-        w((f"🔌 SESHIS — {r.site}: a network of {plural(len(r.sites), 'site')}", "bold"))
+        w((f"🔌 SESHIS — {r.site}: {plural(len(r.sites), 'site')}", "bold"))
         zones = sorted({s.window.timezone for s in r.sites})
         where = r.window.timezone if len(zones) == 1 else "each site in its own time zone"
         w(f"📅 {r.window.title}: {span(r.window)} ({where})")
@@ -273,8 +273,7 @@ def _combined(r: Report, w: Lines) -> None:
     w(f"    Normal sessions (>= {thr} kWh): {t.normal} ({pct(t.pct(t.normal))})")
 
 
-SITE_COLUMNS = (
-    ("Site", "<"),
+SITE_COLUMNS = (  # the site's name last: a long name runs on, the figures stay one table
     ("Sess", ">"),
     ("Stns", ">"),
     ("Drivers", ">"),
@@ -285,6 +284,7 @@ SITE_COLUMNS = (
     ("Uncl", ">"),
     ("Attn", ">"),
     ("Δ E+M", ">"),
+    ("Site", "<"),
 )
 
 
@@ -308,7 +308,6 @@ def _sites(r: Report, w: Lines) -> None:
         if was is not None and was.totals.sessions and t.sessions:
             change = f"{t.pct(t.problems) - was.totals.pct(was.totals.problems):+.0f}"
         cells = [
-            s.name,
             f"{t.sessions:,}",
             str(len(s.stations)) if s.stations else "",
             "n/a" if s.distinct_users is None else f"{s.distinct_users:,}",
@@ -319,12 +318,28 @@ def _sites(r: Report, w: Lines) -> None:
             share("unclaimed", None if s.unclaimed is None else s.unclaimed.sessions),
             str(len(s.attention)) if s.attention else "",
             change,
+            s.name,
         ]
         failing = any(a.kind == "site" for a in s.attention)
         rows.append((cells, "red" if failing else "yellow" if s.attention else None))
-    table(w, SITE_COLUMNS, rows)
-    w("    ! a health target not met · Attn: items that need attention · Δ E+M: change in")
-    w("    points of the empty + micro share against the previous window")
+    # columns that say nothing here (no driver data, no previous window) are left out
+    kept = [i for i in range(len(SITE_COLUMNS)) if any(c[i] not in ("", "n/a") for c, _ in rows)]
+    table(
+        w,
+        tuple(SITE_COLUMNS[i] for i in kept),
+        [([cells[i] for i in kept], style) for cells, style in rows],
+        keep=0,
+        free_last=True,
+    )
+    names = {SITE_COLUMNS[i][0] for i in kept}
+    legend = ["! a health target not met"]
+    if "Attn" in names:
+        legend.append("Attn: items that need attention")
+    if "Δ E+M" in names:
+        legend.append("Δ E+M: change in points of the empty + micro share since the window before")
+    w("    " + " · ".join(legend[:2]))
+    if len(legend) > 2:
+        w("    " + legend[2])
 
 
 STATION_COLUMNS = (

@@ -16,6 +16,8 @@ from ..dataset import Dataset
 from ..errors import DataError, UsageError
 from ..store import InputStore, Store
 
+NETWORK = "Network"  # the name of a network of sites that no one named
+
 
 def load_demo(
     now: datetime | None = None, timezone: str | None = None, network: bool = False
@@ -66,9 +68,8 @@ def load_files(
         "(SELECT site FROM sessions WHERE site IS NOT NULL LIMIT 100000)"
     )
     name, location = acndata.site_name(site)
-    if sites and sites > 2:  # a network's export: its sites are the chargers' places
-        name = ", ".join(p.stem for p in paths[:2]) + f" ({sites} sites)"
-        location = None
+    if sites and sites > 1:  # a network's export: the report lists its sites
+        name, location = NETWORK, None
     tz = timezone or site_zone(store) or dates.system_timezone()
     dates.zone(tz)
     return Dataset(

@@ -49,16 +49,19 @@ def table(
     columns: tuple[tuple[str, str], ...],
     rows: list[tuple[list[str], str | None]],
     keep: int = 1,
+    free_last: bool = False,
 ) -> None:
     """A table of whole cells: when it is wider than the screen, the columns after the first
-    `keep` go on as a second table below, never cut."""
+    `keep` go on as a second table below, never cut; with `free_last`, a last column of text
+    (a name) may run past the screen's edge rather than start a table of its own."""
     widths = [
         max(len(name), *(len(cells[i]) for cells, _ in rows)) for i, (name, _) in enumerate(columns)
     ]
     groups: list[list[int]] = [[]]
     used = 4
     for i, width in enumerate(widths):
-        if used + width + 1 > w.width and i >= keep and len(groups[-1]) > keep:
+        last = free_last and i == len(widths) - 1
+        if used + width + 1 > w.width and i >= keep and len(groups[-1]) > keep and not last:
             groups.append(list(range(keep)))
             used = 4 + sum(widths[j] + 1 for j in range(keep))
         groups[-1].append(i)
