@@ -43,23 +43,23 @@ def load_files(
     from . import acndata, files, profiles
 
     mapped = profiles.load(Path(profile)) if profile is not None else None
-    paths = [Path(p) for p in paths]
+    given = [Path(p) for p in paths]
     store = InputStore.create()
-    infos = [files.load(store, path, mapped, raw=raw) for path in paths]
+    infos = [files.load(store, path, mapped, raw=raw) for path in given]
     store.finalize()
-    site, sites = store.row(  # the usual site, and how many the first rows name
+    site, sites = store.one(  # the usual site, and how many the first rows name
         "SELECT mode(site), count(DISTINCT site) FROM "
         "(SELECT site FROM sessions WHERE site IS NOT NULL LIMIT 100000)"
     )
     name, location = acndata.site_name(site)
     if sites and sites > 2:  # a network's export: its sites are the chargers' places
-        name = ", ".join(p.stem for p in paths[:2]) + f" ({sites} sites)"
+        name = ", ".join(p.stem for p in given[:2]) + f" ({sites} sites)"
         location = None
     tz = timezone or site_zone(store) or dates.system_timezone()
     dates.zone(tz)
     return Dataset(
         store,
-        name or (paths[0].stem if paths else "Site"),
+        name or (given[0].stem if given else "Site"),
         location,
         tz,
         store.span(),

@@ -19,7 +19,7 @@ from ..errors import DataError, UsageError
 from ..store import COLUMNS, Store, lit, q
 from . import mapping
 
-PROFILE_KEYS = {
+PROFILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str,
     "delimiter": str,
     "decimal": str,
@@ -107,7 +107,7 @@ class Profile:
             ("unparseable end time", "end", "end"),
             ("non-numeric kWh", "energy", "kwh"),
         ):
-            failed, example, parsed = store.row(
+            failed, example, parsed = store.one(
                 f"SELECT count(*) FILTER (starts_with(problem, {lit(problem)})), "
                 f"min(problem) FILTER (starts_with(problem, {lit(problem)})), count({q(column)}) "
                 f"FROM {table}"
