@@ -331,13 +331,13 @@ def test_config_file_gives_defaults_and_flags_override(server, fake, token, tmp_
     r = live(server, tmp_path, "--config", str(config), "--debug")
     assert r.code == 0, r.err
     assert all("/acn/0042?acc=7" in p for p in fake.requests)
-    assert f"setting acn = '0042' (config {config})" in r.err
+    assert f"setting acn = ('0042',) (config {config})" in r.err
     assert "setting threshold_kwh = 0.5" in r.err
     doc = r.json()
     assert doc["threshold_kwh"] == 0.5
     assert next(h for h in doc["health"] if h["metric"] == "empty")["threshold_pct"] == 5
     flagged = live(server, tmp_path, "--config", str(config), "--acn", "0099", "--debug")
-    assert "setting acn = '0099' (flag)" in flagged.err
+    assert "setting acn = ('0099',) (flag)" in flagged.err
 
 
 @pytest.mark.parametrize(
@@ -348,7 +348,11 @@ def test_config_file_gives_defaults_and_flags_override(server, fake, token, tmp_
         ("voltage = 'high'", "'voltage' has the wrong type"),
         ("page_size = -5", "'page_size' must be at least 1"),
         ("[health]\nempty_max = 150", "empty_max' must be a percentage from 0 to 100"),
-        ('site = "nowhere"', "'site' must be one of caltech, jpl, office001"),
+        ("sites = 5", "'sites' must be an array of tables"),
+        ('[[sites]]\nname = "A"\nacn = "1"\nsite = "jpl"', "entry 1 has both an acn"),
+        ('[[sites]]\nname = "A"\ncolour = "red"', "entry 1 has an unknown key 'colour'"),
+        ('[[sites]]\nacn = "1"\ntimezone = "Mars/Olympus"', "must be an IANA time zone"),
+        ('[[sites]]\nname = "A"\nacn = "1"\n[[sites]]\nname = "a"\nacn = "2"', "twice"),
     ],
 )
 def test_bad_config_files(tmp_path, text, message):
