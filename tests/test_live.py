@@ -760,3 +760,14 @@ def test_a_portfolio_asks_for_no_acn(server, fake, two_acns, token, tmp_path):
     r = live(server, tmp_path, "--config", str(config), "--site", "Downtown", tty=True)
     assert r.code == 0, r.err
     assert "Enter ACN" not in r.err and "Enter account" not in r.err
+
+
+def test_several_sites_offline_answer_from_the_store(server, fake, two_acns, token, tmp_path):
+    acns = ("--acn", "0021", "--acn", "0035")
+    assert live(server, tmp_path, *acns).code == 0
+    fake.requests.clear()
+    r = live(server, tmp_path, *acns, "--offline")
+    assert r.code == 0, r.err
+    assert counted(r.json()) == by_hand(two_acns["0021"] + two_acns["0035"])
+    assert r.json()["sync"]["offline"] is True and r.json()["sync"]["complete"] is True
+    assert not fake.requests
