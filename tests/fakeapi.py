@@ -51,8 +51,8 @@ def powerflex_rows(n: int, start: datetime = T0, step_s: int = 600) -> list[dict
     return rows
 
 
-def acn_items(rows: list[dict]) -> list[dict]:
-    """The same sessions, shaped as ACN-Data items."""
+def acn_items(rows: list[dict], site_id: str = "0002") -> list[dict]:
+    """The same sessions, shaped as ACN-Data items of a site (0002: Caltech, 0001: JPL)."""
     items = []
     for r in rows:
         begin = datetime.fromtimestamp(r["session_start_time"] / 1000, UTC)
@@ -65,7 +65,7 @@ def acn_items(rows: list[dict]) -> list[dict]:
                 "doneChargingTime": None,
                 "kWhDelivered": r["session_kwh"],
                 "sessionID": r["session_id"],
-                "siteID": "0002",
+                "siteID": site_id,
                 "spaceID": r["parking_space"],
                 "stationID": r["pfid"],
                 "timezone": "America/Los_Angeles",
@@ -158,9 +158,16 @@ def ocpi_objects(rows: list[dict], version: str = "2.2.1", kind: str = "cdrs") -
     return out
 
 
+ACN_SITE_IDS = {"caltech": "0002", "jpl": "0001", "office001": "0019"}
+
+
 @dataclass
 class FakeApi:
     rows: list[dict] = field(default_factory=list)
+    # other sites' rows: a PowerFlex ACN's, an ACN-Data site's (caltech, jpl); others: `rows`
+    by_site: dict[str, list[dict]] = field(default_factory=dict)
+    site_total_offset: dict[str, int] = field(default_factory=dict)  # a PowerFlex ACN's total
+    # claims this many sessions it never sends
     # failure knobs
     errors_500: int = 0  # the next N requests answer 500
     rate_limited: int = 0  # the next N requests answer 429 with Retry-After
@@ -307,8 +314,9 @@ class FakeApi:
             return Response("<html><body>Please sign in</body></html>", content_type="text/html")
         bounds = dict(d.split(":", 1) for d in request.args.getlist("date"))
         lo, hi = int(bounds.get("gte", 0)), int(bounds.get("lte", 2**62))
+        acn = request.path.rsplit("/", 1)[-1]
         with self.lock:
-            rows = list(self.rows)
+            rows = list(self.by_site.get(acn, self.rows))
         selected = sorted(
             (r for r in rows if lo <= r["session_start_time"] <= hi),
             key=lambda r: (r["session_start_time"], r["session_id"]),
@@ -320,7 +328,9 @@ class FakeApi:
             return self._body(chunk, page)
         doc: dict = {"rows": chunk, "page": page, "limit": size}
         if not self.hide_total:
-            doc["total_count"] = self._total(selected, page, size)
+            doc["total_count"] = self._total(selected, page, size) + self.site_total_offset.get(
+                acn, 0
+            )
         return self._body(doc, page)
 
     # --- ACN-Data -----------------------------------------------------------------------------
@@ -342,9 +352,11 @@ class FakeApi:
         bounds = [
             (checks[op], datetime.strptime(text, RFC1123).replace(tzinfo=UTC)) for op, text in found
         ]
+        site = request.path.rsplit("/", 1)[-1]
         with self.lock:
-            rows = list(self.rows)
-        items = [i for i in acn_items(rows) if all(ok(_start(i), w) for ok, w in bounds)]
+            rows = list(self.by_site.get(site, self.rows))
+        site_id = ACN_SITE_IDS.get(site, "0002")
+        items = [i for i in acn_items(rows, site_id) if all(ok(_start(i), w) for ok, w in bounds)]
         items.sort(key=lambda i: (_start(i), i["sessionID"]))
         chunk = self._page(items, size, page)
         self._served(chunk, size)

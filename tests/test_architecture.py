@@ -39,7 +39,7 @@ def layer(module: str) -> str:
         return "store"
     if top in ("sources", "analysis", "render"):
         return top
-    if top in ("settings", "declare"):
+    if top in ("settings", "declare", "portfolio"):
         return "settings"
     return "cli"  # cli, app, outputs, config, prompts
 
@@ -164,7 +164,7 @@ def test_each_live_option_is_the_setting_of_its_name():
 
     declared = {f.name: f for f in fields(Settings)}
     shared = [f for f in fields(LiveOptions) if f.name not in WAITING]
-    assert len(shared) == 18
+    assert len(shared) == 19
     for f in shared:
         assert f.type == declared[f.name].type, f.name
         assert f.default == declared[f.name].default, f.name

@@ -59,6 +59,20 @@ def test_the_readme_config_example_is_a_valid_config(tmp_path):
     assert values["empty_max"] == 20
 
 
+def test_the_readme_portfolio_is_a_valid_config(tmp_path):
+    from seshis import config
+    from seshis.portfolio import SiteEntry
+
+    block = next(b for b in toml_blocks() if b.startswith("[[sites]]"))
+    path = tmp_path / "config.toml"
+    path.write_text(block, encoding="utf-8")
+    values, _ = config.load(path)
+    assert values["sites"] == (
+        SiteEntry("Downtown", "0021", "16", None, "America/New_York", ("Downtown Garage",)),
+        SiteEntry("Caltech", None, None, "caltech", "America/Los_Angeles"),
+    )
+
+
 def test_the_readme_profiles_parse_and_read_a_file(tmp_path):
     """The two profile examples are valid profiles; the second reads a file of its shape."""
     from seshis.sources import load_files, profiles

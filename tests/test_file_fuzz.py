@@ -72,7 +72,11 @@ def replace_value(name: str, data: bytes, pick: int, value) -> bytes:
         items = docs
     else:
         docs = json.loads(data)
-        items = docs if isinstance(docs, list) else docs.get("_items") or docs.get("rows")
+        items = (
+            docs
+            if isinstance(docs, list)
+            else next(docs[k] for k in ("_items", "rows", "data") if k in docs)
+        )
     fields = [(i, k) for i, item in enumerate(items) for k in item]
     i, k = fields[pick % len(fields)]
     items[i][k] = value
@@ -138,7 +142,7 @@ def json_rows(data: bytes) -> int | None:
     if isinstance(doc, list):
         return len(doc)
     if isinstance(doc, dict) and not set(IDS) & doc.keys():
-        for key in ("_items", "rows"):
+        for key in ("_items", "rows", "data"):  # ACN-Data, PowerFlex, OCPI
             if key in doc:
                 return len(doc[key]) if isinstance(doc[key], list) else 0
     return 1

@@ -7,7 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -331,13 +334,13 @@ def test_config_file_gives_defaults_and_flags_override(server, fake, token, tmp_
     r = live(server, tmp_path, "--config", str(config), "--debug")
     assert r.code == 0, r.err
     assert all("/acn/0042?acc=7" in p for p in fake.requests)
-    assert f"setting acn = '0042' (config {config})" in r.err
+    assert f"setting acn = ('0042',) (config {config})" in r.err
     assert "setting threshold_kwh = 0.5" in r.err
     doc = r.json()
     assert doc["threshold_kwh"] == 0.5
     assert next(h for h in doc["health"] if h["metric"] == "empty")["threshold_pct"] == 5
     flagged = live(server, tmp_path, "--config", str(config), "--acn", "0099", "--debug")
-    assert "setting acn = '0099' (flag)" in flagged.err
+    assert "setting acn = ('0099',) (flag)" in flagged.err
 
 
 @pytest.mark.parametrize(
@@ -348,7 +351,11 @@ def test_config_file_gives_defaults_and_flags_override(server, fake, token, tmp_
         ("voltage = 'high'", "'voltage' has the wrong type"),
         ("page_size = -5", "'page_size' must be at least 1"),
         ("[health]\nempty_max = 150", "empty_max' must be a percentage from 0 to 100"),
-        ('site = "nowhere"', "'site' must be one of caltech, jpl, office001"),
+        ("sites = 5", "'sites' must be an array of tables"),
+        ('[[sites]]\nname = "A"\nacn = "1"\nsite = "jpl"', "entry 1 has both an acn"),
+        ('[[sites]]\nname = "A"\ncolour = "red"', "entry 1 has an unknown key 'colour'"),
+        ('[[sites]]\nacn = "1"\ntimezone = "Mars/Olympus"', "must be an IANA time zone"),
+        ('[[sites]]\nname = "A"\nacn = "1"\n[[sites]]\nname = "a"\nacn = "2"', "twice"),
     ],
 )
 def test_bad_config_files(tmp_path, text, message):
@@ -540,3 +547,227 @@ def test_a_second_run_waits_for_the_first_and_says_so(server, fake, token, tmp_p
     assert f"The store {store} is in use by another seshis run; waiting up to 300 s" in r.err
     assert "wait for it to finish, or give another --store" in r.err
     assert sum(r.waits) >= 300  # it waited (in recorded time) as long as it said
+
+
+# --- several sites in one run ----------------------------------------------------------------
+
+
+def other_site(rows: list[dict], prefix: str, site: str, empty_every: int) -> list[dict]:
+    """The fake rows as another site's: other ids, another name, every `empty_every`th empty."""
+    return [
+        {**r, "session_id": f"{prefix}-{i}", "site": site}
+        | ({"session_kwh": 0.0} if i % empty_every == 0 else {})
+        for i, r in enumerate(rows)
+    ]
+
+
+def by_hand(rows: list[dict]) -> dict:
+    """Sessions, empty, micro, normal and kWh of fake rows, counted here (threshold 1 kWh)."""
+    kwh = [r["session_kwh"] for r in rows]
+    return {
+        "sessions": len(kwh),
+        "empty": sum(k == 0 for k in kwh),
+        "micro": sum(0 < k < 1 for k in kwh),
+        "normal": sum(k >= 1 for k in kwh),
+        "kwh": round(sum(kwh), 3),
+    }
+
+
+def counted(doc: dict) -> dict:
+    return {k: doc["totals"][k] for k in ("sessions", "empty", "micro", "normal", "kwh")}
+
+
+@pytest.fixture
+def two_acns(fake):
+    """ACN 0021: 300 sessions of "Fake Garage"; ACN 0035: 200 of "Harbour Lot", every third
+    empty."""
+    fake.by_site = {
+        "0021": powerflex_rows(300),
+        "0035": other_site(powerflex_rows(200, T0 + timedelta(minutes=5)), "h", "Harbour Lot", 3),
+    }
+    return fake.by_site
+
+
+def test_several_acns_are_one_run_with_each_site_counted(server, fake, two_acns, token, tmp_path):
+    acns = ("--acn", "0021", "--acn", "0035:9", "--account", "16", "--page-size", "100")
+    r = live(server, tmp_path, *acns)
+    assert r.code == 0, r.err
+    doc = r.json()
+    both = two_acns["0021"] + two_acns["0035"]
+    assert counted(doc) == by_hand(both) == {
+        "sessions": 500, "empty": 110, "micro": 43, "normal": 347, "kwh": 5791.28,
+    }  # fmt: skip
+    # 0021: every 10th empty, every 10th (+5) micro at 0.4 kWh, the rest 16.64 kWh: 30, 30,
+    # 240; 0035 also empties every 3rd: 67 + 20 - 7 empty, 20 - 7 micro, the rest normal
+    assert doc["site"] == "PowerFlex (2 sites)"
+    assert doc["sync"]["complete"] is True and doc["sync"]["rows"] == 500
+    assert doc["sync"]["api_total"] == 500
+    assert {p.split("&")[0] for p in fake.requests} == {
+        "/v1/public/sessions/acn/0021?acc=16",
+        "/v1/public/sessions/acn/0035?acc=9",
+    }
+    # each site alone, by its name in any case: the same store, the same counts as by hand
+    for name, rows in (("fake garage", two_acns["0021"]), ("HARBOUR LOT", two_acns["0035"])):
+        one = live(server, tmp_path, *acns, "--site", name)
+        assert one.code == 0, one.err
+        assert counted(one.json()) == by_hand(rows)
+    assert by_hand(two_acns["0035"]) == {
+        "sessions": 200, "empty": 80, "micro": 13, "normal": 107, "kwh": 1785.68,
+    }  # fmt: skip
+
+
+def test_a_site_no_acn_holds_is_an_error_listing_the_sites(server, fake, two_acns, token, tmp_path):
+    r = live(server, tmp_path, "--acn", "0021", "--acn", "0035", "--site", "Harbor Lot")
+    assert r.code == 1
+    assert "No site is named 'Harbor Lot'" in r.err and "Did you mean 'Harbour Lot'?" in r.err
+    assert "Its sites: Fake Garage, Harbour Lot." in r.err
+
+
+def test_acns_and_accounts_that_do_not_pair_are_a_usage_error(server, fake, token, tmp_path):
+    args = ("--acn", "1", "--acn", "2", "--acn", "3", "--account", "7", "--account", "8")
+    r = live(server, tmp_path, *args)
+    assert r.code == 2 and "3 --acn and 2 --account" in r.err
+    assert not fake.requests
+
+
+def test_one_site_incomplete_makes_the_run_incomplete(server, fake, two_acns, token, tmp_path):
+    fake.site_total_offset = {"0035": 4}  # 0035 claims 4 sessions it never sends; 0021 is whole
+    r = live(server, tmp_path, "--acn", "0021", "--acn", "0035", "--page-size", "100")
+    doc = r.json()
+    assert doc["sync"]["complete"] is False and doc["sync"]["missing"] == 4
+    assert doc["sync"]["rows"] == 500 and doc["sync"]["api_total"] == 504
+    assert "up to 4 sessions the API reported could not be fetched" in r.err
+    assert counted(doc) == by_hand(two_acns["0021"] + two_acns["0035"])
+
+
+def test_several_acndata_sites(server, fake, token, tmp_path):
+    fake.by_site = {
+        "caltech": powerflex_rows(120),
+        "jpl": other_site(powerflex_rows(80, T0 + timedelta(hours=1)), "j", "JPL", 4),
+    }
+    r = live(server, tmp_path, "--api", "acndata", "--site", "caltech", "--site", "JPL")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert counted(doc) == by_hand(fake.by_site["caltech"] + fake.by_site["jpl"])
+    assert doc["site"] == "ACN-Data (2 sites)"
+    assert {p.split("?")[0] for p in fake.requests} == {
+        "/api/v1/sessions/caltech",
+        "/api/v1/sessions/jpl",
+    }
+    jpl = live(server, tmp_path, "--api", "acndata", "--site", "jpl")
+    assert jpl.json()["site"] == "JPL" and jpl.json()["location"] == "Pasadena, CA"
+    assert counted(jpl.json()) == by_hand(fake.by_site["jpl"]) == {
+        "sessions": 80, "empty": 24, "micro": 8, "normal": 48, "kwh": 801.92,
+    }  # fmt: skip  # every 4th or 10th empty: 20 + 8 - 4; micro the 8 odd i % 10 == 5
+    wrong = live(server, tmp_path, "--api", "acndata", "--site", "mars")
+    assert wrong.code == 2 and "the ACN-Data sites are caltech, jpl, office001" in wrong.err
+
+
+PORTFOLIO = """
+[[sites]]
+name = "Downtown"
+acn = "0021"
+account = 16
+timezone = "America/New_York"
+aliases = ["Fake Garage"]
+
+[[sites]]
+name = "Harbour"
+acn = "0035"
+timezone = "Asia/Tokyo"
+"""
+
+
+def local_days(rows: list[dict], zone: str) -> dict[str, int]:
+    """Sessions per local day of start in a zone, counted here."""
+    days: dict[str, int] = {}
+    for r in rows:
+        start = datetime.fromtimestamp(r["session_start_time"] / 1000, ZoneInfo(zone))
+        days[start.date().isoformat()] = days.get(start.date().isoformat(), 0) + 1
+    return days
+
+
+def test_a_portfolio_is_one_command_each_site_in_its_own_zone(
+    server, fake, two_acns, token, tmp_path
+):
+    config = tmp_path / "sites.toml"
+    config.write_text(PORTFOLIO)
+    store = str(tmp_path / "store.duckdb")
+    r = run_cli(
+        *("--all", "--json", "--no-input", "--config", str(config), "--store", store),
+        *("--api-url", server.url_for("/").rstrip("/"), "--start", "2026-10-31"),
+        *("--end", "2026-11-20", "--tz", "UTC"),
+    )
+    assert r.code == 0, r.err
+    both = two_acns["0021"] + two_acns["0035"]
+    assert counted(r.json()) == by_hand(both)
+    assert {p.split("&")[0] for p in fake.requests} == {
+        "/v1/public/sessions/acn/0021?acc=16",
+        "/v1/public/sessions/acn/0035?acc=16",  # the run's --account (default 16)
+    }
+    # the library's report: each site named by the portfolio, its days in its own zone
+    from seshis.analysis import build_report
+    from seshis.portfolio import parse
+    from seshis.sources.live import LiveOptions, load
+
+    entries = parse(tomllib.loads(PORTFOLIO)["sites"])
+    options = LiveOptions(
+        sites=entries, api_url=server.url_for("/").rstrip("/"), store_path=store, offline=True
+    )
+    now = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
+    data, window = load(options, "custom", now, date(2026, 10, 31), date(2026, 11, 20))
+    try:
+        assert [(s.name, s.timezone) for s in data.sites] == [
+            ("Downtown", "America/New_York"),
+            ("Harbour", "Asia/Tokyo"),
+        ]
+        report = build_report(data, window, now=now)
+        scopes = {s.name: s for s in report.sites}
+        for name, rows, zone in (
+            ("Downtown", two_acns["0021"], "America/New_York"),
+            ("Harbour", two_acns["0035"], "Asia/Tokyo"),
+        ):
+            days = {d.day.isoformat(): d.counts.sessions for d in scopes[name].daily}
+            assert days == local_days(rows, zone)
+            assert scopes[name].window.timezone == zone
+            assert scopes[name].totals.sessions == len(rows)
+    finally:
+        data.store.close()
+    # 0021's 300 sessions from 2026-11-01 00:00 UTC, one every 10 minutes: 20:00 the evening
+    # before in New York (EDT), 09:00 in Tokyo
+    assert local_days(two_acns["0021"], "America/New_York") == {
+        "2026-10-31": 24, "2026-11-01": 150, "2026-11-02": 126,
+    }  # fmt: skip
+
+
+def test_a_portfolio_fetches_only_the_site_asked_for(server, fake, two_acns, token, tmp_path):
+    config = tmp_path / "sites.toml"
+    config.write_text(PORTFOLIO)
+    r = live(server, tmp_path, "--config", str(config), "--site", "harbour")
+    assert r.code == 0, r.err
+    assert counted(r.json()) == by_hand(two_acns["0035"])
+    assert r.json()["site"] == "Harbour"
+    assert all("/acn/0035?" in p for p in fake.requests)
+    missing = live(server, tmp_path, "--config", str(config), "--site", "Uptown")
+    assert missing.code == 1
+    assert "No site is named 'Uptown' in the config's [[sites]]" in missing.err
+    assert "Its sites: Downtown, Harbour." in missing.err
+
+
+def test_a_portfolio_asks_for_no_acn(server, fake, two_acns, token, tmp_path):
+    config = tmp_path / "sites.toml"
+    config.write_text(PORTFOLIO)
+    r = live(server, tmp_path, "--config", str(config), "--site", "Downtown", tty=True)
+    assert r.code == 0, r.err
+    assert "Enter ACN" not in r.err and "Enter account" not in r.err
+
+
+def test_several_sites_offline_answer_from_the_store(server, fake, two_acns, token, tmp_path):
+    acns = ("--acn", "0021", "--acn", "0035")
+    assert live(server, tmp_path, *acns).code == 0
+    fake.requests.clear()
+    r = live(server, tmp_path, *acns, "--offline")
+    assert r.code == 0, r.err
+    assert counted(r.json()) == by_hand(two_acns["0021"] + two_acns["0035"])
+    assert r.json()["sync"]["offline"] is True and r.json()["sync"]["complete"] is True
+    assert not fake.requests

@@ -1090,3 +1090,86 @@ def test_no_analysis_flag_prints_the_export_rows_as_written(name: str) -> None:
     printed = json.loads(result.out)
     assert printed and all(row in written for row in printed)
     assert set(printed[0]) == set(written[0])  # the export's headers, nothing of seshis's
+
+
+# --- the site of each session ----------------------------------------------------------------
+
+
+def test_the_boulder_sites_are_the_stations_addresses() -> None:
+    from seshis.analysis import build_report
+
+    path = shared_file(BOULDER)
+    rows = read_csv(path)
+    by_address = Counter(r["Address"].strip() for r in rows if boulder_row(r).kwh is not None)
+    data = load_files([path])
+    try:
+        report = build_report(data)
+        assert {s.name: s.totals.sessions for s in report.sites} == dict(by_address)
+        assert "Boulder" not in {s.name for s in report.sites}  # the city holds every site
+    finally:
+        data.store.close()
+
+
+def test_a_built_in_export_without_its_site_column_is_read_without_a_site(tmp_path) -> None:
+    rows = read_csv(shared_file(BOULDER))[:5]
+    header = [h for h in rows[0] if h != "Address"]
+    path = write_csv(tmp_path / "no-address.csv", header, rows)
+    r = run_cli("--source", str(path), "--all", "--json", "--no-input")
+    assert r.code == 0, r.err
+    assert r.json()["totals"]["sessions"] == 5
+
+
+PROFILE_WITH_ALIASES = """
+[profile]
+name = "Depot export"
+timezone = "Europe/London"
+
+[columns]
+session_id = "Id"
+start = "Start"
+end = "End"
+energy = "kWh"
+site = "Depot"
+
+[sites]
+aliases = { "Leith Depot (old)" = "Leith Depot" }
+"""
+
+
+def test_profile_aliases_report_a_renamed_site_as_one(tmp_path) -> None:
+    depots = ["Leith Depot", "Leith Depot (old)", "Granton"]
+    rows = [
+        {
+            "Id": f"S{i}",
+            "Start": f"2026-03-0{1 + i % 5}T09:00:00Z",
+            "End": f"2026-03-0{1 + i % 5}T11:00:00Z",
+            "kWh": ["0", "0.5", "8"][i % 3],
+            "Depot": depots[i % 4 % 3],
+        }
+        for i in range(20)
+    ]
+    path = write_csv(tmp_path / "depots.csv", ["Id", "Start", "End", "kWh", "Depot"], rows)
+    profile = tmp_path / "depot.toml"
+    profile.write_text(PROFILE_WITH_ALIASES)
+    leith = [r for r in rows if r["Depot"].startswith("Leith")]
+    r = run_cli(
+        *("--source", str(path), "--profile", str(profile), "--all", "--json", "--no-input"),
+        *("--site", "leith depot"),
+    )
+    assert r.code == 0, r.err
+    t = r.json()["totals"]
+    assert (
+        (t["sessions"], t["empty"], t["micro"], t["normal"])
+        == (
+            len(leith),
+            sum(x["kWh"] == "0" for x in leith),
+            sum(x["kWh"] == "0.5" for x in leith),
+            sum(x["kWh"] == "8" for x in leith),
+        )
+        == (15, 5, 6, 4)
+    )  # every i but i % 4 == 2 (2, 6, 10, 14, 18): of 7, 7, 6 by i % 3
+    old = run_cli(
+        *("--source", str(path), "--profile", str(profile), "--all", "--json", "--no-input"),
+        *("--site", "Leith Depot (old)"),
+    )
+    assert old.code == 1 and "Its sites: Granton, Leith Depot." in old.err

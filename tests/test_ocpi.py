@@ -6,9 +6,10 @@ authorization, the response envelope and its status codes). The sessions are the
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
-from conftest import run_cli
+from conftest import DATA, run_cli
 from fakeapi import TOKEN, FakeApi, powerflex_rows
 from helpers import fake_totals
 
@@ -138,3 +139,92 @@ def test_a_link_to_another_host_is_not_followed(server, fake, tmp_path):
     r = ocpi(server, tmp_path, "2.2.1/cdrs")
     assert r.code == 0, r.err
     assert totals(r.json()) == expected(fake.rows)
+
+
+# --- a CPO's locations are its sites ------------------------------------------------------------
+
+SEVERAL = DATA / "ocpi-cdrs-several-locations.json"
+
+
+def by_location(aliases: dict[str, str] | None = None) -> dict[str, dict]:
+    """Sessions, empty, micro, normal and kWh per location of the file, counted here: the
+    location's name, else its id (threshold 1 kWh)."""
+    out: dict[str, dict] = {}
+    for cdr in json.loads(SEVERAL.read_text())["data"]:
+        where = cdr["cdr_location"]
+        site = where.get("name") or where["id"]
+        site = (aliases or {}).get(site, site)
+        kwh = cdr["total_energy"]
+        c = out.setdefault(site, {"sessions": 0, "empty": 0, "micro": 0, "normal": 0, "kwh": 0})
+        c["sessions"] += 1
+        c["empty" if kwh == 0 else "micro" if kwh < 1 else "normal"] += 1
+        c["kwh"] += kwh
+    return {site: c | {"kwh": round(c["kwh"], 6)} for site, c in out.items()}
+
+
+def counts(t) -> dict:
+    return {k: getattr(t, k) for k in ("sessions", "empty", "micro", "normal")} | {
+        "kwh": round(t.kwh, 6)
+    }
+
+
+def test_a_file_of_several_locations_is_one_site_each():
+    from seshis.analysis import build_report
+    from seshis.sources import load_files
+
+    data = load_files([SEVERAL])
+    try:
+        report = build_report(data)
+        assert {s.name: counts(s.totals) for s in report.sites} == by_location()
+    finally:
+        data.store.close()
+    # no name: its id; CDRs 2, 6, ... 34 hold 12.5, 0.9 and 1.0 kWh (1.0 is normal) 3 times
+    north = by_location()["LOC-NORTH"]
+    assert north == {"sessions": 9, "empty": 0, "micro": 3, "normal": 6, "kwh": 43.2}
+
+
+def test_site_reports_one_location_in_any_case():
+    r = run_cli("--source", str(SEVERAL), "--all", "--json", "--no-input", "--site", "MILL street")
+    assert r.code == 0, r.err
+    t = r.json()["totals"]
+    mill = by_location()["Mill Street"]
+    assert {k: t[k] for k in mill} == mill | {"kwh": round(mill["kwh"], 3)}
+
+
+def test_an_unknown_site_lists_the_sites():
+    r = run_cli("--source", str(SEVERAL), "--all", "--no-input", "--site", "Harbor Garage")
+    assert r.code == 1
+    assert "No site is named 'Harbor Garage' in this data. Did you mean 'Harbour Garage'?" in r.err
+    assert "Its sites: Harbour Garage, Harbour Garage (old sign), LOC-NORTH, Mill Street." in r.err
+    two = run_cli("--source", str(SEVERAL), "--all", "--no-input", "--site", "a", "--site", "b")
+    assert two.code == 2 and "--site reports one site at a time" in two.err
+
+
+def test_config_aliases_merge_a_renamed_location(tmp_path):
+    from seshis.analysis import Options, build_report
+    from seshis.sources import load_files
+
+    config = tmp_path / "sites.toml"
+    config.write_text(
+        '[[sites]]\nname = "Harbour Garage"\naliases = ["Harbour Garage (old sign)"]\n'
+    )
+    merged = by_location({"Harbour Garage (old sign)": "Harbour Garage"})
+    r = run_cli(
+        *("--source", str(SEVERAL), "--all", "--json", "--no-input", "--config", str(config)),
+        *("--site", "harbour garage"),
+    )
+    assert r.code == 0, r.err
+    t = r.json()["totals"]
+    # CDRs i % 4 == 0 hold 0, 0, 15.75 kWh and i % 4 == 1 hold 0.4, 22.0, 0 (3 times each)
+    assert (t["sessions"], t["empty"], t["micro"], t["normal"]) == (18, 9, 3, 6)
+    assert {k: t[k] for k in ("sessions", "empty", "micro", "normal")} == {
+        k: merged["Harbour Garage"][k] for k in ("sessions", "empty", "micro", "normal")
+    }
+    data = load_files([SEVERAL])
+    try:
+        aliases = (("Harbour Garage (old sign)", "Harbour Garage"),)
+        report = build_report(data, options=Options(site_aliases=aliases))
+        assert {s.name: counts(s.totals) for s in report.sites} == merged
+        assert len(report.sites) == 3
+    finally:
+        data.store.close()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from . import __version__
+from . import __version__, portfolio
 from .dates import RANGES, parse_date
 from .declare import problem
 from .errors import SeshisError, UsageError
@@ -80,7 +80,9 @@ def build_parser() -> Parser:
         if spec.flag is None:
             continue
         kw: dict[str, Any] = {"dest": name, "help": spec.help, "default": None}
-        if spec.kind is bool and spec.const is False:
+        if spec.many:
+            kw |= {"action": "append", "metavar": spec.metavar}
+        elif spec.kind is bool and spec.const is False:
             kw |= {"action": "store_const", "const": False}  # --no-pager: the setting off
         elif spec.kind is bool:
             kw["action"] = "store_true"
@@ -99,7 +101,7 @@ def check_rules(ns: argparse.Namespace) -> None:
     """Each flag's own check, then the rules for flags together (README: Flag rules): usage
     errors, exit 2."""
     for name, _default, spec in specs():
-        value = getattr(ns, name)
+        value = getattr(ns, name, None)
         wrong = problem(spec, value) if spec.flag else None
         if wrong:
             raise UsageError(f"{spec.flag} {wrong}.")
@@ -190,9 +192,10 @@ def gather(
     table = {name: (default, spec) for name, default, spec in specs()}
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
-    for name, (default, _spec) in table.items():  # flags, config and defaults first
-        given = getattr(ns, name)
+    for name, (default, spec) in table.items():  # flags, config and defaults first
+        given = getattr(ns, name, None)
         if given is not None:
+            given = tuple(given) if spec.many else given
             values[name], origins[name] = given, "flag"
         elif name in config:
             values[name], origins[name] = config[name], f"config {config_path}"
@@ -222,7 +225,9 @@ def gather(
     if isinstance(values["user"], str):
         values["user"] = values["user"].strip()
     values["config"] = str(config_path) if config_path else None
-    return Settings(**values, origins=tuple(sorted(origins.items())))
+    settings = Settings(**values, origins=tuple(sorted(origins.items())))
+    portfolio.check(settings)
+    return settings
 
 
 def _ask_range(ask: Prompter, values: dict[str, Any], origins: dict[str, str], origin: str) -> None:

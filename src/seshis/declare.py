@@ -88,6 +88,9 @@ class Spec:
     prompt: Prompt | None = None
     nargs: str | None = None
     const: Any = None
+    many: bool = False  # the flag may be repeated: a tuple of `kind` (a config list, too)
+    parse: Callable[[Any], Any] | None = None  # a config value (a table) as the setting's
+    # value; raises ValueError saying what is wrong
 
 
 def setting(default: Any, flag: str | None, kind: type, help: str, group: str, **spec: Any) -> Any:
@@ -101,4 +104,8 @@ def switch(flag: str, help: str, group: str) -> Any:
 
 def problem(spec: Spec, value: Any) -> str | None:
     """What is wrong with a value of a setting, in the wording every origin shares."""
-    return spec.check(value) if spec.check and value is not None else None
+    if not spec.check or value is None:
+        return None
+    if spec.many:
+        return next((wrong for v in value if (wrong := spec.check(v))), None)
+    return spec.check(value)

@@ -13,7 +13,7 @@ from typing import IO
 
 from rich.console import Console
 
-from . import CHECKOUT
+from . import CHECKOUT, portfolio
 from . import definitions as d
 from .analysis import Listings, Options, Report, Sections
 from .errors import ExportError
@@ -233,6 +233,8 @@ def report_options(settings: Settings) -> Options:
         stations=need.stations or everything or settings.empty or settings.micro,
         trends=need.trends or everything,
         listings=lines,
+        site=portfolio.report_site(settings),
+        site_aliases=portfolio.site_aliases(settings),
     )
 
 

@@ -99,13 +99,16 @@ class Prompter:
             text = prompt.text
         else:
             shown = default if default is not None else prompt.empty
+            shown = ", ".join(shown) if spec.many else shown
             text = f"{prompt.text} (default: {shown}): "
         hint = POSITIVE_HINT if spec.kind in (int, float) else ""
 
         def parse(answer: str) -> Any:
             if not answer:
                 return default
-            value = _number(answer, spec.kind) if spec.kind in (int, float) else answer
+            value: Any = _number(answer, spec.kind) if spec.kind in (int, float) else answer
+            if spec.many:  # several answers: "0021, 0035"
+                value = tuple(a for a in answer.replace(",", " ").split() if a)
             wrong = problem(spec, value)
             if wrong:
                 raise ValueError(f"The answer {wrong}.")

@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import definitions as d
+from . import portfolio
 
 if TYPE_CHECKING:
     from .sources.live import LiveOptions
@@ -43,7 +44,8 @@ def _live(v: dict) -> bool:
 
 
 def _powerflex(v: dict) -> bool:
-    return _live(v) and v["api"] == "powerflex"
+    """A PowerFlex run whose ACNs no portfolio ([[sites]]) lists."""
+    return _live(v) and v["api"] == "powerflex" and not any(e.acn for e in v["sites"])
 
 
 def _advanced(v: dict) -> bool:
@@ -124,33 +126,45 @@ class Settings:
         config="api",
         check=one_of(*APIS),
     )
-    site: str = setting(
-        "caltech",
+    site: tuple[str, ...] = setting(
+        (),
         "--site",
         str,
-        "ACN-Data site (default caltech)",
+        "the site to report, by name; with --api acndata the sites to fetch (default caltech); "
+        "repeatable",
         SOURCE,
-        choices=ACN_SITES,
+        metavar="NAME",
         config="site",
-        check=one_of(*ACN_SITES),
+        many=True,
     )
-    acn: str = setting(
-        "0021",
+    acn: tuple[str, ...] = setting(
+        ("0021",),
         "--acn",
         str,
-        "ACN of the PowerFlex site (prompt default 0021)",
+        "ACN of a PowerFlex site, or ACN:ACCOUNT (prompt default 0021); repeatable",
         SOURCE,
         config="acn",
+        many=True,
         prompt=Prompt("Enter ACN", _powerflex),
     )
-    account: str = setting(
-        "16",
+    account: tuple[str, ...] = setting(
+        ("16",),
         "--account",
         str,
-        "PowerFlex account number (prompt default 16)",
+        "PowerFlex account of each --acn, in order (prompt default 16); repeatable",
         SOURCE,
         config="account",
+        many=True,
         prompt=Prompt("Enter account", _powerflex),
+    )
+    sites: tuple[portfolio.SiteEntry, ...] = setting(
+        (),
+        None,
+        tuple,
+        "the operator's sites: [[sites]] name, acn + account or site, timezone, aliases",
+        SOURCE,
+        config="sites",
+        parse=portfolio.parse,
     )
     auth_command: str | None = setting(
         None,

@@ -148,6 +148,13 @@ class Store:
     def row(self, sql: str, params: Any = None) -> tuple | None:
         return self._execute(sql, params, lambda c: c.fetchone())
 
+    def one(self, sql: str, params: Any = None) -> tuple:
+        """The row of a query that always answers one (aggregates without GROUP BY)."""
+        row = self.row(sql, params)
+        if row is None:
+            raise RuntimeError(f"no row from a query that always answers one: {sql[:80]}")
+        return row
+
     def rows(self, sql: str, params: Any = None) -> list[tuple]:
         return self._execute(sql, params, lambda c: c.fetchall())
 
@@ -172,7 +179,7 @@ class Store:
     def span(self) -> tuple[datetime, datetime] | None:
         """First and last start of the valid sessions (None: none). Parquet answers from its
         statistics; only when an extreme row is invalid does this scan every row."""
-        first, last = self.row("SELECT min(start), max(start) FROM sessions")
+        first, last = self.one("SELECT min(start), max(start) FROM sessions")
         if first is None:
             return None
         valid = self.row(
@@ -182,7 +189,7 @@ class Store:
         )
         first_valid, last_valid = valid or (False, False)
         if not (first_valid and last_valid):
-            first, last = self.row(
+            first, last = self.one(
                 "SELECT min(start), max(start) FROM sessions WHERE problem IS NULL"
             )
             if first is None:
@@ -363,8 +370,8 @@ def _normalized(column: str, sql_type: str) -> str:
 
 def _written(cursor: duckdb.DuckDBPyConnection) -> int:
     """The rows a COPY wrote."""
-    (count,) = cursor.fetchone()
-    return int(count)
+    row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def first_line(exc: BaseException) -> str:

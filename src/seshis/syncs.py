@@ -63,6 +63,30 @@ class SyncStatus:
             return f"sync incomplete: up to {self.missing:,} sessions the API reported are missing"
         return "the store does not hold the whole date range (run without --offline)"
 
+    @staticmethod
+    def combined(statuses: list[SyncStatus]) -> SyncStatus:
+        """The syncs of several sites as one: their counts added, the API's total known when
+        each told it, complete only when each is."""
+        if len(statuses) == 1:
+            return statuses[0]
+        totals = [s.api_total for s in statuses]
+        merged = replace(
+            statuses[0],
+            source=", ".join(s.source for s in statuses),
+            requests=sum(s.requests for s in statuses),
+            pages=sum(s.pages for s in statuses),
+            rows=sum(s.rows for s in statuses),
+            duplicates=sum(s.duplicates for s in statuses),
+            api_total=None if None in totals else sum(t or 0 for t in totals),
+            windows=tuple(w for s in statuses for w in s.windows),
+            complete=all(s.complete for s in statuses),
+            missing=sum(s.missing for s in statuses),
+        )
+        if merged.offline:  # each site's freshness
+            notes = dict.fromkeys(s.note for s in statuses if s.note)
+            return replace(merged, note="; ".join(notes) or None, warning=not merged.complete)
+        return merged.noted()
+
     def noted(self) -> SyncStatus:
         """This sync with what to say of it: a warning when it did not reconcile, a note when
         the API's total disagreed while nothing is missing."""
@@ -188,16 +212,30 @@ class LiveStore(Store):
                 self.con.execute("ROLLBACK")
             raise
 
-    def show(self, api_key: str, window: dates.DateRange) -> None:
-        """Point the `sessions` view at one API's sessions (and its rows without an id that
-        start in the window, or have no start)."""
-        cols = ", ".join(q(c) for c in COLUMNS)
-        key = lit(api_key)
-        self.run(
-            f"CREATE OR REPLACE TEMP VIEW sessions AS "
-            f"SELECT {cols}, problem, 0 AS _src FROM stored_sessions WHERE source = {key} "
-            f"UNION ALL SELECT {cols}, problem, 0 AS _src FROM stored_invalid "
-            f"WHERE source = {key} AND (start IS NULL OR ({window_sql(window)}))"
+    def show(self, sources: dict[str, str | None], window: dates.DateRange) -> None:
+        """Point the `sessions` view at the sessions of the APIs `sources` names (and their
+        rows without an id that start in the window, or have no start), each API's `site` the
+        value given for it (None: as its data says)."""
+        parts = []
+        for api_key, site in sources.items():
+            cols = ", ".join(
+                f"{lit(site)} AS site" if c == "site" and site is not None else q(c)
+                for c in COLUMNS
+            )
+            key = lit(api_key)
+            parts.append(
+                f"SELECT {cols}, problem, 0 AS _src FROM stored_sessions WHERE source = {key} "
+                f"UNION ALL SELECT {cols}, problem, 0 AS _src FROM stored_invalid "
+                f"WHERE source = {key} AND (start IS NULL OR ({window_sql(window)}))"
+            )
+        self.run("CREATE OR REPLACE TEMP VIEW sessions AS " + " UNION ALL ".join(parts))
+
+    def site_of(self, api_key: str, sample: int = 100_000) -> str | None:
+        """The most common site name among an API's first stored sessions (None: none)."""
+        return self.value(
+            "SELECT mode(site) FROM (SELECT site FROM stored_sessions WHERE source = ? "
+            f"AND site IS NOT NULL LIMIT {int(sample)})",
+            [api_key],
         )
 
     def stored_rows(self, sync_id: int) -> int:

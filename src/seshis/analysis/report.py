@@ -482,7 +482,6 @@ def session_export(
     is one driver's; only `categories` when given), for the app to hand to a renderer. `sort`
     orders the rows as their source gave them: (a field of those rows or of seshis's, ASC or
     DESC)."""
-    sites = sites_of(data, report.window)
-    return listings.session_export(
-        data.store, sites, report.options, categories, listings.order_by(*sort)
-    )
+    options = report.options
+    sites = sites_of(data, report.window, options.site, options.site_aliases)
+    return listings.session_export(data.store, sites, options, categories, listings.order_by(*sort))

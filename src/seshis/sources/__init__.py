@@ -59,11 +59,11 @@ def load_files(
     from . import acndata, files, profiles
 
     mapped = profiles.load(Path(profile)) if profile is not None else None
-    paths = [Path(p) for p in paths]
+    given = [Path(p) for p in paths]
     store = InputStore.create()
-    infos = [files.load(store, path, mapped, raw=raw) for path in paths]
+    infos = [files.load(store, path, mapped, raw=raw) for path in given]
     store.finalize()
-    site, sites = store.row(  # the usual site, and how many the first rows name
+    site, sites = store.one(  # the usual site, and how many the first rows name
         "SELECT mode(site), count(DISTINCT site) FROM "
         "(SELECT site FROM sessions WHERE site IS NOT NULL LIMIT 100000)"
     )
@@ -74,7 +74,7 @@ def load_files(
     dates.zone(tz)
     return Dataset(
         store,
-        name or (paths[0].stem if paths else "Site"),
+        name or (given[0].stem if given else "Site"),
         location,
         tz,
         store.span(),

@@ -67,10 +67,10 @@ class AcnDataApi:
     def parse(self, doc: object, url: str, headers: dict[str, str] | None = None) -> Page:
         if not isinstance(doc, dict) or not isinstance(doc.get("_items"), list):
             raise ApiError(f'{url} answered with JSON that holds no sessions (no "_items" list).')
-        meta = doc.get("_meta") if isinstance(doc.get("_meta"), dict) else {}
+        meta, links = (v if isinstance(v := doc.get(k), dict) else {} for k in ("_meta", "_links"))
         total = meta.get("total") if isinstance(meta.get("total"), int) else None
-        links = doc.get("_links") if isinstance(doc.get("_links"), dict) else {}
-        nxt = links.get("next", {}).get("href") if isinstance(links.get("next"), dict) else None
+        following = links.get("next")
+        nxt = following.get("href") if isinstance(following, dict) else None
         return Page(
             len(doc["_items"]), "$._items[*]", total, urljoin(self.base, nxt) if nxt else None
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 CSV_LINE_LIMIT = 2_000_000  # bytes of one CSV line, as DuckDB's max_line_size
@@ -63,7 +64,9 @@ def inner_empty(path: Path, trailing: int) -> int:
     return count - trailing
 
 
-def records(path: Path, encoding: str, delim: str, width: int):
+def records(
+    path: Path, encoding: str, delim: str, width: int
+) -> Iterator[tuple[int, list[str] | str]]:
     """(line number, fields or why the line is malformed) of each record after the header.
     A quoted field runs on over the next lines only where CSV's rules close it (its closing
     quote followed by a delimiter or the end of a line); a quote that never closes so costs
@@ -71,8 +74,13 @@ def records(path: Path, encoding: str, delim: str, width: int):
     lines = physical_lines(path, encoding)
     next(lines, None)  # the header
     ahead: list[tuple[int, str | None]] = []
-    while ahead or (item := next(lines, None)) is not None:
-        number, text = ahead.pop(0) if ahead else item
+    while True:
+        if ahead:
+            number, text = ahead.pop(0)
+        elif (item := next(lines, None)) is not None:
+            number, text = item
+        else:
+            break
         if text is None:
             yield number, f"longer than {CSV_LINE_LIMIT} bytes"
             continue
@@ -83,9 +91,10 @@ def records(path: Path, encoding: str, delim: str, width: int):
         while why == "open" and used < CSV_JOIN_LIMIT and len(joined) < CSV_LINE_LIMIT:
             if used == len(ahead) and (item := next(lines, None)) is not None:
                 ahead.append(item)
-            if used == len(ahead) or ahead[used][1] is None:
+            following = ahead[used][1] if used < len(ahead) else None
+            if following is None:
                 break
-            joined += "\n" + ahead[used][1]
+            joined += "\n" + following
             used += 1
             fields, why = split(joined, delim)
         if why == "open" or (used and why):
@@ -110,7 +119,7 @@ def split(text: str, delim: str) -> tuple[list[str], str | None]:
         return [], "open" if "unexpected end of data" in str(exc) else str(exc)
 
 
-def physical_lines(path: Path, encoding: str):
+def physical_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None]]:
     """(number, text) of each line, split at LF, CRLF or a bare CR; text is None for a line
     longer than DuckDB reads."""
     number = 0

@@ -134,7 +134,7 @@ def _detail(exc: BaseException) -> str:
 
 
 def load_json(store: InputStore, path: Path, layout: JsonLayout, *, raw: bool) -> FileInfo:
-    if layout.kind == "envelope":
+    if layout.kind == "envelope" and layout.span is not None:
         literal = _copy(store, path, *layout.span)
         try:
             return _read_list(store, path, literal, layout.keys, "array", layout.listed, raw)
@@ -252,8 +252,10 @@ def _read_unclear(
     first_keys, *list_types = first[0] if first else (None,)
     keys = set(first_keys or [])
     listed = next((k for k in LIST_KEYS if k in keys), None)
-    if not first or (envelope and listed and not ID_KEYS & keys and len(first) == 1):
-        if not first or dict(zip(LIST_KEYS, list_types, strict=True))[listed] != "ARRAY":
+    if not first:
+        raise SourceError(NO_SESSIONS.format(path))
+    if envelope and listed and not ID_KEYS & keys and len(first) == 1:
+        if dict(zip(LIST_KEYS, list_types, strict=True))[listed] != "ARRAY":
             raise SourceError(NO_SESSIONS.format(path))
         name, fields = LIST_KEYS[listed].name, LIST_KEYS[listed].fields
         wanted = sorted(_tops(fields))

@@ -23,6 +23,12 @@ _DECODE = json.JSONDecoder().raw_decode
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _skip(text: str, i: int) -> int:
+    """The index of the first character at or after `i` that is no JSON white space."""
+    space = _SPACE.match(text, i)
+    return space.end() if space else i
+
+
 @dataclass(frozen=True)
 class JsonLayout:
     """How a JSON file holds its sessions: a `list`, values one per `lines`, an `envelope`'s
@@ -43,7 +49,7 @@ class _Unclear(Exception):
 def json_layout(path: Path, head: bytes) -> JsonLayout:
     text = head.decode("utf-8", "surrogateescape")
     bom = text.startswith("\ufeff")
-    start = _SPACE.match(text, int(bom)).end()
+    start = _skip(text, int(bom))
     size = path.stat().st_size
     opener = text[start]
     with path.open("rb") as fh:
@@ -92,7 +98,7 @@ def _values(text: str, i: int, sep: str, close: str | None) -> tuple[list, bool]
     the list closed within it."""
     values: list = []
     while len(values) < 1000:
-        i = _SPACE.match(text, i).end()
+        i = _skip(text, i)
         if close and text.startswith(close, i):
             return values, True
         try:
@@ -100,7 +106,7 @@ def _values(text: str, i: int, sep: str, close: str | None) -> tuple[list, bool]
         except (ValueError, RecursionError):
             break
         values.append(value)
-        i = _SPACE.match(text, i).end()
+        i = _skip(text, i)
         if sep:
             if not text.startswith(sep, i):
                 return values, text.startswith(close or sep, i)
@@ -118,14 +124,14 @@ def _top(text: str, i: int) -> tuple[dict, int | None, dict[str, tuple[int, int 
     end. A list that runs past the head ends the scan."""
     keys: dict = {}
     lists: dict[str, tuple[int, int | None]] = {}
-    i = _SPACE.match(text, i + 1).end()
+    i = _skip(text, i + 1)
     try:
         while not text.startswith("}", i):
             key, i = _DECODE(text, i)
-            i = _SPACE.match(text, i).end()
+            i = _skip(text, i)
             if not isinstance(key, str) or not text.startswith(":", i):
                 raise _Unclear
-            at = i = _SPACE.match(text, i + 1).end()
+            at = i = _skip(text, i + 1)
             try:
                 keys[key], i = _DECODE(text, i)
             except (ValueError, RecursionError):
@@ -135,9 +141,9 @@ def _top(text: str, i: int) -> tuple[dict, int | None, dict[str, tuple[int, int 
                 raise _Unclear from None
             if key in LIST_KEYS:
                 lists[key] = (at, i)
-            i = _SPACE.match(text, i).end()
+            i = _skip(text, i)
             if text.startswith(",", i):
-                i = _SPACE.match(text, i + 1).end()
+                i = _skip(text, i + 1)
             elif not text.startswith("}", i):
                 raise _Unclear
     except (ValueError, RecursionError):

@@ -1,6 +1,11 @@
 """The live sources as a library: credentials, the on-disk store, a sync of the window (and of
 the window before it, for the trends), and the Dataset the report is built from. Its options,
-`LiveOptions`, are the live settings, each declared once with the others (seshis.settings)."""
+`LiveOptions`, are the live settings, each declared once with the others (seshis.settings).
+
+A run syncs one site or several (several --acn, several ACN-Data sites, a portfolio's
+[[sites]]): one sync per site into the same store, each over the window in its own zone; the
+Dataset is their union, each session's `site` its site's name, `Dataset.sites` their names
+and zones."""
 
 from __future__ import annotations
 
@@ -13,9 +18,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .. import CHECKOUT, dates
-from ..dataset import Dataset
-from ..errors import AuthError, UsageError
+from .. import CHECKOUT, dates, portfolio
+from ..dataset import Dataset, Site
+from ..errors import AuthError, DataError, UsageError
 from ..settings import Settings
 from ..syncs import LiveStore, SyncStatus
 from . import acndata, ocpi, powerflex
@@ -26,6 +31,7 @@ AUTH_SCRIPT = "curl_device_manager.sh"
 API_NAMES = {"powerflex": "PowerFlex", "acndata": "ACN-Data", "ocpi": "OCPI"}
 
 Progress = Callable[[int, int, int | None], None]  # pages, sessions, the API's total
+Client = powerflex.PowerFlexApi | acndata.AcnDataApi | ocpi.OcpiApi
 
 
 def _default(name: str) -> Any:
@@ -40,9 +46,10 @@ class LiveOptions:
     flag sets."""
 
     api: str = _default("api")
-    site: str = _default("site")
-    acn: str = _default("acn")
-    account: str = _default("account")
+    site: tuple[str, ...] = _default("site")
+    acn: tuple[str, ...] = _default("acn")
+    account: tuple[str, ...] = _default("account")
+    sites: tuple[portfolio.SiteEntry, ...] = _default("sites")
     api_url: str | None = _default("api_url")
     auth_command: str | None = _default("auth_command")
     page_size: int | None = _default("page_size")
@@ -61,6 +68,22 @@ class LiveOptions:
     sleep: Callable[[float], None] = time.sleep  # how to wait between attempts
     lock_wait: float = 300.0  # seconds to wait for another run holding the store
     notice: Callable[[str], None] | None = None  # told when this run waits for another
+
+    def __post_init__(self) -> None:
+        """One site, ACN or account may be given as text (site="caltech")."""
+        for name in ("site", "acn", "account"):
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, (getattr(self, name),))
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    """A site a run syncs: its API client, its name (None: from its data) and its time zone
+    (None: the run's)."""
+
+    api: Client
+    name: str | None = None
+    timezone: str | None = None
 
 
 WAITING = ("backoff", "sleep", "lock_wait", "notice")  # the options no setting declares
@@ -119,7 +142,57 @@ def _token(*names: str) -> str | None:
     return None
 
 
-def api_for(options: LiveOptions) -> powerflex.PowerFlexApi | acndata.AcnDataApi | ocpi.OcpiApi:
+def live_sites(options: LiveOptions) -> tuple[LiveSite, ...]:
+    """The sites a run syncs: the portfolio's of this API (only the --site one, when given),
+    else the flags': each --acn with its --account, each ACN-Data --site (default caltech);
+    OCPI: the endpoint (its sites are its locations, named by the data)."""
+    if options.api == "ocpi":
+        return (LiveSite(api_for(options)),)
+    listed = tuple(e for e in options.sites if (e.acn if options.api == "powerflex" else e.site))
+    if listed:
+        if options.site:  # one site to report: only it is fetched
+            chosen = portfolio.named(listed, options.site[0])
+            if not chosen:
+                names = ", ".join(e.name or e.acn or e.site or "" for e in listed)
+                raise DataError(
+                    f"No site is named {options.site[0]!r} in the config's [[sites]]. "
+                    f"Its sites: {names}."
+                )
+            listed = chosen
+        return tuple(
+            LiveSite(api_for(options, e.acn, e.account or options.account[0], e.site), e.name,
+                     e.timezone)
+            for e in listed
+        )  # fmt: skip
+    if options.api == "acndata":
+        wanted = dict.fromkeys(s.lower() for s in options.site or ("caltech",))
+        return tuple(LiveSite(api_for(options, site=s)) for s in wanted)
+    return tuple(LiveSite(api_for(options, a, b)) for a, b in acn_accounts(options))
+
+
+def acn_accounts(options: LiveOptions) -> tuple[tuple[str, str], ...]:
+    """Each --acn with its account: ACN:ACCOUNT, else the --account in the same position (one
+    --account serves every ACN)."""
+    accounts = options.account
+    if len(accounts) > 1 and len(accounts) != len(options.acn):
+        raise UsageError(
+            f"{len(options.acn)} --acn and {len(accounts)} --account: give one --account for "
+            "every ACN, one per --acn in the same order, or --acn ACN:ACCOUNT."
+        )
+    pairs = []
+    for i, given in enumerate(options.acn):
+        acn, _, account = given.partition(":")
+        pairs.append((acn.strip(), account.strip() or accounts[min(i, len(accounts) - 1)]))
+    return tuple(dict.fromkeys(pairs))
+
+
+def api_for(
+    options: LiveOptions,
+    acn: str | None = None,
+    account: str | None = None,
+    site: str | None = None,
+) -> Client:
+    """The client of the API for one site (default: the first --acn/--account or --site)."""
     if options.api == "ocpi":
         if not options.api_url:
             raise UsageError(
@@ -128,21 +201,26 @@ def api_for(options: LiveOptions) -> powerflex.PowerFlexApi | acndata.AcnDataApi
             )
         return ocpi.OcpiApi(options.api_url, options.ocpi_version)
     if options.api == "acndata":
-        return acndata.AcnDataApi(options.api_url or acndata.DEFAULT_URL, options.site)
+        first = options.site[0].lower() if options.site else "caltech"
+        return acndata.AcnDataApi(options.api_url or acndata.DEFAULT_URL, site or first)
+    first_acn, first_account = acn_accounts(options)[0]
     return powerflex.PowerFlexApi(
         options.api_url or powerflex.DEFAULT_URL,
-        options.acn,
-        options.account,
+        acn or first_acn,
+        account or first_account,
         anonymize=options.anonymize,
         include_active=options.include_active,
     )
 
 
-def timezone_for(options: LiveOptions) -> str:
-    """The window is needed before any row arrives: the option, else the zone of the ACN-Data
-    sites (California), else the machine's."""
+def timezone_for(options: LiveOptions, sites: tuple[LiveSite, ...] = ()) -> str:
+    """The window is needed before any row arrives: the option, else the zone the sites'
+    entries share, else the zone of the ACN-Data sites (California), else the machine's."""
     if options.timezone:
         return options.timezone
+    zones = {s.timezone for s in sites}
+    if len(zones) == 1 and None not in zones:
+        return zones.pop() or ""
     return "America/Los_Angeles" if options.api == "acndata" else dates.system_timezone()
 
 
@@ -156,10 +234,10 @@ def load(
     progress: Progress | None = None,
     log: Callable[[str], None] | None = None,
 ) -> tuple[Dataset, dates.DateRange]:
-    """Bring the store up to date for the window (and the one before it) and return the
-    store's sessions of the window with the window itself."""
-    api = api_for(options)
-    tz = timezone_for(options)
+    """Bring the store up to date for the window (and the one before it) of each site and
+    return the store's sessions of the window with the window itself."""
+    sites = live_sites(options)
+    tz = timezone_for(options, sites)
     window = dates.window(kind, tz, now, start, end)
     creds = None if options.offline else credentials(options)
     store = LiveStore.open(
@@ -169,7 +247,7 @@ def load(
         notice=options.notice,
     )
     try:
-        return _load(store, api, creds, options, window, now, progress, log), window
+        return _load(store, sites, creds, options, window, now, progress, log), window
     except BaseException:
         store.close()  # release the store at once: another run may be waiting for it
         raise
@@ -177,7 +255,7 @@ def load(
 
 def _load(
     store: LiveStore,
-    api: Api,
+    sites: tuple[LiveSite, ...],
     creds: Credentials | None,
     options: LiveOptions,
     window: dates.DateRange,
@@ -185,14 +263,60 @@ def _load(
     progress: Progress | None,
     log: Callable[[str], None] | None,
 ) -> Dataset:
-    if creds is None:
-        status = store.offline_status(api.key, now, window.start, window.end)
-    else:
-        status = _sync(store, api, creds, options, window, now, progress, log)
-    store.show(api.key, window)
-    site, _zone = store.identity()
-    name, location = api.site_name(site)
-    return Dataset(store, name, location, window.timezone, span=None, sync=status)
+    statuses: list[SyncStatus] = []
+    windows = [dates.rezoned(window, site.timezone or window.timezone) for site in sites]
+    for site, own in zip(sites, windows, strict=True):
+        if creds is None:
+            status = store.offline_status(site.api.key, now, own.start, own.end)
+        else:
+            after = _after(progress, statuses)
+            status = _sync(store, site.api, creds, options, own, now, after, log)
+        statuses.append(status)
+    status = SyncStatus.combined(statuses)
+    if len(sites) == 1:  # the site's sessions as their data names them
+        api = sites[0].api
+        store.show({api.key: None}, window)
+        found, _zone = store.identity()
+        name, location = api.site_name(found)
+        if isinstance(api, ocpi.OcpiApi):  # a CPO's locations are its sites
+            several = store.value("SELECT count(DISTINCT site) FROM sessions")
+            if several > 1:
+                name, location = api.name, None  # the report says how many sites
+        return Dataset(store, sites[0].name or name, location, window.timezone, None, sync=status)
+    named = _named(store, sites, window.timezone)
+    covering = dates.DateRange(
+        min(w.start for w in windows), max(w.end for w in windows), window.timezone, "custom"
+    )
+    store.show({site.api.key: one.key for site, one in zip(sites, named, strict=True)}, covering)
+    title = API_NAMES[options.api]  # the report says how many sites
+    return Dataset(store, title, None, window.timezone, None, sync=status, sites=named)
+
+
+def _named(store: LiveStore, sites: tuple[LiveSite, ...], zone: str) -> tuple[Site, ...]:
+    """Each site as the report names it: its entry's name, else its data's (an ACN-Data site's
+    own name), else the API's ("ACN 0021"); a name two sites share gets the API's too."""
+    out: list[Site] = []
+    for site in sites:
+        found, location = site.api.site_name(store.site_of(site.api.key))
+        name = site.name or found
+        label = site.api.site_name(None)[0]
+        taken = {s.key.casefold() for s in out}
+        if name.casefold() in taken:
+            name = f"{name} ({label})"
+        while name.casefold() in taken:
+            name = f"{name} #{len(out) + 1}"
+        out.append(Site(name, name, location, site.timezone or zone))
+    return tuple(out)
+
+
+def _after(progress: Progress | None, before: list[SyncStatus]) -> Progress | None:
+    """The progress of one site's sync, counted after the sites synced before it (one bar)."""
+    if progress is None or not before:
+        return progress
+    pages, rows = sum(s.pages for s in before), sum(s.rows for s in before)
+    return lambda p, n, total: progress(
+        pages + p, rows + n, None if total is None else rows + total
+    )
 
 
 def _sync(

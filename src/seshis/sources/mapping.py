@@ -91,7 +91,10 @@ POWERFLEX: dict[str, Field] = {
 # no uid; the station is the EVSE, the space its connector.
 OCPI: dict[str, Field] = {
     "session_id": text("id"),
-    "site": text("cdr_location.name", "location.name", "location_id"),
+    # the site: the location's name when given, else its id (2.2.1 Sessions: location_id)
+    "site": text(
+        "cdr_location.name", "location.name", "cdr_location.id", "location.id", "location_id"
+    ),
     "station_id": text("cdr_location.evse_uid", "evse_uid", "location.evses[0].uid"),
     "space": text(
         "cdr_location.connector_id", "connector_id", "location.evses[0].connectors[0].id"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from ..errors import DataError, UsageError
 from ..store import COLUMNS, Store, lit, q
 from . import mapping
 
-PROFILE_KEYS = {
+PROFILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str,
     "delimiter": str,
     "decimal": str,
@@ -84,6 +84,7 @@ class Profile:
     date_formats: tuple[str, ...] = ()  # for a date in its own column
     encoding: str | None = None  # None: detected (UTF-8, else Latin-1)
     match: tuple[str, ...] = field(default=())  # headers that recognise a built-in format
+    aliases: tuple[tuple[str, str], ...] = ()  # (a site's name in the file, the site's name)
 
     @property
     def drivers(self) -> bool:
@@ -107,7 +108,7 @@ class Profile:
             ("unparseable end time", "end", "end"),
             ("non-numeric kWh", "energy", "kwh"),
         ):
-            failed, example, parsed = store.row(
+            failed, example, parsed = store.one(
                 f"SELECT count(*) FILTER (starts_with(problem, {lit(problem)})), "
                 f"min(problem) FILTER (starts_with(problem, {lit(problem)})), count({q(column)}) "
                 f"FROM {table}"
@@ -135,10 +136,10 @@ def parse(text: str, source: str) -> Profile:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"The profile {source} is not valid TOML ({exc}).") from None
-    unknown = set(doc) - {"profile", "columns", "match"}
+    unknown = set(doc) - {"profile", "columns", "match", "sites"}
     if unknown:
         raise UsageError(f"The profile {source} has an unknown table [{sorted(unknown)[0]}].")
-    for table in ("profile", "columns", "match"):
+    for table in ("profile", "columns", "match", "sites"):
         if not isinstance(doc.get(table, {}), dict):
             raise UsageError(f"The profile {source}: {table} must be a table ([{table}]).")
     head, columns = doc.get("profile", {}), doc.get("columns", {})
@@ -173,6 +174,7 @@ def parse(text: str, source: str) -> Profile:
     if not isinstance(match, list) or not all(isinstance(m, str) for m in match):
         raise UsageError(f"The profile {source}: [match] columns is a list of headers.")
     return Profile(
+        aliases=_aliases(doc.get("sites", {}), source),
         name=head["name"],
         source=source,
         columns=dict(columns),
@@ -185,6 +187,24 @@ def parse(text: str, source: str) -> Profile:
         encoding=head.get("encoding"),
         match=tuple(match),
     )
+
+
+def _aliases(sites: dict, source: str) -> tuple[tuple[str, str], ...]:
+    """[sites] aliases = {"name in the file" = "the site's name"}: renamed sites as one."""
+    unknown = set(sites) - {"aliases"}
+    if unknown:
+        raise UsageError(
+            f"The profile {source}: [sites] has an unknown key '{sorted(unknown)[0]}'."
+        )
+    aliases = sites.get("aliases", {})
+    if not isinstance(aliases, dict) or not all(
+        isinstance(v, str) and v.strip() for v in aliases.values()
+    ):
+        raise UsageError(
+            f'The profile {source}: [sites] aliases is a table of "name in the file" = '
+            '"the site\'s name".'
+        )
+    return tuple((old.strip(), new.strip()) for old, new in aliases.items())
 
 
 def _missing(head: dict, columns: dict) -> str | None:
@@ -216,11 +236,16 @@ def builtin() -> tuple[Profile, ...]:
 
 
 def recognise(headers: list[str]) -> Profile | None:
-    """The built-in profile whose headers the file has (the one that asks most, first)."""
+    """The built-in profile whose headers the file has (the one that asks most, first); a
+    file without the profile's site column (a republished export may drop it) is read without
+    a site."""
     have = {h.strip() for h in headers}
     for profile in builtin():
         if profile.match and set(profile.match) <= have:
-            return profile
+            if profile.columns.get("site", "") in have or "site" not in profile.columns:
+                return profile
+            columns = {k: v for k, v in profile.columns.items() if k != "site"}
+            return replace(profile, columns=columns)
     return None
 
 

@@ -52,12 +52,20 @@ class Page:
 
 
 class Api(Protocol):
+    """What a sync needs of a live API client (powerflex, acndata, ocpi)."""
+
     name: str
-    key: str
     mapping: dict[str, mapping.Field]
+    default_page_size: int
     filters_on_start: bool  # whether the API's window is on the session start (OCPI: no)
     follows_links: bool  # whether a page's link to the next page is followed (OCPI: yes)
 
+    @property
+    def key(self) -> str:
+        """The store's name for what this client fetches (its rows are kept apart)."""
+        ...
+
+    def site_name(self, site: str | None) -> tuple[str, str | None]: ...
     def overrides(self) -> dict[str, str]: ...
     def page_url(self, lo: datetime, hi: datetime, size: int, page: int) -> str: ...
     def parse(self, doc: object, url: str, headers: dict[str, str]) -> Page: ...
