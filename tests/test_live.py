@@ -599,7 +599,7 @@ def test_several_acns_are_one_run_with_each_site_counted(server, fake, two_acns,
     }  # fmt: skip
     # 0021: every 10th empty, every 10th (+5) micro at 0.4 kWh, the rest 16.64 kWh: 30, 30,
     # 240; 0035 also empties every 3rd: 67 + 20 - 7 empty, 20 - 7 micro, the rest normal
-    assert doc["site"] == "PowerFlex (2 sites)"
+    assert doc["site"] == "PowerFlex" and len(doc["sites"]) == 2
     assert doc["sync"]["complete"] is True and doc["sync"]["rows"] == 500
     assert doc["sync"]["api_total"] == 500
     assert {p.split("&")[0] for p in fake.requests} == {
@@ -649,7 +649,7 @@ def test_several_acndata_sites(server, fake, token, tmp_path):
     assert r.code == 0, r.err
     doc = r.json()
     assert counted(doc) == by_hand(fake.by_site["caltech"] + fake.by_site["jpl"])
-    assert doc["site"] == "ACN-Data (2 sites)"
+    assert doc["site"] == "ACN-Data" and len(doc["sites"]) == 2
     assert {p.split("?")[0] for p in fake.requests} == {
         "/api/v1/sessions/caltech",
         "/api/v1/sessions/jpl",
@@ -706,7 +706,9 @@ def test_a_portfolio_is_one_command_each_site_in_its_own_zone(
         "/v1/public/sessions/acn/0035?acc=16",  # the run's --account (default 16)
     }
     # the library's report: each site named by the portfolio, its days in its own zone
-    from seshis.analysis import build_report
+    from seshis.analysis import Options, build_report
+    from seshis.analysis.sites import sites_of
+    from seshis.analysis.summary import site_days
     from seshis.portfolio import parse
     from seshis.sources.live import LiveOptions, load
 
@@ -723,11 +725,13 @@ def test_a_portfolio_is_one_command_each_site_in_its_own_zone(
         ]
         report = build_report(data, window, now=now)
         scopes = {s.name: s for s in report.sites}
+        sites = sites_of(data, window)
+        daily = site_days(data.store, sites, Options(), [s.key for s in data.sites])
         for name, rows, zone in (
             ("Downtown", two_acns["0021"], "America/New_York"),
             ("Harbour", two_acns["0035"], "Asia/Tokyo"),
         ):
-            days = {d.day.isoformat(): d.counts.sessions for d in scopes[name].daily}
+            days = {d.day.isoformat(): d.counts.sessions for d in daily[name]}
             assert days == local_days(rows, zone)
             assert scopes[name].window.timezone == zone
             assert scopes[name].totals.sessions == len(rows)
