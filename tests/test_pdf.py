@@ -95,8 +95,12 @@ def test_all_pdf_of_the_hand_counted_file(tmp_path):
     assert "EV Charging Session Report" in first and "Test Garage" in first
     assert "All data: 2025-09-07 to 2025-09-09 (America/Los_Angeles)" in first
     assert "Generated 2026-11-26" in first
-    # 7 sessions: no station or driver has enough to be tested, no day has 10
-    assert "Needs attention Nothing stands out" in first
+    # 7 sessions: no station or driver has enough to be tested, no day has 10; but three
+    # health targets are missed (2, 1 and 4 of 7), each an item, never "nothing stands out"
+    assert "Nothing stands out" not in first
+    assert "empty sessions 28.6% (target < 20%): 8.6 points over" in first
+    assert "microsessions 14.3% (target < 5%): 9.3 points over" in first
+    assert "normal sessions 57.1% (target > 75%): 17.9 points under" in first
     assert first.index("Needs attention") < first.index("Site health")
     # health: 2 of 7 empty (28.6 %, not met), unclaimed 2 of 7 (28.6 %, met)
     assert re.search(r"Empty sessions 28\.6% < 20% NOT MET", first)
@@ -284,8 +288,15 @@ def test_attention_on_page_one_red_for_stations_amber_for_drivers(tmp_path):
         rows.append((f"g{i}", user, when, 3600, kwh, f"GOOD-{i % 2 + 1}"))
     span = window("custom", "America/Los_Angeles", NOW, date(2026, 3, 2), date(2026, 3, 4))
     report = report_of(rows, span, Options(trends=False, listings=Listings(drivers="needing_help")))
-    found = [(a.kind, a.subject) for a in report.attention][:2]
+    found = [(a.kind, a.subject) for a in report.attention if a.kind != "health"][:2]
     assert found == [("station", "BAD"), ("driver", "sad@x.com")]
+    # 12 empty, 6 micro, 22 normal of 40: three targets missed, each an item
+    targets = [a.text for a in report.attention if a.kind == "health"]
+    assert targets == [
+        "empty sessions 30.0% (target < 20%): 10.0 points over",
+        "microsessions 15.0% (target < 5%): 10.0 points over",
+        "normal sessions 55.0% (target > 75%): 20.0 points under",
+    ]
     target = tmp_path / "a.pdf"
     pdf.render(report, target, charts={})
     reader = PdfReader(str(target))

@@ -39,7 +39,19 @@ class Attention:
     # their unclaimed share (%)
     site: str | None = None  # the site it stands at, in a network of sites
     since: Onset | None = None  # a failing station or site: since when
+    contributors: tuple[Contribution, ...] = ()  # a missed target: where it comes from
     state: str | None = None  # new | continuing (against the previous window); None: not known
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A station or driver (None: the unclaimed sessions) behind a missed target: `count` of
+    its `sessions` move the share off its target."""
+
+    kind: str  # station | driver
+    name: str | None
+    count: int
+    sessions: int
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,8 @@ def needs_attention(
                 at = None if s.site is None else names.get(s.site, s.site)
                 text = f"station {s.label}{place}: {s.suspect}"
                 out.append(Attention("station", s.label, text, site=at))
+    if site is None:  # a site's missed targets are marked in the SITES table, not items
+        out += _targets(counted, stations)
     out += [replace(a, site=site) for a in _unclaimed(counted, stations, trends)]
     for user, why in helped:
         out.append(Attention("driver", user, f"{user}: {why}"))
@@ -150,6 +164,45 @@ def needs_attention(
         for day, why in spike_days(counted):
             out.append(Attention("day", day, f"{day}: {why}"))
     return tuple(out)
+
+
+TARGET_NAMES = {"empty": "empty sessions", "micro": "microsessions", "normal": "normal sessions"}
+
+
+def _targets(counted: Summary, stations: tuple[StationStats, ...]) -> list[Attention]:
+    """A health target that is not met (empty, micro, normal; unclaimed has its own item): how
+    far from the target, and the stations and drivers that contribute most."""
+    out = []
+    for h in counted.health:
+        if h.ok is not False or h.value_pct is None or h.metric not in TARGET_NAMES:
+            continue
+        gap = abs(h.value_pct - h.threshold_pct)
+        how = "over" if h.comparison == "<" else "under"
+        side = "below" if h.comparison == "<" else "above"
+        off = f"{gap:.1f} points {how}" if round(gap, 1) else f"at the limit; it must stay {side}"
+        text = (
+            f"{TARGET_NAMES[h.metric]} {h.value_pct:.1f}% (target {h.comparison} "
+            f"{h.threshold_pct:g}%): {off}"
+        )
+
+        def part(c: Counts | StationStats, metric: str = h.metric) -> int:
+            """The sessions that move it off its target."""
+            return c.problems if metric == "normal" else int(getattr(c, metric))
+
+        most = sorted(
+            (Contribution("station", s.label, part(s), s.sessions) for s in stations if part(s)),
+            key=lambda c: (-c.count, str(c.name)),
+        )[:WHERE]
+        most += sorted(
+            (
+                Contribution("driver", u.user, part(u.counts), u.counts.sessions)
+                for u in counted.users
+                if part(u.counts)
+            ),
+            key=lambda c: (-c.count, str(c.name)),
+        )[:WHERE]
+        out.append(Attention("health", h.metric, text, contributors=tuple(most)))
+    return out
 
 
 def _unclaimed(

@@ -128,6 +128,22 @@ def where_to_look(item: Attention) -> str:
         return f"may need support or education; their sessions: seshis --user {subject}"
     if kind == "day":
         return f"that day's sessions: seshis --empty --micro --start {subject} --end {subject}"
+    if kind == "health":
+
+        def listed(who: str) -> str:
+            return ", ".join(
+                f"{c.name or 'the unclaimed sessions'} ({c.count} of {c.sessions})"
+                for c in item.contributors
+                if c.kind == who
+            )
+
+        stations, drivers = listed("station"), listed("driver")
+        if not (stations or drivers):
+            return "spread over the site: no station or driver stands out"
+        parts = ([f"most at {stations}"] if stations else []) + (
+            [f"among drivers: {drivers}"] if drivers else []
+        )
+        return "; ".join(parts)
     signs = "drivers plug in without scanning the QR code; check the signs"
     if places:
         return signs + " at " + ", ".join(f"{name} ({share:.0f}%)" for name, share in places)
