@@ -148,7 +148,7 @@ GUARDED_START = FORMULA_START + "'"
 def guarded(value: object) -> object:
     """A text cell a spreadsheet would run as a formula, or that starts with a quote, with a
     leading quote; any other value as it is."""
-    if isinstance(value, str) and value[:1] in GUARDED_START:
+    if isinstance(value, str) and value and value[0] in GUARDED_START:
         return "'" + value
     return value
 

@@ -134,6 +134,7 @@ def needs_attention(
     site: str | None = None,
     from_sites: Sequence[Attention] | None = None,
     days: bool = True,
+    absent: Sequence[tuple[str | None, str, str]] = (),
 ) -> tuple[Attention, ...]:
     """Every finding, most pressing first: an incomplete sync (the figures may be short),
     failing sites (name, why) of a network, failing and silent stations, unclaimed sessions,
@@ -155,6 +156,8 @@ def needs_attention(
                 at = None if s.site is None else names.get(s.site, s.site)
                 text = f"station {s.label}{place}: {s.suspect}"
                 out.append(Attention("station", s.label, text, site=at))
+        for at, label, why in absent:  # (site name, station, why): no session now
+            out.append(Attention("station", label, f"station {label}: {why}", site=at))
     if site is None:  # a site's missed targets are marked in the SITES table, not items
         out += _targets(counted, stations)
     out += [replace(a, site=site) for a in _unclaimed(counted, stations, trends)]

@@ -50,7 +50,7 @@ def findings(
     names = site_names or {}
     for s in stations:
         if s.suspect:
-            site = None if s.site is None else names.get(s.site, s.site)
+            site = site_of(s, names)
             where = s.label + (f" ({s.space})" if s.space else "")
             note = "" if s.alarm else " (too few sessions to raise an alarm)"
             text = f"{where}: {s.suspect}{note}"
@@ -64,6 +64,11 @@ def findings(
                     site,
                 )
             )
+    judged = {(site_of(s, names), s.label) for s in stations if s.suspect}
+    for a in items:  # stations without a session now: silent, or failing in their history
+        if a.kind == "station" and (a.site, a.subject) not in judged:
+            text = a.text.removeprefix("station ")
+            out.append(Finding("station", a.subject, False, text, a.state, a.site))
     for r in recovered:
         text = (
             f"{r.kind} {r.subject} recovered: {r.share_pct:.0f}% of {r.sessions} sessions "
@@ -71,3 +76,8 @@ def findings(
         )
         out.append(Finding("recovered", r.subject, True, text, "recovered", r.site))
     return tuple(out)
+
+
+def site_of(s: StationStats, names: dict[str, str]) -> str | None:
+    """A station's site by name, in a network (None for one site)."""
+    return None if s.site is None else names.get(s.site, s.site)

@@ -10,7 +10,7 @@ from ..dataset import Dataset
 from ..dates import DateRange
 from ..store import Store
 from ..syncs import SyncStatus
-from . import check, listings, network, stations, summary
+from . import check, history, listings, network, stations, summary
 from .attention import Attention, Recovery, drivers_to_help, needs_attention
 from .listings import Listing, SessionLine
 from .onset import Onset, onset
@@ -243,6 +243,12 @@ def build_report(
         if wants_stations
         else ()
     )
+    absent: tuple[history.Absent, ...] = ()
+    recent = history.history_of(sites) if wants_stations else None
+    if recent is not None:  # a short window: judged with the stations' recent history
+        then = stations.station_stats(store, recent, options, drivers=data.drivers)
+        station_rows, absent = history.judged(station_rows, then, sites.window)
+        station_rows = tuple(sorted(station_rows, key=stations.worst_first))
     before, before_sites = (
         summary.previous(store, sites, options)
         if options.trends and window.kind != "all"
@@ -257,6 +263,7 @@ def build_report(
     verdicts = network.suspect_sites([(s.name, site_counts[s.key].totals) for s in sites.sites])
     onsets = _onsets(store, sites, options, station_rows, verdicts, names)
     context = _Network(
+        absent,
         names,
         tuple((v.name, v.why) for v in verdicts.values()),
         onsets,
@@ -334,6 +341,7 @@ class _Network:
     that stand out (name, why), since when each failing station or site fails, and what
     needed attention in the previous window."""
 
+    absent: tuple[history.Absent, ...]  # stations without a session now that need attention
     names: dict[str, str]
     sites: tuple[tuple[str, str], ...]
     onsets: dict[network.Where, Onset]
@@ -425,6 +433,11 @@ def _scope(
         site=name if of_network else None,
         from_sites=from_sites,
         days=not of_network,
+        absent=tuple(
+            (context.names.get(a.site, a.site) if a.site is not None else None, a.label, a.why)
+            for a in context.absent
+            if key is None or a.site == key or not of_network
+        ),
     )
     if from_sites is None:
         items = network.annotate(items, context.onsets, context.was)

@@ -45,13 +45,14 @@ class StationStats:
     p_value: float | None = None  # Holm-adjusted; None when not tested
     suspect: str | None = None  # why, in words; None when the station looks fine
     site: str | None = None  # the site's key when the report has several sites
+    rest_pct: float | None = None  # empty + micro share of the rest of its site
 
     @property
     def alarm(self) -> bool:
-        """Whether --check counts this station as a breach: suspect on the test, or silent for
-        at least MIN_SILENT sessions (one empty session is not an alarm)."""
-        silent = self.kwh == 0 and self.sessions > 0
-        return self.suspect is not None and (not silent or self.sessions >= MIN_SILENT)
+        """Whether --check counts this station as a breach: suspect on the test (of the window
+        or of its recent history), or dead for at least MIN_SILENT sessions (one empty session
+        is never an alarm on its own)."""
+        return self.suspect is not None
 
     @property
     def label(self) -> str:
@@ -188,10 +189,10 @@ def station_stats(
             )
         )
     judged = [s for stats in by_site.values() for s in judge(stats, alpha)]
-    return tuple(sorted(judged, key=_worst_first))
+    return tuple(sorted(judged, key=worst_first))
 
 
-def _worst_first(s: StationStats) -> tuple[bool, float, float, str, str]:
+def worst_first(s: StationStats) -> tuple[bool, float, float, str, str]:
     return (
         s.suspect is None,
         s.p_value if s.p_value is not None else 2.0,
@@ -212,11 +213,11 @@ def judge(stats: list[StationStats], alpha: float = ALPHA) -> list[StationStats]
         rest_n, rest_k = total - s.sessions, problems - s.problems
         rest = 100.0 * rest_k / rest_n if rest_n else 0.0
         reason = None
-        if s.sessions and s.kwh == 0:
-            reason = f"delivered no energy in {s.sessions} session{'s' * (s.sessions != 1)}"
+        if s.sessions >= MIN_SILENT and s.kwh == 0:  # one empty session is no alarm
+            reason = f"delivered no energy in {s.sessions} sessions"
         elif p is not None and p < alpha and s.pct(s.problems) > rest:
             reason = f"{_what(s)}; rest of the site {rest:.0f}%"
-        out.append(_replace(s, p, reason))
+        out.append(replace(s, p_value=p, suspect=reason, rest_pct=rest if rest_n else None))
     return out
 
 
@@ -228,10 +229,6 @@ def _what(s: StationStats) -> str:
         return f"{s.problems} of {s.sessions} sessions empty or micro {detail}"
     kind = "empty" if s.empty else "micro"
     return f"{s.problems} of {s.sessions} sessions {kind} ({share})"
-
-
-def _replace(s: StationStats, p: float | None, reason: str | None) -> StationStats:
-    return replace(s, p_value=p, suspect=reason)
 
 
 def station_days(
