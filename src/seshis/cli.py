@@ -379,7 +379,7 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
         mode = "off"
     else:
         tty = env.stdin_isatty if env.stdin_isatty is not None else env.stdin.isatty()
-        mode = "off" if ns.no_input else "terminal" if tty else "piped"
+        mode = "off" if ns.no_input or ns.notify_test else "terminal" if tty else "piped"
     prompter = Prompter(env.stdin, env.stderr, mode)
     config, config_path = load_config(Path(ns.config).expanduser() if ns.config else None)
     settings = gather(ns, prompter, config, config_path)

@@ -44,6 +44,7 @@ class Outcome:
     target: str
     sent: Changes | None = None
     problem: str | None = None
+    tested: bool = False  # --notify-test's message
 
 
 def targets(urls: Sequence[str]) -> tuple[Target, ...]:
@@ -94,5 +95,6 @@ def try_targets(urls: Sequence[str], every: float = EVERY_DAYS) -> tuple[Outcome
     for target in targets(urls):
         service = send.check(target)
         text = hello(target.shown, every, service.fit.markdown)
-        out.append(Outcome(target.shown, None, send.send(target, text, service.fit.markdown)))
+        problem = send.send(target, text, service.fit.markdown)
+        out.append(Outcome(target.shown, None, problem, tested=True))
     return tuple(out)

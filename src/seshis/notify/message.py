@@ -24,7 +24,7 @@ HEALTH_LOOK = {  # where to look when a health target is breached
 }
 MORE = "…and {} more; seshis --check lists every one."
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~])")
-_COMMAND = re.compile(r'seshis(?: (?:--[a-z-]+|"[^"]*"|[^\s;"-][^\s;]*))+')
+_COMMAND = re.compile(r'seshis(?: --[a-z-]+(?: (?:"[^"]*"|[^\s;"-][^\s;]*))?)+')
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def message(report: Report, changes: Changes, fit: Fit) -> Message:
 def hello(shown: str, every: float, md: bool) -> Message:
     """The message of --notify-test."""
     body = (
-        f"seshis reached this target ({_text(shown, md)}). It will get what "
+        f"seshis reached {_text(shown, md)}. It will get what "
         f"{_code('seshis --check --notify', md)} finds: each new problem once, a reminder of "
         f"what continues every {plural_days(every)}, and what recovered."
     )
@@ -76,14 +76,19 @@ def plural_days(every: float) -> str:
 
 
 def _title(report: Report, c: Changes) -> str:
-    said = []
-    if c.new:
-        said.append(plural(len(c.new), "new problem"))
-    if c.recovered:
-        said.append(f"{len(c.recovered)} recovered")
-    if not said:
-        said.append(plural(len(c.reminded), "problem") + " continue" + "s" * (len(c.reminded) == 1))
+    """What changed, in a line: the one problem by name, else how many."""
     mark = "⚠️" if c.open else "✅"
+    changed = len(c.new) + len(c.reminded) + len(c.recovered)
+    if changed == 1:
+        if c.recovered:
+            kind, _site, subject = c.recovered[0].told.key
+            return f"{mark} {report.site}: {kind} {subject} recovered"
+        item, state = (c.new[0], "needs") if c.new else (c.reminded[0], "still needs")
+        return f"{mark} {report.site}: {item.kind} {item.subject} {state} attention"
+    said = [plural(len(c.new), "new problem")] if c.new else []
+    said += [f"{len(c.recovered)} recovered"] if c.recovered else []
+    if c.reminded and not said:
+        said.append(plural(len(c.reminded), "problem") + " continue")
     return f"{mark} {report.site}: {', '.join(said)}"
 
 
@@ -204,10 +209,10 @@ def said(outcome: Outcome) -> str:
     """One line on stderr for what one target was sent, or why it could not be."""
     c = outcome.sent
     if outcome.problem is not None:
-        return (
-            f"❌ Could not deliver to {outcome.target} ({outcome.problem}); the next run sends "
-            "it again."
-        )
+        again = "" if outcome.tested else "; the next run sends it again"
+        return f"❌ Could not deliver to {outcome.target}: {outcome.problem}{again}."
+    if outcome.tested:
+        return f"📣 Sent a test message to {outcome.target}."
     if c is None:
         return f"📣 Nothing new for {outcome.target}."
     parts = [f"{len(c.new)} new"] if c.new else []
