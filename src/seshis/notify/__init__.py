@@ -82,7 +82,7 @@ def deliver(
             attached.append(attach())
         text = message(report, told, service.fit)
         file = attached[0] if attached and service.files else None
-        problem = send.send(target, text, service.fit.markdown, file)
+        problem = send.send(target, text, service.fit.markdown, file, warning=bool(told.open))
         if problem is None:
             state.record(target.id, told, now)
         out.append(Outcome(target.shown, told, problem))

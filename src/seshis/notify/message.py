@@ -155,9 +155,7 @@ def _recovered(r: Recovered, report: Report, md: bool) -> str:
     elif r.now is not None:
         text = f"health: {r.now.text}, back within target"
     else:
-        at = (
-            f" at {site}" if site and kind in ("station", "driver") and report.several_sites else ""
-        )
+        at = f" at {site}" if site and kind == "station" and report.several_sites else ""
         what = subject if kind in ("health", "sync", "unclaimed") else f"{kind} {subject}"
         text = f"{what}{at}: no longer needs attention (was: {r.told.text})"
     return f"- {_text(text, md)}"

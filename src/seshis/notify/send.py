@@ -76,15 +76,20 @@ def check(target: Target) -> Service:
 
 
 def send(
-    target: Target, message: Message, markdown: bool, attach: Path | None = None
+    target: Target,
+    message: Message,
+    markdown: bool,
+    attach: Path | None = None,
+    warning: bool = False,
 ) -> str | None:
-    """Deliver `message`; None when it arrived, else why not (redacted)."""
+    """Deliver `message` (a `warning` while problems are open: some services colour it);
+    None when it arrived, else why not (redacted)."""
     apprise = _apprise()
     sender, _service = _loaded(target)
     result = sender.notify(
         body=message.body,
         title=message.title,
-        notify_type=apprise.NotifyType.WARNING if "⚠️" in message.title else apprise.NotifyType.INFO,
+        notify_type=apprise.NotifyType.WARNING if warning else apprise.NotifyType.INFO,
         body_format=apprise.NotifyFormat.MARKDOWN if markdown else apprise.NotifyFormat.TEXT,
         attach=str(attach) if attach else None,
         timeout=SEND_TIMEOUT_S,
