@@ -384,3 +384,36 @@ def test_a_recovery_without_figures_says_what_was_told(site):
     sent = message(report, Changes((), (), (Recovered(told),), ()), Fit())
     assert "driver a@x.com: no longer needs attention (was: a@x.com: 5 of 6" in sent.body
     assert sent.title.startswith("✅")
+
+
+def test_a_network_names_each_problem_at_its_site_and_matches_its_recovery():
+    """The demo network: a failing site, a station at its site, a health target and a spike
+    day are the problems; a station told before and now in the report's recoveries is
+    announced with its figures at its site."""
+    from seshis.analysis import Options, build_report
+    from seshis.notify.changes import changes, problems
+    from seshis.sources import load_demo
+
+    now = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
+    data = load_demo(now, None, network=True)
+    report = build_report(data, data.window("week", now), Options(stations=True, trends=True), now)
+    found = problems(report)
+    assert [i.key for i in found] == [
+        ("health", "", "micro"),
+        ("site", "Lakeside Depot", "Lakeside Depot"),
+        ("station", "Demo Site", "DEMO-17"),
+        ("day", "", "2026-11-26"),
+    ]
+    before = {
+        key: Told(key, "was failing", now - timedelta(days=2), now - timedelta(days=2))
+        for key in [("station", "Harbor Garage", "HG-05"), ("day", "", "2026-11-18")]
+    }
+    told = changes(report, found, before, now, every=7)
+    assert len(told.new) == 4 and told.gone == (("day", "", "2026-11-18"),)
+    (back,) = told.recovered
+    assert back.recovery is not None and back.recovery.subject == "HG-05"
+    sent = message(report, told, Fit())
+    assert "station DEMO-17 at Demo Site (P-117)" in sent.body
+    assert "station HG-05 at Harbor Garage recovered" in sent.body
+    assert "each site in its own time zone" in sent.body
+    assert sent.title == "⚠️ Demo Network: 4 new problems, 1 recovered"
