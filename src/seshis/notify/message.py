@@ -131,6 +131,8 @@ def _what(item: Item, report: Report) -> str:
     if item.kind == "station" and f is not None:
         at = f" at {f.site}" if f.site and report.several_sites else ""
         return f"station {f.name}{at}{f.text[len(f.name) :]}"
+    if item.kind == "health" and item.attention is not None and item.subject != "unclaimed":
+        return item.attention.text  # how far from its target
     if item.kind == "health":
         return f"health: {item.text}"
     if item.kind == "day":
@@ -141,8 +143,9 @@ def _what(item: Item, report: Report) -> str:
 
 
 def _look(item: Item) -> str | None:
-    if item.kind == "health" and item.subject != "unclaimed":
-        return HEALTH_LOOK.get(item.subject)
+    """Where to look: as every output says it for an attention item (the stations and drivers
+    behind a missed target, the station's charger, the command that shows it), else for a
+    health target the command that lists its sessions."""
     if item.attention is not None and item.kind != "sync":
         return where_to_look(item.attention)
     return HEALTH_LOOK.get(item.subject) if item.kind == "health" else None
