@@ -24,7 +24,9 @@ LAYERS = {
     "sources": {"base", "store", "settings"},
     "analysis": {"base", "store"},
     "render": {"base", "store", "analysis"},
-    "cli": {"base", "store", "settings", "sources", "analysis", "render"},
+    # --check's results delivered: worded from the report, recorded in a store it is given
+    "notify": {"base", "store", "analysis", "render"},
+    "cli": {"base", "store", "settings", "sources", "analysis", "render", "notify"},
 }
 OUTPUT_FORMATS = ("terminal", "check", "jsonout", "rows", "csv", "xlsx", "pdf", "html", "charts")
 
@@ -37,7 +39,7 @@ def layer(module: str) -> str:
         return "base"
     if top in ("store", "syncs", "dataset"):
         return "store"
-    if top in ("sources", "analysis", "render"):
+    if top in ("sources", "analysis", "render", "notify"):
         return top
     if top in ("settings", "declare", "portfolio"):
         return "settings"

@@ -12,7 +12,7 @@ from rich.console import Console
 from .analysis import build_report, session_export
 from .dataset import Dataset
 from .dates import DateRange
-from .outputs import OUTPUTS, Run, export_categories, needs, report_options
+from .outputs import OUTPUTS, Run, export_categories, needs, notify_test, report_options
 from .render import terminal
 from .render.common.debug import DebugLog, Timer
 from .render.common.progress import FetchProgress
@@ -30,6 +30,8 @@ def run(
     sleep: Callable[[float], None] | None = None,
 ) -> ExitStatus:
     """Everything after the flags and prompts: returns the exit status."""
+    if settings.notify_test:
+        return notify_test(settings, err)
     timer = Timer()
     debug = DebugLog(err) if settings.debug else None
     data, window = load(settings, now, err, debug, sleep)
@@ -38,7 +40,7 @@ def run(
         if debug:
             debug.settings(settings)
             debug.data(data, window)
-        need, write = OUTPUTS[settings.output]
+        need, write = needs(settings), OUTPUTS[settings.output][1]
         options = report_options(settings)
         report = build_report(data, window, options, now)
         timer.lap("analysis")

@@ -81,7 +81,7 @@ def build_parser() -> Parser:
             continue
         kw: dict[str, Any] = {"dest": name, "help": spec.help, "default": None}
         if spec.many:
-            kw |= {"action": "append", "metavar": spec.metavar}
+            kw |= {"action": "append", "metavar": spec.metavar, "type": spec.kind}
         elif spec.kind is bool and spec.const is False:
             kw |= {"action": "store_const", "const": False}  # --no-pager: the setting off
         elif spec.kind is bool:
@@ -141,6 +141,12 @@ def check_rules(ns: argparse.Namespace) -> None:
             "--json prints the analysis; don't combine it with --csv, --xlsx, --pdf, --html "
             "or --graph."
         )
+    if ns.notify and not (ns.check or ns.notify_test):
+        raise UsageError(
+            "--notify sends what --check finds; add --check (or --notify-test to try the targets)."
+        )
+    if (ns.notify_every is not None or ns.notify_attach) and not ns.check:
+        raise UsageError("--notify-every and --notify-attach go with --check --notify.")
     if ns.demo and ns.source:
         raise UsageError("Use either --demo or --source, not both.")
     if (ns.demo or ns.source) and (ns.api or ns.offline or ns.refresh):
@@ -373,7 +379,7 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
         mode = "off"
     else:
         tty = env.stdin_isatty if env.stdin_isatty is not None else env.stdin.isatty()
-        mode = "off" if ns.no_input else "terminal" if tty else "piped"
+        mode = "off" if ns.no_input or ns.notify_test else "terminal" if tty else "piped"
     prompter = Prompter(env.stdin, env.stderr, mode)
     config, config_path = load_config(Path(ns.config).expanduser() if ns.config else None)
     settings = gather(ns, prompter, config, config_path)

@@ -72,8 +72,8 @@ def _typed(value: Any, kind: type) -> Any:
         return value if kind is bool else None
     if kind is float and isinstance(value, int | float):
         return float(value)
-    if kind is str and isinstance(value, int | str):
-        return str(value)
+    if issubclass(kind, str) and isinstance(value, int | str):
+        return kind(value)  # str, or a SecretUrl (a notify URL)
     return value if isinstance(value, kind) else None
 
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from . import CHECKOUT, portfolio
 from . import definitions as d
 from .analysis import Listings, Options, Report, Sections
-from .errors import ExportError
+from .errors import ExportError, UsageError
 from .render import terminal
 from .render.common.exporter import Sessions
 from .settings import ALL_USERS, Settings
@@ -71,10 +71,67 @@ def _check(r: Run) -> ExitStatus:
 
 
 def _checked(r: Run) -> ExitStatus:
-    """--check's exit status: 3 when a finding breaches."""
+    """--check's exit status: 3 when a finding breaches; with --notify, what changed is
+    delivered, and 4 when a target could not be reached."""
+    status = ExitStatus.OK
     if r.settings.check and not r.report.passed:
-        return ExitStatus.CHECK_FAILED
-    return ExitStatus.OK
+        status = ExitStatus.CHECK_FAILED
+    if r.settings.check and r.settings.notify:
+        return _notified(r) or status
+    return status
+
+
+def _notified(r: Run) -> ExitStatus | None:
+    """--notify: what changed since each target was last told, recorded in the store (the
+    live APIs' store; for files and the demo the same file, created now)."""
+    import tempfile
+    from functools import partial
+
+    from . import notify
+    from .sources.live import default_store_path
+    from .syncs import LiveStore
+
+    s = r.settings
+    store = LiveStore.open(Path(s.store_path or default_store_path()).expanduser())
+    try:
+        with tempfile.TemporaryDirectory(prefix="seshis-") as folder:
+            attach = partial(_attachment, r, Path(folder)) if s.notify_attach else None
+            outcomes = notify.deliver(r.report, s.notify, store, r.now, s.notify_every, attach)
+    finally:
+        store.close()
+    return _told(r.err, outcomes)
+
+
+def notify_test(settings: Settings, err: Console) -> ExitStatus:
+    """--notify-test: one test message to each target."""
+    from . import notify
+
+    if not settings.notify:
+        raise UsageError("--notify-test needs a target: --notify URL, or notify in the config.")
+    return _told(err, notify.try_targets(settings.notify, settings.notify_every)) or ExitStatus.OK
+
+
+def _told(err: Console, outcomes: tuple) -> ExitStatus | None:
+    from .notify import said
+
+    for outcome in outcomes:
+        err.print(said(outcome), markup=False, soft_wrap=True)
+    failed = any(o.problem is not None for o in outcomes)
+    return ExitStatus.NOT_DELIVERED if failed else None
+
+
+def _attachment(r: Run, folder: Path) -> Path:
+    """The report attached to a --notify message (--notify-attach pdf | html)."""
+    path = folder / f"seshis-check-{_stamp(r.now)}.{r.settings.notify_attach}"
+    if r.settings.notify_attach == "pdf":
+        from .render import pdf
+
+        pdf.render(r.report, path, logo=_logo(r.settings, r.err))
+        return path
+    from .render import html
+
+    assert r.sessions is not None  # needs(): the page's Needs when it is attached
+    return html.render(r.report, path, sessions=r.sessions).path
 
 
 def _json(r: Run) -> ExitStatus:
@@ -194,6 +251,9 @@ OUTPUTS: dict[str, tuple[Needs, Callable[[Run], ExitStatus]]] = {
 
 
 def needs(settings: Settings) -> Needs:
+    """What the output needs; with --check --notify-attach, what the attached report needs."""
+    if settings.check and settings.notify and settings.notify_attach:
+        return OUTPUTS[settings.notify_attach][0]
     return OUTPUTS[settings.output][0]
 
 

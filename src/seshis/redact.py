@@ -3,6 +3,7 @@ text that names a URL or the auth command goes through these before any output o
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 
@@ -25,3 +26,26 @@ def command(cmd: str | None) -> str | None:
     if len(parts) <= 1:
         return cmd
     return f"{parts[0]} ({len(parts) - 1} argument{'s' * (len(parts) > 2)} hidden)"
+
+
+def fingerprint(target: str) -> str:
+    """A notify target's identity in the store and in messages: a hash, never the URL."""
+    return hashlib.sha256(target.encode("utf-8")).hexdigest()
+
+
+def target(url_text: str) -> str:
+    """A notify URL as it may be shown: its scheme and the start of its fingerprint. Its host,
+    path and query may all be tokens (slack://TOKEN/..., a webhook's path), so none is shown."""
+    scheme = url_text.partition("://")[0] if "://" in url_text else "?"
+    return f"{scheme}://… #{fingerprint(url_text)[:6]}"
+
+
+class SecretUrl(str):
+    """A URL that carries tokens or passwords (a --notify target): the URL itself where it is
+    used, but its repr (what --debug's listing and any error that shows a value print) is
+    `target()`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(target(str(self)))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import definitions as d
 from . import portfolio
+from .redact import SecretUrl
 
 if TYPE_CHECKING:
     from .sources.live import LiveOptions
@@ -34,7 +35,8 @@ ALL_USERS = "*"  # --user without an email
 APIS = ("powerflex", "acndata", "ocpi")
 OCPI_VERSIONS = ("2.2.1", "2.1.1")
 ACN_SITES = ("caltech", "jpl", "office001")  # the ACN-Data API's sites
-GROUPS = ("analysis", "output", "source", "window and definitions", "behaviour")
+GROUPS = ("analysis", "output", "source", "window and definitions", "alerts", "behaviour")
+ATTACHMENTS = ("pdf", "html")  # what --notify-attach can attach
 
 # --- prompts ------------------------------------------------------------------------------------
 
@@ -56,7 +58,7 @@ def _live_advanced(v: dict) -> bool:
     return _advanced(v) and _live(v)
 
 
-ANALYSIS, OUTPUT, SOURCE, WINDOW, BEHAVIOUR = GROUPS
+ANALYSIS, OUTPUT, SOURCE, WINDOW, ALERTS, BEHAVIOUR = GROUPS
 
 
 @dataclass(frozen=True)
@@ -377,6 +379,38 @@ class Settings:
         config="health.unclaimed_max",
         check=percent,
     )
+    # alerts
+    notify: tuple[SecretUrl, ...] = setting(
+        (),
+        "--notify",
+        SecretUrl,
+        "with --check: send what is new or recovered to this Apprise URL (repeatable)",
+        ALERTS,
+        metavar="URL",
+        config="notify",
+        many=True,
+    )
+    notify_every: float = setting(
+        7.0,
+        "--notify-every",
+        float,
+        "remind of what continues every DAYS (7)",
+        ALERTS,
+        metavar="DAYS",
+        config="notify_every",
+        check=not_negative("days"),
+    )
+    notify_attach: str | None = setting(
+        None,
+        "--notify-attach",
+        str,
+        "attach the report where the service takes files",
+        ALERTS,
+        choices=ATTACHMENTS,
+        config="notify_attach",
+        check=one_of(*ATTACHMENTS),
+    )
+    notify_test: bool = switch("--notify-test", "send one test message to each target", ALERTS)
     # behaviour
     advanced: bool = switch("--advanced", "also ask the API and unit options", BEHAVIOUR)
     config: str | None = setting(

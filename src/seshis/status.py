@@ -10,5 +10,6 @@ class ExitStatus(IntEnum):
     ERROR = 1
     USAGE = 2
     CHECK_FAILED = 3
+    NOT_DELIVERED = 4  # --notify: a target could not be reached; the next run sends it again
     INTERRUPTED = 130  # Ctrl-C
     TERMINATED = 143  # SIGTERM
