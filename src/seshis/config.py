@@ -33,19 +33,25 @@ def load(path: Path | None) -> tuple[dict[str, Any], Path | None]:
         raise UsageError(f"The config file {path} is not valid TOML ({exc}).") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"The config file {path} cannot be read ({exc}).") from None
+    schema = config_keys()
     flat: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key not in schema:  # [health] empty_max = ...
             flat |= {f"{key}.{inner}": v for inner, v in value.items()}
         else:
             flat[key] = value
-    schema = config_keys()
     values: dict[str, Any] = {}
     for key, value in flat.items():
         if key not in schema:
             known = ", ".join(_shown(k) for k in schema)
             raise UsageError(f"{path}: unknown setting '{_shown(key)}' (known: {known}).")
         name, spec = schema[key]
+        if spec.parse is not None:
+            try:
+                values[name] = spec.parse(value)
+            except ValueError as exc:
+                raise UsageError(f"{path}: '{_shown(key)}' {exc}.") from None
+            continue
         typed = _typed(value, spec.kind)
         if typed is None:
             raise UsageError(

@@ -88,6 +88,8 @@ class Spec:
     prompt: Prompt | None = None
     nargs: str | None = None
     const: Any = None
+    parse: Callable[[Any], Any] | None = None  # a config value (a table) as the setting's
+    # value; raises ValueError saying what is wrong
 
 
 def setting(default: Any, flag: str | None, kind: type, help: str, group: str, **spec: Any) -> Any:
