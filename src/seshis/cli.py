@@ -99,7 +99,7 @@ def check_rules(ns: argparse.Namespace) -> None:
     """Each flag's own check, then the rules for flags together (README: Flag rules): usage
     errors, exit 2."""
     for name, _default, spec in specs():
-        value = getattr(ns, name)
+        value = getattr(ns, name, None)  # a setting of the config alone has no flag
         wrong = problem(spec, value) if spec.flag else None
         if wrong:
             raise UsageError(f"{spec.flag} {wrong}.")
@@ -132,6 +132,11 @@ def check_rules(ns: argparse.Namespace) -> None:
     if exports and ns.graph:
         listed = "--xlsx" if ns.xlsx else "--html" if ns.html else "--csv, --pdf"
         raise UsageError(f"Can't use exports ({listed}) with --graph; run them separately.")
+    if ns.statement and (ns.html or ns.graph or ns.check):
+        raise UsageError(
+            "--statement goes to the terminal, --json, --csv, --xlsx or --pdf; run --html, "
+            "--graph and --check separately."
+        )
     if ns.check and (exports or ns.graph):
         raise UsageError("--check prints findings; run exports separately.")
     if ns.json and (exports or ns.graph):
@@ -191,7 +196,7 @@ def gather(
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for name, (default, _spec) in table.items():  # flags, config and defaults first
-        given = getattr(ns, name)
+        given = getattr(ns, name, None)
         if given is not None:
             values[name], origins[name] = given, "flag"
         elif name in config:
