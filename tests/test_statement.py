@@ -470,3 +470,123 @@ def test_the_drivers_file_in_toml_and_its_errors(tmp_path):
         load_people(twice)
     with pytest.raises(UsageError, match="cannot be read"):
         load_people(Path(tmp_path / "missing.csv"))
+
+
+# --- the command line and the outputs ------------------------------------------------------
+
+
+def readme_tariff() -> str:
+    """The README's tariff example, as written there."""
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return next(
+        b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if b.startswith("[tariff]")
+    )
+
+
+@pytest.fixture
+def config(tmp_path):
+    people = tmp_path / "drivers.csv"
+    people.write_text(
+        "id,name,group\nalex.chen@example.com,Alex Chen,company cars\n"
+        "blake.kim@example.com,=Blake Kim,visitors\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(readme_tariff() + f'\n[statement]\ndrivers = "{people}"\n', encoding="utf-8")
+    return str(path)
+
+
+def test_the_demo_statement_with_the_readme_tariff_equals_the_report(config):
+    from conftest import run_cli
+
+    done = run_cli("--statement", "--demo", "--range", "month", "--config", config, "--no-input")
+    assert done.code == 0, done.err
+    assert "🧾 ENERGY STATEMENT — Demo Site" in done.out
+    assert "The total equals the report's" in done.out
+    assert "Alex Chen (company cars)" in done.out and "Unclaimed sessions" in done.out
+    assert "rounded half up to 0.01 EUR once per line" in done.out
+    doc = run_cli("--statement", "--demo", "--range", "month", "--config", config, "--json").json()
+    (total,) = doc["statement_totals"]
+    assert total["kwh"] == pytest.approx(doc["totals"]["kwh"], abs=1e-3)
+    assert total["sessions"] == doc["totals"]["sessions"]
+    assert f"{total['kwh']:,.3f} kWh" in done.out
+    lines = doc["statement"]
+    assert {"month", "driver", "group", "site", "sessions", "kwh", "cost", "currency"} <= set(
+        lines[0]
+    )
+    assert all(x["driver"] is None for x in lines if x["unclaimed"])
+    assert round(sum(Decimal(str(x["cost"])) for x in lines), 2) == Decimal(str(total["cost"]))
+    assert "level" not in lines[0] and doc["statement_subtotals"]["drivers"]
+    assert doc["suspect_energy"] == [] and doc["statement_rules"]["tariff"][0].startswith(
+        "EUR 0.30"
+    )
+
+
+def test_the_statement_files_csv_xlsx_and_pdf(config, tmp_path):
+    import csv as csvlib
+
+    import openpyxl
+    from conftest import run_cli
+    from pypdf import PdfReader
+
+    args = ("--statement", "--demo", "--range", "month", "--config", config, "--no-input")
+    done = run_cli(*args, "--csv", "--output", str(tmp_path / "st.csv"))
+    assert done.code == 0, done.err
+    with (tmp_path / "st.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csvlib.DictReader(fh))
+    blake = next(r for r in rows if r["ids"] == "blake.kim@example.com")
+    assert blake["driver"] == "'=Blake Kim" and blake["group"] == "visitors"  # never a formula
+    with (tmp_path / "st_totals.csv").open(encoding="utf-8-sig") as fh:
+        totals = list(csvlib.DictReader(fh))
+    (total,) = [t for t in totals if t["level"] == "total"]
+    assert Decimal(total["cost"]) == sum(Decimal(r["cost"]) for r in rows)
+    assert int(total["sessions"]) == sum(int(r["sessions"]) for r in rows)
+
+    done = run_cli(*args, "--xlsx", "--output", str(tmp_path / "st.xlsx"))
+    assert done.code == 0, done.err
+    book = openpyxl.load_workbook(tmp_path / "st.xlsx")
+    assert book.sheetnames == ["Summary", "2026-10", "2026-11"]
+    month = book["2026-11"]
+    assert [c.value for c in month[1]][:5] == ["Site", "Driver", "Group", "Ids", "Sessions"]
+    assert isinstance(month.cell(2, 5).value, int) and isinstance(month.cell(2, 12).value, float)
+    assert month.cell(2, 13).value == "EUR"
+
+    done = run_cli(*args, "--pdf", "--output", str(tmp_path / "st.pdf"))
+    assert done.code == 0, done.err
+    reader = PdfReader(tmp_path / "st.pdf")
+    texts = [page.extract_text() for page in reader.pages]
+    drivers = [t for t in texts if "Statement for" in t]
+    assert len(drivers) == 120 and all(t.count("Statement for") == 1 for t in drivers)
+    summary = len(texts) - len(drivers)
+    assert "Energy statement: summary" in texts[0] and summary < 6
+    assert all("Statement for" not in t for t in texts[:summary])  # a page each, nothing after
+    chen = next(t for t in drivers if "Alex Chen (company cars)" in t)
+    assert "Tariff" in chen and "rounded half up" in chen and "Total" in chen
+
+
+def test_statement_usage_errors_and_a_wrong_tariff(tmp_path):
+    from conftest import run_cli
+
+    done = run_cli("--statement", "--demo", "--html", "--no-input")
+    assert done.code == 2 and "--statement goes to the terminal" in done.err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[tariff]\ncurrency = "EUR"\n', encoding="utf-8")
+    done = run_cli("--statement", "--demo", "--config", str(bad), "--no-input")
+    assert done.code == 2 and "'tariff' needs a price per kWh" in done.err
+    done = run_cli("--statement", "--demo", "--drivers", str(tmp_path / "none.csv"), "--no-input")
+    assert done.code == 2 and "The drivers file" in done.err
+
+
+def test_the_demo_network_statement_has_each_site_in_its_zone(config):
+    from conftest import run_cli
+
+    args = ("--statement", "--demo-network", "--range", "month", "--config", config, "--json")
+    doc = run_cli(*args).json()
+    sites = {s["site"]: s for s in doc["statement_subtotals"]["sites"]}
+    assert set(sites) == {s["name"] for s in doc["sites"]}
+    for s in doc["sites"]:
+        assert sites[s["name"]]["kwh"] == pytest.approx(s["totals"]["kwh"], abs=1e-3)
