@@ -218,9 +218,9 @@ def test_groups_have_their_prices_and_drivers_not_in_the_file_are_listed_as_such
     assert [
         (x.who.group, x.who.mapped, x.who.unclaimed, str(x.amounts.cost)) for x in grouped.lines
     ] == [
-        (None, False, False, "3.00"),
         ("company cars", True, False, "3.00"),
         ("visitors", True, False, "4.50"),
+        (None, False, False, "3.00"),
         (None, False, True, "0.30"),
     ]
     # by tag: each id its own line

@@ -73,7 +73,9 @@ class Amounts:
 
     def __add__(self, other: Amounts) -> Amounts:
         def money(a: Decimal | None, b: Decimal | None) -> Decimal | None:
-            return None if a is None and b is None else (a or Decimal(0)) + (b or Decimal(0))
+            if a is None or b is None:
+                return b if a is None else a
+            return a + b
 
         return Amounts(
             self.sessions + other.sessions,
@@ -99,9 +101,12 @@ class Who:
     unclaimed: bool = False
 
     @property
-    def key(self) -> tuple[bool, str, str]:
-        """Claimed first, then by name (case-insensitive)."""
-        return (self.unclaimed, (self.driver or self.group or "").casefold(), self.driver or "")
+    def key(self) -> tuple[bool, bool, str, str]:
+        """Claimed first, by name (case-insensitive); the drivers of no group not in the drivers
+        file (a statement per group) after the groups; the unclaimed sessions last."""
+        nameless = self.driver is None and self.group is None
+        name = self.driver or self.group or ""
+        return (self.unclaimed, nameless, name.casefold(), name)
 
 
 @dataclass(frozen=True)
@@ -518,7 +523,7 @@ def _subtotals(lines: tuple[Line, ...], key: Callable[[Line], object]) -> tuple[
             out.append(Subtotal(k if isinstance(k, str) else None, amounts))
 
     def order(s: Subtotal) -> tuple[object, ...]:
-        who = s.who.key if s.who else (False, (s.name or "").casefold(), s.name or "")
+        who = s.who.key if s.who else (False, False, (s.name or "").casefold(), s.name or "")
         return (*who, s.amounts.currency or "")
 
     return tuple(sorted(out, key=order))

@@ -32,6 +32,7 @@ from ..common.wording import plural, site_line, span
 from ..pdf.styles import BODY, CELL, H1, H2, MUTED, RED, RULE, SMALL, TITLE, esc, fit, table_style
 from . import (
     BY_NAMES,
+    UNMAPPED_MARK,
     UNMAPPED_NOTE,
     energy,
     hours,
@@ -156,12 +157,15 @@ def _amounts_table(
     columns = (*first, *AMOUNT_COLUMNS) if st.priced else (*first, *AMOUNT_COLUMNS[:4])
     scale = WIDTH / (inch * sum(w for _, w in columns))
     several = len(st.totals) > 1
-    data: list[list[str | Flowable]] = [[name for name, _ in columns]]
+    heads = [name for name, _ in columns]
+    if st.priced and not several and st.totals:
+        heads[-1] = f"Cost {st.totals[0].amounts.currency}"
+    data: list[list[str | Flowable]] = [heads]
     for names, a in rows:
         data.append([*names, *_cells(a, several)[: len(columns) - len(first)]])
     if total is not None:
         names, a = total
-        data.append([*names, *_cells(a, True)[: len(columns) - len(first)]])
+        data.append([*names, *_cells(a, several)[: len(columns) - len(first)]])
     table = Table(data, colWidths=[w * inch * scale for _, w in columns], repeatRows=1)
     style = table_style()
     style.add("ALIGN", (len(first), 0), (-1, -1), "RIGHT")
@@ -181,7 +185,7 @@ def _driver(r: Report, st: Statement, subtotal: Subtotal, logo: Path | None) -> 
     w = subtotal.who
     assert w is not None
     story = _top(r, st, "Charging statement", logo)
-    name = who(w, st)
+    name = who(w, st).removesuffix(UNMAPPED_MARK)  # the mark's note is the summary's
     story += [Spacer(1, 6), Paragraph(f"Statement for <b>{esc(name)}</b>", H1)]
     if w.ids and st.by != "group":
         label = "Driver id / tag" if len(w.ids) == 1 else "Driver ids / tags"
