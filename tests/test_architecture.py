@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "seshis"
 
 # Each layer and the layers it may import (besides itself). The base modules hold the
 # definitions everything shares; the command line sits on top of everything.
-BASE = {"errors", "status", "definitions", "dates", "redact"}
+BASE = {"errors", "status", "definitions", "dates", "redact", "tariffs", "people"}
 LAYERS = {
     "base": set(),
     "store": {"base"},

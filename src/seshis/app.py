@@ -10,9 +10,18 @@ from typing import IO
 from rich.console import Console
 
 from .analysis import build_report, session_export
+from .analysis.statement import build_statement
 from .dataset import Dataset
 from .dates import DateRange
-from .outputs import OUTPUTS, Run, export_categories, needs, notify_test, report_options
+from .outputs import (
+    Run,
+    chosen,
+    export_categories,
+    needs,
+    notify_test,
+    report_options,
+    statement_terms,
+)
 from .render import terminal
 from .render.common.debug import DebugLog, Timer
 from .render.common.progress import FetchProgress
@@ -34,15 +43,17 @@ def run(
         return notify_test(settings, err)
     timer = Timer()
     debug = DebugLog(err) if settings.debug else None
+    terms = statement_terms(settings) if settings.statement else None  # its files read first
     data, window = load(settings, now, err, debug, sleep)
     try:
         timer.lap("load")
         if debug:
             debug.settings(settings)
             debug.data(data, window)
-        need, write = needs(settings), OUTPUTS[settings.output][1]
+        need, write = needs(settings), chosen(settings)[1]
         options = report_options(settings)
         report = build_report(data, window, options, now)
+        statement = build_statement(data, window, options, terms) if terms else None
         timer.lap("analysis")
         sync = report.sync
         if sync is not None and sync.note and not (sync.warning and need.carries_sync_warning):
@@ -52,7 +63,7 @@ def run(
             if need.sessions
             else None
         )
-        status = write(Run(report, settings, out, err, stdout, now, sessions))
+        status = write(Run(report, settings, out, err, stdout, now, sessions, statement))
         timer.lap("render")
     finally:
         data.store.close()  # releases the on-disk store at once for the next run

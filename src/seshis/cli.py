@@ -134,6 +134,11 @@ def check_rules(ns: argparse.Namespace) -> None:
     if exports and ns.graph:
         listed = "--xlsx" if ns.xlsx else "--html" if ns.html else "--csv, --pdf"
         raise UsageError(f"Can't use exports ({listed}) with --graph; run them separately.")
+    if ns.statement and (ns.html or ns.graph or ns.check):
+        raise UsageError(
+            "--statement goes to the terminal, --json, --csv, --xlsx or --pdf; run --html, "
+            "--graph and --check separately."
+        )
     if ns.check and (exports or ns.graph):
         raise UsageError("--check prints findings; run exports separately.")
     if ns.json and (exports or ns.graph):

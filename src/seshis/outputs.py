@@ -16,6 +16,7 @@ from rich.console import Console
 from . import CHECKOUT, portfolio
 from . import definitions as d
 from .analysis import Listings, Options, Report, Sections
+from .analysis.statement import Statement, Terms
 from .errors import ExportError, UsageError
 from .render import terminal
 from .render.common.exporter import Sessions
@@ -35,6 +36,7 @@ class Run:
     stdout: IO[str]
     now: datetime
     sessions: Sessions | None = None
+    statement: Statement | None = None  # with --statement
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,27 @@ def _text(r: Run) -> ExitStatus:
     from .render.common.pager import paged
 
     brief = r.settings.all and not r.settings.printsessions  # the short form of each part
-    paged(
-        lambda out: terminal.render(r.report, out, brief=brief, debug=r.settings.debug),
-        r.out,
-        r.settings.pager,
-    )
+    paged(lambda out: _report_and_statement(r, out, brief), r.out, r.settings.pager)
     return ExitStatus.OK
+
+
+def _report_and_statement(r: Run, out: Console, brief: bool) -> int:
+    """The report the analysis flags ask for, then the statement (--statement alone: the
+    statement only)."""
+    lines = 0
+    if r.statement is None or _other_analysis(r.settings):
+        lines = terminal.render(r.report, out, brief=brief, debug=r.settings.debug)
+    if r.statement is not None:
+        from .render.statement import terminal as statement_terminal
+
+        if lines:
+            out.print()
+        lines += statement_terminal.render(r.report, out, r.statement)
+    return lines
+
+
+def _other_analysis(settings: Settings) -> bool:
+    return bool(settings.empty or settings.micro or settings.user or settings.all)
 
 
 def _check(r: Run) -> ExitStatus:
@@ -140,11 +157,11 @@ def _json(r: Run) -> ExitStatus:
     from .render.common.atomic import atomic_file
 
     if r.settings.output_path in (None, STDOUT):
-        jsonout.render(r.report, r.stdout)
+        jsonout.render(r.report, r.stdout, statement=r.statement)
         return _checked(r)
     path = _export_path(r, ".json")
     with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
-        jsonout.render(r.report, fh)
+        jsonout.render(r.report, fh, statement=r.statement)
     r.out.print(f"📄 The JSON report is in {path}", markup=False, soft_wrap=True)
     return _checked(r)
 
@@ -231,6 +248,46 @@ def _graph(r: Run) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _statement_csv(r: Run) -> ExitStatus:
+    from .render.statement import csv
+
+    assert r.statement is not None  # --statement
+    if r.settings.output_path == STDOUT:
+        csv.render(r.report, r.stdout, statement=r.statement)
+        return ExitStatus.OK
+    written = csv.render(r.report, _export_path(r, ".csv"), statement=r.statement)
+    r.out.print(f"🧾 The statement ({written.lines:,} lines) is in {written.path}", markup=False)
+    r.out.print(f"🧾 Its subtotals and totals are in {written.totals_path}", markup=False)
+    return ExitStatus.OK
+
+
+def _statement_xlsx(r: Run) -> ExitStatus:
+    from .render.statement import xlsx
+
+    assert r.statement is not None  # --statement
+    path = _export_path(r, ".xlsx")
+    sheets = xlsx.render(r.report, path, statement=r.statement)
+    r.out.print(f"🧾 The statement is in {path} ({', '.join(sheets)})", markup=False)
+    return ExitStatus.OK
+
+
+def _statement_pdf(r: Run) -> ExitStatus:
+    from .render.common.wording import plural
+    from .render.statement import pdf
+
+    assert r.statement is not None  # --statement
+    path = _export_path(r, ".pdf")
+    pages = pdf.render(r.report, path, statement=r.statement, logo=_logo(r.settings, r.err))
+    drivers = len(pdf.driver_pages(r.statement))
+    r.out.print(
+        f"🧾 The statement is in {path}: {plural(pages, 'page')}, the operator's summary and "
+        f"{plural(drivers, 'driver page')}",
+        markup=False,
+        soft_wrap=True,
+    )
+    return ExitStatus.OK
+
+
 SESSION_CAP = 20  # session lines per driver in the terminal
 COMPACT_CAP = 10  # and with --all, for the drivers who need help and the unclaimed sessions
 PDF_ROWS_PER_USER = 40  # and in the PDF: the worst ones
@@ -250,11 +307,42 @@ OUTPUTS: dict[str, tuple[Needs, Callable[[Run], ExitStatus]]] = {
 }
 
 
+# --statement's outputs (the terminal and JSON as without it, the statement added)
+STATEMENTS: dict[str, tuple[Needs, Callable[[Run], ExitStatus]]] = {
+    "text": OUTPUTS["text"],
+    "json": OUTPUTS["json"],
+    "csv": (Needs(), _statement_csv),
+    "xlsx": (Needs(), _statement_xlsx),
+    "pdf": (Needs(), _statement_pdf),
+}
+
+
+def chosen(settings: Settings) -> tuple[Needs, Callable[[Run], ExitStatus]]:
+    """What the output needs of the report, and the function that renders it."""
+    return (STATEMENTS if settings.statement else OUTPUTS)[settings.output]
+
+
 def needs(settings: Settings) -> Needs:
     """What the output needs; with --check --notify-attach, what the attached report needs."""
     if settings.check and settings.notify and settings.notify_attach:
         return OUTPUTS[settings.notify_attach][0]
-    return OUTPUTS[settings.output][0]
+    return chosen(settings)[0]
+
+
+def statement_terms(settings: Settings) -> Terms:
+    """What a statement is built with: the config's tariff, the drivers file, the rows and
+    what makes energy suspect."""
+    from . import people
+
+    path = settings.drivers_file
+    return Terms(
+        tariff=settings.tariff,
+        people=people.load(Path(path).expanduser()) if path else None,
+        by=settings.statement_by,
+        include_suspect=settings.include_suspect_energy,
+        max_kw=settings.max_kw,
+        max_session_kwh=settings.max_session_kwh,
+    )
 
 
 def report_options(settings: Settings) -> Options:

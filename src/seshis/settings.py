@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import definitions as d
-from . import portfolio
+from . import portfolio, tariffs
 from .redact import SecretUrl
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def _live_advanced(v: dict) -> bool:
 
 
 ANALYSIS, OUTPUT, SOURCE, WINDOW, ALERTS, BEHAVIOUR = GROUPS
+STATEMENT_BY = ("driver", "tag", "group")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,63 @@ class Settings:
     all: bool = switch("--all", "every analysis plus site health", ANALYSIS)
     stations: bool = switch("--stations", "per-station table and suspects", ANALYSIS)
     check: bool = switch("--check", "health and suspect stations; exit 3 on a breach", ANALYSIS)
+    statement: bool = switch(
+        "--statement", "kWh and cost per driver, site and month (the config's [tariff])", ANALYSIS
+    )
+    statement_by: str = setting(
+        "driver",
+        "--statement-by",
+        str,
+        "a statement's rows per driver (default), tag or group",
+        ANALYSIS,
+        choices=STATEMENT_BY,
+        config="statement.by",
+        check=one_of(*STATEMENT_BY),
+    )
+    drivers_file: str | None = setting(
+        None,
+        "--drivers",
+        str,
+        "who is who: a CSV or TOML file of driver ids and tags with name and group",
+        ANALYSIS,
+        metavar="FILE",
+        config="statement.drivers",
+    )
+    include_suspect_energy: bool = setting(
+        False,
+        "--include-suspect-energy",
+        bool,
+        "keep sessions of impossible energy or power in statements",
+        ANALYSIS,
+        config="statement.include_suspect_energy",
+    )
+    max_kw: float | None = setting(
+        None,
+        None,
+        float,
+        "the highest power (kW) a station delivers: a session's average above it is suspect",
+        ANALYSIS,
+        config="statement.max_kw",
+        check=above_zero("kW", "22"),
+    )
+    max_session_kwh: float = setting(
+        200.0,
+        None,
+        float,
+        "more kWh in one session is suspect (a meter's lifetime reading?)",
+        ANALYSIS,
+        config="statement.max_session_kwh",
+        check=above_zero("kWh", "200"),
+    )
+    tariff: tariffs.Tariff | None = setting(
+        None,
+        None,
+        tariffs.Tariff,
+        "prices per kWh, by time of day, idle fee, per group and site, changes on dates",
+        ANALYSIS,
+        config="tariff",
+        parse=tariffs.parse,
+    )
     # output
     csv: bool = switch("--csv", "export the sessions to a CSV file", OUTPUT)
     xlsx: bool = switch("--xlsx", "export sessions, drivers, stations, days to Excel", OUTPUT)
@@ -476,7 +534,7 @@ class Settings:
         return LiveOptions(**values, notice=notice)
 
 
-ANALYSIS_FLAGS = ("empty", "micro", "user", "all", "stations")
+ANALYSIS_FLAGS = ("empty", "micro", "user", "all", "stations", "statement")
 ANALYSIS_HINT = "(--empty, --micro, --user, --stations or --all)"
 
 

@@ -8,13 +8,20 @@ from typing import IO, Any
 from ..analysis import Report, Scope
 from ..analysis.attention import Attention, Recovery
 from ..analysis.onset import Onset
+from ..analysis.statement import Statement
 from ..analysis.summary import Counts
 from ..syncs import SyncStatus
 from .common.wording import where_to_look
 
 
-def render(report: Report, out: IO[str]) -> None:
-    out.write(dumps(to_dict(report)) + "\n")
+def render(report: Report, out: IO[str], *, statement: Statement | None = None) -> None:
+    """The report as JSON; with a statement, its keys after the report's."""
+    doc = to_dict(report)
+    if statement is not None:
+        from .statement import jsonout
+
+        doc |= jsonout.to_dict(statement)
+    out.write(dumps(doc) + "\n")
 
 
 def dumps(doc: dict[str, Any]) -> str:
