@@ -172,21 +172,18 @@ def _one_pass_sql(sites: Sites, options: Options) -> str:
     local = f"timezone(zone, make_timestamp(bucket * {BUCKET_US})::TIMESTAMPTZ)"
     sets = [("user_id", "cls"), ("zone", "bucket", "cls"), ("kind",)]
     if sites.several:
-        sets += [("site", "uncl", "cls"), ("site", "driver")]
+        sets += [("site", "uncl", "cls")]
     columns = [
         c
         for c in ("site", "user_id", "zone", "bucket", "uncl", "driver", "cls", "kind")
         if any(c in grouped for grouped in sets)
     ]
     code_of = [_grouping(columns, grouped) for grouped in sets] + [-1, -1]
-    user, day, problem, site, driver = code_of[:5]
+    user, day, problem, site = code_of[:4]
     per_site = (
         f"""UNION ALL
     SELECT 'site', site, uncl::VARCHAR, NULL, cls, n, kwh, dur, NULL, NULL
-        FROM agg WHERE g = {site} AND cls IS NOT NULL
-    UNION ALL
-    SELECT 'drivers', site, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
-        FROM agg WHERE g = {driver} AND driver IS NOT NULL GROUP BY site"""
+        FROM agg WHERE g = {site} AND cls IS NOT NULL"""
         if sites.several
         else ""
     )
@@ -196,7 +193,6 @@ def _one_pass_sql(sites: Sites, options: Options) -> str:
             CASE WHEN problem IS NULL THEN {code} END AS cls,
             CASE WHEN problem IS NULL THEN {d.DURATION_SQL} END AS dur,
             CASE WHEN problem IS NULL THEN {d.UNCLAIMED_SQL} END AS uncl,
-            CASE WHEN problem IS NULL AND NOT {d.UNCLAIMED_SQL} THEN user_id END AS driver,
             epoch_us(start) // {BUCKET_US} AS bucket,
             CASE WHEN problem IS NOT NULL THEN split_part(problem, ':', 1) END AS kind
         FROM {sites.relation()}
@@ -299,6 +295,14 @@ def summarize(store: Store, sites: Sites, options: Options) -> tuple[Summary, di
             continue
         long += int(longer or 0) if part == "user" else 0
         network.add(part, key, day, cls, figures, latest)
+    if sites.several:  # each site's drivers: a distinct count (a grouping set of every
+        # (site, driver) pair would hold millions of groups in the one-pass scan)
+        for site, n in store.rows(
+            f"SELECT {sites.key_sql()} AS site, count(DISTINCT user_id) FROM {sites.relation()} "
+            f"WHERE problem IS NULL AND {sites.in_window_sql()} AND NOT {d.UNCLAIMED_SQL} "
+            "GROUP BY ALL"
+        ):
+            per_site.setdefault(site, _SiteTally()).drivers = int(n)
     problems.sort(key=lambda p: (-p[1], p[0]))
     quality = data_quality(store, tuple(problems), long)
     return _summary(network, options, quality), {
