@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import __version__, portfolio
-from .dates import RANGES, parse_date
-from .declare import problem
 from .errors import SeshisError, UsageError
 from .prompts import Prompter
-from .settings import ANALYSIS_HINT, GROUPS, Settings, asks_for_analysis, specs
+from .rules import check_rules
+from .settings import GROUPS, Settings, specs
 from .status import ExitStatus
 
 # the packages seshis runs on (pyproject.toml), named when one is missing
@@ -95,90 +94,6 @@ def build_parser() -> Parser:
         groups[spec.group].add_argument(spec.flag, **kw)
     groups["behaviour"].add_argument("--version", action="version", version=f"seshis {__version__}")
     return p
-
-
-def check_rules(ns: argparse.Namespace) -> None:
-    """Each flag's own check, then the rules for flags together (README: Flag rules): usage
-    errors, exit 2."""
-    for name, _default, spec in specs():
-        value = getattr(ns, name, None)
-        wrong = problem(spec, value) if spec.flag else None
-        if wrong:
-            raise UsageError(f"{spec.flag} {wrong}.")
-    analysis = asks_for_analysis(ns)
-    exports = ns.csv or ns.pdf or ns.xlsx or ns.html
-    if exports and not analysis:
-        flags = "--csv/--pdf" if ns.csv or ns.pdf else "--xlsx" if ns.xlsx else "--html"
-        raise UsageError(f"{flags} requires at least one analysis flag {ANALYSIS_HINT}")
-    if ns.csv and ns.pdf:
-        raise UsageError("Can't use --csv and --pdf together; run them separately.")
-    if ns.xlsx and (ns.csv or ns.pdf):
-        other = "--csv" if ns.csv else "--pdf"
-        raise UsageError(f"One export at a time: run --xlsx and {other} separately.")
-    if ns.html and (ns.csv or ns.pdf or ns.xlsx):
-        other = "--csv" if ns.csv else "--pdf" if ns.pdf else "--xlsx"
-        raise UsageError(f"One export at a time: run --html and {other} separately.")
-    if ns.output_path and not (exports or ns.graph or ns.json):
-        raise UsageError(
-            "--output says where --csv, --xlsx, --pdf, --html, --graph or --json write; "
-            "add one of them."
-        )
-    if ns.output_path == "-" and not (ns.csv or ns.json):
-        raise UsageError("--output - (standard output) is for --csv and --json.")
-    for given in ns.source or ():
-        if ns.output_path and _same_file(ns.output_path, given):
-            raise UsageError(
-                f"--output {ns.output_path} is one of the --source files; seshis never "
-                "overwrites its input: choose another --output."
-            )
-    if exports and ns.graph:
-        listed = "--xlsx" if ns.xlsx else "--html" if ns.html else "--csv, --pdf"
-        raise UsageError(f"Can't use exports ({listed}) with --graph; run them separately.")
-    if ns.statement and (ns.html or ns.graph or ns.check):
-        raise UsageError(
-            "--statement goes to the terminal, --json, --csv, --xlsx or --pdf; run --html, "
-            "--graph and --check separately."
-        )
-    if ns.check and (exports or ns.graph):
-        raise UsageError("--check prints findings; run exports separately.")
-    if ns.json and (exports or ns.graph):
-        raise UsageError(
-            "--json prints the analysis; don't combine it with --csv, --xlsx, --pdf, --html "
-            "or --graph."
-        )
-    if ns.notify and not (ns.check or ns.notify_test):
-        raise UsageError(
-            "--notify sends what --check finds; add --check (or --notify-test to try the targets)."
-        )
-    if (ns.notify_every is not None or ns.notify_attach) and not ns.check:
-        raise UsageError("--notify-every and --notify-attach go with --check --notify.")
-    if ns.demo and ns.source:
-        raise UsageError("Use either --demo or --source, not both.")
-    if (ns.demo or ns.source) and (ns.api or ns.offline or ns.refresh):
-        raise UsageError(
-            "--api, --offline and --refresh go with the live APIs, not --demo/--source."
-        )
-    if ns.offline and ns.refresh:
-        raise UsageError("Use either --offline or --refresh, not both.")
-    if ns.range_kind is not None:
-        kind = RANGES.get(ns.range_kind, ns.range_kind.lower())
-        if kind not in RANGES.values():
-            raise UsageError(
-                f"Unknown --range '{ns.range_kind}'; use today, week, month or custom (or 1-4)."
-            )
-        if kind != "custom" and (ns.start or ns.end):
-            raise UsageError("--start and --end go with --range custom (or no --range).")
-        ns.range_kind = kind
-    for which in ("start", "end"):
-        if getattr(ns, which) is not None:
-            setattr(ns, which, parse_date(getattr(ns, which), which))
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return Path(a).expanduser().samefile(Path(b).expanduser())
-    except OSError:
-        return False
 
 
 @dataclass

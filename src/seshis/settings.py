@@ -151,11 +151,14 @@ class Settings:
         None,
         "--output",
         str,
-        "file or folder for --csv/--pdf/--html/--graph",
+        "file or folder of an export (--csv, --xlsx, --pdf, --html, --json, --graph); - for "
+        "standard output (--csv, --json)",
         OUTPUT,
         metavar="PATH",
     )
-    printsessions: bool = switch("--printsessions", "list every session, not the first 20", OUTPUT)
+    printsessions: bool = switch(
+        "--printsessions", "list every session, not only the most recent 20 per driver", OUTPUT
+    )
     # source
     demo: bool = switch("--demo", "the built-in demo site", SOURCE)
     demo_network: bool = switch(
@@ -349,7 +352,7 @@ class Settings:
         None,
         "--range",
         str,
-        "today, week, month or custom (1-4 as in the menu)",
+        "today, week, month or custom (1-4 as in the menu); all: every session of the files",
         WINDOW,
         metavar="RANGE",
     )

@@ -100,6 +100,7 @@ class Report:
     category_lines: tuple[tuple[str, tuple[SessionLine, ...]], ...]  # every empty
     # (micro) session, with --printsessions
     sync: SyncStatus | None  # what the live sync did; None for files and the demo
+    span: tuple[datetime, datetime] | None = None  # the first and last start of all the data
 
     @property
     def several_sites(self) -> bool:
@@ -332,6 +333,7 @@ def build_report(
         listings=lines,
         category_lines=every,
         sync=data.sync,
+        span=data.span,
     )
 
 

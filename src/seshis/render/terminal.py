@@ -19,7 +19,7 @@ from ..analysis.attention import Attention
 from ..analysis.listings import Listing, SessionLine
 from ..analysis.report import Where
 from ..analysis.summary import LONG_DAYS, UserStats
-from ..dates import zone
+from ..dates import DateRange, zone
 from .common.lines import Lines, table
 from .common.wording import (
     HEALTH_NAMES,
@@ -89,6 +89,9 @@ def _header(r: Report, w: Lines) -> None:
     if not r.has_sessions:
         w.blank()
         w(("No sessions in this date range.", "yellow"))
+        if r.span is not None and r.window.kind != "all":
+            held = DateRange(r.span[0], r.span[1], r.window.timezone, "all")
+            w(f"The data holds {span(held)}; try --range all, or --start and --end within it.")
 
 
 def _attention(r: Report, w: Lines) -> None:

@@ -42,14 +42,11 @@ def render(
 
 
 def covered(report: Report) -> int:
-    """The sessions the PDF covers: a driver's sessions (of the categories listed) and the
-    unclaimed sessions listed with them; the empty (micro) sessions of --empty (--micro)
-    alone; else every session."""
+    """The sessions the PDF is about: a driver's sessions (of the categories listed); the
+    empty (micro) sessions of --empty (--micro) alone; else every session."""
     r, sec = report, report.sections
-    if drivers.one_driver(r):
-        mine = sum(_of(u.counts, r.listed_categories) for u in drivers.claimed(r))
-        listed = next((x for x in r.listings if x.user is None), None)
-        return mine + (len(listed.lines) if listed else 0)
+    if drivers.one_driver(r):  # the driver's own (the unclaimed sessions are only beside)
+        return sum(_of(u.counts, r.listed_categories) for u in drivers.claimed(r))
     if not (sec.health or sec.users or sec.stations) and (sec.empty or sec.micro):
         return (r.totals.empty if sec.empty else 0) + (r.totals.micro if sec.micro else 0)
     return r.totals.sessions
