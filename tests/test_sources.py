@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import DATA
 
+from seshis.analysis import build_report
 from seshis.errors import ApiError
 from seshis.sources import acndata, load_demo, load_files
 from seshis.sources.acndata import AcnDataApi
@@ -215,3 +216,13 @@ def test_acndata_page_without_items_is_an_api_error(doc):
     assert str(err.value) == (
         'https://acn.example/y answered with JSON that holds no sessions (no "_items" list).'
     )
+
+
+def test_the_demo_arrivals_spread_over_the_day_as_a_real_sites():
+    """Every local hour from 05:00 to 21:00 has arrivals in a month, none before 05:00 (the
+    last arrival of a day may stay overnight, but nobody arrives in the small hours)."""
+    data = load_demo(NOW)
+    month = build_report(data, data.window("month", NOW), now=NOW)
+    hours = [h.sessions for h in month.hourly]
+    assert all(hours[h] > 0 for h in range(5, 22)), hours
+    assert sum(hours[:5]) == 0 and sum(hours) == month.totals.sessions

@@ -84,3 +84,24 @@ def test_the_same_rules_as_csv(tmp_path):
         for row in openpyxl.load_workbook(empty)["Sessions"].iter_rows(min_row=2, values_only=True)
     ]
     assert labels == ["[EMPTY]", "[EMPTY]"]
+
+
+def test_columns_are_as_wide_as_their_content(book):
+    """Date-times (19 characters) and e-mails are never #### or cut: each column as wide as
+    its header and its longest value (of the rows sampled), within 60."""
+    sheet = book["Sessions"]
+    widths: dict[int, float] = {}
+    for dim in sheet.column_dimensions.values():  # a dimension may cover several columns
+        for c in range(dim.min, dim.max + 1):
+            widths[c] = dim.width
+    header = [cell.value for cell in sheet[1]]
+    for c, name in enumerate(header, start=1):
+        values = [row[c - 1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        longest = max(
+            (19 if isinstance(v, datetime) else len(str(v)) for v in values if v is not None),
+            default=0,
+        )
+        if isinstance(values[0], float):
+            continue  # numbers are shown as Excel formats them
+        assert widths[c] >= min(max(len(name), longest), 60), name
+    assert widths[header.index("start") + 1] >= 19

@@ -84,6 +84,29 @@ def _sheet(book: Any, name: str, columns: list[str], styles: dict[str, Any]) -> 
     return sheet
 
 
+SAMPLED = 1000  # rows a column's width is measured on
+WIDEST = 60  # characters: a longer value wraps to the column's edge rather than widen it
+
+
+def _shown_width(value: object) -> int:
+    """Characters a cell's value takes as the workbook shows it (a date-time 19, a number as
+    written)."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 19  # yyyy-mm-dd hh:mm:ss
+    if isinstance(value, float):
+        return len(f"{value:.3f}".rstrip("0").rstrip("."))
+    return len(str(value))
+
+
+def _fit(sheet: Any, columns: list[str], widths: list[int]) -> None:
+    """Each column as wide as its header and the values sampled, as spreadsheet users expect
+    (no #### for a date-time, no cut e-mail)."""
+    for c, column in enumerate(columns):
+        sheet.set_column(c, c, min(max(len(column), widths[c], 6) + 2, WIDEST))
+
+
 def _finish(sheet: Any, rows: int, columns: int) -> None:
     sheet.autofilter(0, 0, max(rows, 1), columns - 1)
 
@@ -92,15 +115,20 @@ def _sessions(book: Any, sessions: Sessions, styles: dict[str, Any]) -> int:
     """The sessions, a sheet of at most MAX_ROWS - 1 each ("Sessions", "Sessions 2", ...)."""
     total, part, sheet, row, columns = 0, 0, None, 0, []
     writers: list[Writer] = []
+    widths: list[int] = []
     for names, rows in sessions.batches():
         if sheet is None:
             columns = names
             writers = [_writer(name, styles) for name in names]
+            widths = [0] * len(names)
         for values in rows:
+            if total < SAMPLED:
+                widths = [max(w, _shown_width(v)) for w, v in zip(widths, values, strict=True)]
             if sheet is None or row >= MAX_ROWS - 1:
                 if sheet is not None:
                     _label_colours(sheet, row, columns, styles)
                     _finish(sheet, row, len(columns))
+                    _fit(sheet, columns, widths)
                 part += 1
                 sheet = _sheet(
                     book, "Sessions" if part == 1 else f"Sessions {part}", columns, styles
@@ -113,8 +141,10 @@ def _sessions(book: Any, sessions: Sessions, styles: dict[str, Any]) -> int:
     if sheet is None:
         names = sessions.columns()
         sheet, columns = _sheet(book, "Sessions", names, styles), names
+        widths = [0] * len(names)
     _label_colours(sheet, row, columns, styles)
     _finish(sheet, row, len(columns))
+    _fit(sheet, columns, widths)
     return total
 
 

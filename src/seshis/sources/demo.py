@@ -177,10 +177,11 @@ categorised AS (
     FROM profiled
 ),
 arrivals AS (
-    -- arrivals 6-9h, 10-13h, 14-17h, 18-21h local; the last one may stay overnight. Only
-    -- sessions that have ended by now are kept (the API leaves out active ones), so Today
-    -- fills up as the day goes on, like a real site's.
-    SELECT *, (6 + k * 4 + u_start * 3) * 3600 AS start_s
+    -- arrivals spread over the day as a real site's: four overlapping spells from 05:00 to
+    -- 22:15 local (5-9:30, 9:15-13:45, 13:30-18:00, 17:45-22:15), the last one may stay
+    -- overnight. Only sessions that have ended by now are kept (the API leaves out active
+    -- ones), so Today fills up as the day goes on.
+    SELECT *, (5 + k * 4.25 + u_start * 4.5) * 3600 AS start_s
     FROM categorised
 ),
 timed AS (
