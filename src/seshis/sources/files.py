@@ -450,10 +450,9 @@ def load_parquet(store: InputStore, path: Path, *, raw: bool) -> FileInfo:
             for n in found.fields[c].names
             if n in types
         ]
-        checked = all(types[n].startswith("TIMESTAMP") for n in times) and store.value(
-            "SELECT bool_and(t IS NULL OR t = " + mapping.in_range("t") + ") FROM (SELECT "
-            f"unnest([{', '.join(f'min({q(n)}), max({q(n)})' for n in times)}])::TIMESTAMPTZ "
-            f"AS t FROM {reader})"
+        checked = all(types[n].startswith("TIMESTAMP") or types[n] == "DATE" for n in times)
+        checked = checked and store.value(
+            f"SELECT {_extremes_in_range(times, types)} FROM {reader}"
         )
     except DataError as exc:
         raise SourceError(f"{path} could not be read as Parquet ({_detail(exc)}).") from exc
@@ -473,3 +472,15 @@ def load_parquet(store: InputStore, path: Path, *, raw: bool) -> FileInfo:
     )
     store.add(_select(select, reader, raw=raw), str(path), materialize=False)
     return FileInfo(str(path), "Parquet", found.name, int(rows or 0), 0)
+
+
+def _extremes_in_range(times: list[str], types: dict[str, str]) -> str:
+    """SQL that is true when the least and greatest value of each time column (whatever its
+    type: a time with a zone or none, in any unit, a date) are NULL or within the times a
+    session can have; ±infinity, or a date no timestamp can hold, is not."""
+    checks = []
+    for name in times:
+        for extreme in (f"min({q(name)})", f"max({q(name)})"):
+            t = mapping.time_sql(extreme, types[name])
+            checks.append(f"({extreme} IS NULL OR {mapping.in_range(t)} IS NOT NULL)")
+    return " AND ".join(checks) or "TRUE"
