@@ -28,11 +28,13 @@ def run(
     stdout: IO[str],
     now: datetime,
     sleep: Callable[[float], None] | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> ExitStatus:
-    """Everything after the flags and prompts: returns the exit status."""
+    """Everything after the flags and prompts: returns the exit status. `confirm` asks a
+    yes/no question during the run (None: nothing is asked)."""
     timer = Timer()
     debug = DebugLog(err) if settings.debug else None
-    data, window = load(settings, now, err, debug, sleep)
+    data, window = load(settings, now, err, debug, sleep, confirm)
     try:
         timer.lap("load")
         if debug:
@@ -66,14 +68,28 @@ def load(
     err: Console,
     log: Callable[[str], None] | None,
     sleep: Callable[[float], None] | None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> tuple[Dataset, DateRange]:
     """The sessions of the demo, the files or a live API, and the window asked for."""
     kind, start, end = settings.range_kind, settings.start, settings.end
     if settings.source_kind == "api":
         from .sources import live  # httpx and tenacity only for the live APIs
 
-        options = settings.live_options(sleep, lambda text: terminal.note(err, text, False))
-        with FetchProgress(err, live.API_NAMES[options.api]) as progress:
+        bar = FetchProgress(err, live.API_NAMES[settings.api])
+
+        def asked(question: str) -> bool:  # the progress bar stands aside for the question
+            assert confirm is not None
+            if bar.bar is not None:
+                bar.bar.stop()
+            try:
+                return confirm(question)
+            finally:
+                if bar.bar is not None:
+                    bar.bar.start()
+
+        notice = lambda text: terminal.note(err, text, False)  # noqa: E731
+        options = settings.live_options(sleep, notice, asked if confirm else None)
+        with bar as progress:
             return live.load(options, kind or "today", now, start, end, progress=progress, log=log)
     doing = (
         ("Building the demo network…" if settings.demo_network else "Building the demo site…")
