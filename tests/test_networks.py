@@ -1102,6 +1102,50 @@ def test_a_profile_in_the_config_file_works_like_the_flag(tmp_path: Path) -> Non
     assert_figures(result.json(), expected(my_network_rows(MY_NETWORK)))
 
 
+def test_a_profile_in_the_config_file_reads_only_the_files_that_fit_it(tmp_path: Path) -> None:
+    """Issue 18: the config's profile applied to every CSV, so a file seshis recognises by
+    itself (ACN-Data's, Dundee's) failed for lacking the profile's columns; now it reads the
+    exports that have its columns, and those nothing else recognises."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"profile = {json.dumps(str(MY_PROFILE))}\n", encoding="utf-8")
+    dundee = shared_file(DUNDEE)
+    args = ("--config", str(config), "--all", "--json", "--no-input", "--debug")
+    result = run_cli(*args, "--source", str(MY_NETWORK), str(dundee))
+    assert result.code == 0, result.err
+    rows = my_network_rows(MY_NETWORK) + sample_rows(DUNDEE)
+    assert_figures(result.json(), expected(rows))
+    run = Run(result.json(), result.err)
+    assert read_as(run, MY_NETWORK).startswith("CSV, My network fields")
+    assert read_as(run, dundee).startswith("CSV, ChargePlace Scotland fields")
+    # a file nothing recognises is read with the profile, which says what it lacks
+    other = write_csv(tmp_path / "other.csv", ["Charger", "Start"], [{"Charger": "C1"}])
+    result = run_cli(*args[:-1], "--source", str(other))  # without --debug's traceback
+    assert result.code == 1
+    assert "reads [columns] session_id from 'Transaction', which" in result.err
+    assert str(other) in result.err
+
+
+def test_an_empty_profile_flag_turns_the_configured_one_off(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"profile = {json.dumps(str(MY_PROFILE))}\n", encoding="utf-8")
+    args = ("--config", str(config), "--all", "--json", "--no-input", "--profile", "")
+    result = run_cli(*args, "--source", str(MY_NETWORK))
+    assert result.code == 1  # not recognised without its profile
+    assert "is not a session file seshis recognises" in result.err
+    dundee = shared_file(DUNDEE)
+    result = run_cli(*args, "--source", str(dundee))
+    assert result.code == 0, result.err
+    assert_figures(result.json(), expected(sample_rows(DUNDEE)))
+
+
+def test_a_profile_flag_reads_every_csv(tmp_path: Path) -> None:
+    """Given on the command line, the profile is what the user says the files are: a file
+    without its columns is an error naming the column, even one seshis would recognise."""
+    result = run_profile(DATA / "acn.csv", MY_PROFILE)
+    assert result.code == 1
+    assert "reads [columns] session_id from 'Transaction', which" in result.err
+
+
 def test_without_a_profile_an_unknown_export_is_not_guessed() -> None:
     result = run_cli("--source", str(MY_NETWORK), "--all", "--json", "--no-input")
     assert result.code == 1

@@ -106,5 +106,11 @@ def load(
             data = load_demo(now, settings.timezone, network=settings.demo_network)
         else:
             rows = needs(settings).source_rows  # the output prints them as the files gave them
-            data = load_files(settings.source, settings.timezone, settings.profile, rows)
+            data = load_files(
+                settings.source,
+                settings.timezone,
+                settings.profile or None,  # --profile '': none this run
+                rows,
+                profile_fits_only=settings.profile_from_config,
+            )
     return data, data.window(kind or ("today" if settings.demo else "all"), now, start, end)

@@ -403,6 +403,12 @@ class Settings:
         return asks_for_analysis(self)
 
     @property
+    def profile_from_config(self) -> bool:
+        """Whether the profile is the config file's: it then reads only the CSVs that fit it
+        (or that seshis does not recognise), where a --profile reads every CSV."""
+        return dict(self.origins).get("profile", "").startswith("config")
+
+    @property
     def source_kind(self) -> str:
         """demo | files | api"""
         return "demo" if self.demo else "files" if self.source else "api"

@@ -258,6 +258,11 @@ def columns_of(profile: Profile, key: str) -> str:
     return "its columns " + " and ".join(f"'{c[k]}'" for k in pair if k in c)
 
 
+def fits(profile: Profile, headers: list[str]) -> bool:
+    """Whether a file has every column the profile names."""
+    return set(profile.columns.values()) <= set(headers)
+
+
 def check_columns(profile: Profile, headers: list[str], path: Path) -> None:
     """Every column the profile names is in the file (exit 1: the data, not the profile)."""
     have = set(headers)
