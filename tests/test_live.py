@@ -336,11 +336,15 @@ def test_a_damaged_store_without_refresh_says_how_to_rebuild_it(server, fake, to
     assert fake.requests == []
 
 
-@pytest.mark.parametrize(("tty", "answer", "asked", "rebuilt"), [
-    (True, "y\n", True, True),
-    (True, "n\n", True, False),
-    (False, "\n" * 30 + "y\n", False, False),  # piped: never asked, a "y" left unread
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("tty", "answer", "asked", "rebuilt"),
+    [
+        pytest.param(True, "y\n", True, True, id="yes"),
+        pytest.param(True, "n\n", True, False, id="no"),
+        # piped: never asked, and a "y" left in the pipe is never taken for an answer
+        pytest.param(False, "\n" * 30 + "y\n", False, False, id="piped"),
+    ],
+)
 def test_a_damaged_store_is_rebuilt_when_the_user_says_so_at_a_terminal(
     server, fake, token, tmp_path, tty, answer, asked, rebuilt
 ):
