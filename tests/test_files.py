@@ -574,6 +574,19 @@ CORPUS_EXPECTED = {
     "json_timezone_mixed.json": (0, 3, 0, 0),
     "json_timezone_posixrules.json": (1, "gives the time zone 'posixrules'"),
     "ndjson_two_pages.json": (1, "several JSON documents"),
+    # Parquet times of every type (tests/data/make_parquet_corpus.py wrote them; each row's
+    # values are listed there); a time is valid from 1990 to 2100, ±infinity never
+    "parquet_acn_done_charging_infinity.parquet": (0, 4, 0, 0),  # done charging is optional
+    "parquet_dates.parquet": (0, 2, 5, 0),  # d3-d5 ends out of range, d6 zero time, d7 no end
+    "parquet_end_timestamp_infinity.parquet": (0, 2, 5, 0),  # a3-a7: ±inf, NULL, 1969, 2100
+    "parquet_end_timestamp_ns.parquet": (0, 2, 4, 0),  # b3-b6: inf, NULL, 1970, 2262
+    "parquet_epoch_integers.parquet": (0, 2, 5, 0),  # e3 1970, e4 e7 too far, e5 1969, e6 NULL
+    "parquet_int96.parquet": (0, 2, 1, 0),  # g3 starts in 1950
+    "parquet_ms_beyond_duckdb.parquet": (1, "could not be read as Parquet"),  # year 146 million
+    "parquet_ns_with_and_without_zone.parquet": (0, 2, 2, 0),  # f3 starts at inf, f4 NULL
+    "parquet_powerflex_mixed_times.parquet": (0, 2, 2, 0),  # h2 from epoch ms; h3 inf, h4 none
+    "parquet_time_of_day_null_and_list.parquet": (0, 0, 2, 0),  # no start is an instant
+    "parquet_times_ms_and_s.parquet": (0, 2, 3, 0),  # c2 no start, c3 1900, c4 2150
 }
 
 

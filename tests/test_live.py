@@ -285,6 +285,82 @@ def test_offline_with_an_empty_store(server, tmp_path):
     assert r.code == 1 and "holds no sessions for powerflex:0021:16@http://127.0.0.1" in r.err
 
 
+# --- a damaged store ---------------------------------------------------------------------------
+
+DAMAGE = {  # what a store's file may become, and how
+    "truncated": lambda data: data[:8192],
+    "overwritten": lambda data: b"not a database\n" * 1000,
+    "checksum": lambda data: data[:12288] + b"\xa5" * 4096 + data[12288 + 4096 :],
+}
+MOVED = "store.duckdb.damaged-20261126-200000"  # run_cli's now: 2026-11-26 20:00 UTC
+
+
+def damaged_store(server, fake, tmp_path, how: str) -> bytes:
+    """A store a first run filled, then damaged; its bytes. The fake's log starts afresh."""
+    assert live(server, tmp_path, "--page-size", "500").code == 0
+    path = tmp_path / "store.duckdb"
+    Path(f"{path}.wal").unlink(missing_ok=True)
+    data = DAMAGE[how](path.read_bytes())
+    path.write_bytes(data)
+    fake.requests.clear()
+    return data
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGE))
+def test_a_damaged_store_is_moved_aside_and_fetched_again_with_refresh(
+    server, fake, token, tmp_path, how
+):
+    data = damaged_store(server, fake, tmp_path, how)
+    r = live(server, tmp_path, "--page-size", "500", "--refresh")
+    assert r.code == 0, r.err
+    moved = tmp_path / MOVED
+    assert f"moved it to {moved}, fetching again" in r.err
+    assert moved.read_bytes() == data  # kept as it was, for whoever wants to look
+    assert totals(r.json()) == expected(fake.rows)
+    pages = -(-len(fake.rows) // 500)  # every session again, 500 a page: 3 pages
+    assert r.json()["sync"]["requests"] == len(fake.requests) == pages == 3
+    assert stored(tmp_path) == (1234, 1234)
+
+
+def test_a_damaged_store_without_refresh_says_how_to_rebuild_it(server, fake, token, tmp_path):
+    data = damaged_store(server, fake, tmp_path, "truncated")
+    path = tmp_path / "store.duckdb"
+    for args in ((), ("--offline",)):
+        r = live(server, tmp_path, *args)
+        assert r.code == 1, r.err
+        assert len(r.err.strip().splitlines()) == 1 and str(path) in r.err
+        assert "Unexpected" not in r.err
+        hint = "move it away or give another --store" if args else "run with --refresh to move"
+        assert hint in r.err, r.err
+        assert path.read_bytes() == data and not (tmp_path / MOVED).exists()
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("tty", "answer", "asked", "rebuilt"),
+    [
+        pytest.param(True, "y\n", True, True, id="yes"),
+        pytest.param(True, "n\n", True, False, id="no"),
+        # piped: never asked, and a "y" left in the pipe is never taken for an answer
+        pytest.param(False, "\n" * 30 + "y\n", False, False, id="piped"),
+    ],
+)
+def test_a_damaged_store_is_rebuilt_when_the_user_says_so_at_a_terminal(
+    server, fake, token, tmp_path, tty, answer, asked, rebuilt
+):
+    data = damaged_store(server, fake, tmp_path, "overwritten")
+    args = [a for a in live_args(server, tmp_path) if a != "--no-input"]
+    r = run_cli(*args, "--acn", "0021", "--account", "16", stdin=answer, tty=tty)
+    question = "It is a cache of the API: move it aside and fetch again? (y/N): "
+    assert (question in r.err) is asked
+    assert (r.code, (tmp_path / MOVED).exists()) == ((0, True) if rebuilt else (1, False)), r.err
+    if rebuilt:
+        assert totals(r.json()) == expected(fake.rows)
+    else:
+        assert (tmp_path / "store.duckdb").read_bytes() == data
+        assert "run with --refresh to move it aside" in r.err
+
+
 def test_refresh_refetches_the_window(server, fake, token, tmp_path):
     live(server, tmp_path, "--page-size", "500")
     n = len(fake.requests)

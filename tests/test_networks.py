@@ -252,20 +252,17 @@ def scotland_time(day: str, clock: str) -> datetime | None:
     return local(datetime.combine(d, t), UK)
 
 
-# what tells a session of an export without ids: station, connector, start, end, energy
-SCOTLAND_CONTENT = (
-    *("CP ID", "Connector", "Start Date", "Start Time"),
-    *("End Date", "End Time", "Total kWh"),
-)
-BOULDER_CONTENT = ("Station_Name", "Start_Date___Time", "End_Date___Time", "Energy__kWh_")
+def content(r: dict, row_number: str | None = None) -> tuple:
+    """What tells a session of an export without ids (issue 18): every field of the row but
+    its row number (Perth's `_id`, Boulder's `ObjectId`)."""
+    return tuple((k, v) for k, v in r.items() if k != row_number)
 
 
 def scotland_row(r: dict, with_ids: bool) -> Row:
     start_text = f"{r['Start Date']} {r['Start Time']}".strip()
     end_text = f"{r['End Date']} {r['End Time']}".strip()
-    content = tuple(r[c] for c in SCOTLAND_CONTENT)
     return Row(
-        key=r["Charging event"] if with_ids else content,
+        key=r["Charging event"] if with_ids else content(r, "_id"),
         start_text=start_text,
         end_text=end_text,
         kwh_text=r["Total kWh"],
@@ -287,7 +284,7 @@ def boulder_time(text: str) -> datetime | None:
 
 def boulder_row(r: dict) -> Row:
     return Row(
-        key=tuple(r[c] for c in BOULDER_CONTENT),
+        key=content(r, "ObjectId"),
         start_text=r["Start_Date___Time"],
         end_text=r["End_Date___Time"],
         kwh_text=r["Energy__kWh_"],
@@ -447,6 +444,48 @@ def test_the_same_perth_file_given_twice_counts_once(tmp_path: Path) -> None:
     copy = tmp_path / "copy.csv"
     copy.write_bytes(path.read_bytes())
     assert_figures(report(path, copy).doc, want)
+
+
+def seconds_later(hms: str) -> str:
+    """`0:02:00` one second later: `0:02:01`."""
+    h, m, sec = (int(x) for x in hms.split(":"))
+    total = h * 3600 + m * 60 + sec + 1
+    return f"{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"
+
+
+def test_boulder_rows_alike_but_for_their_duration_are_two_sessions(tmp_path: Path) -> None:
+    """Issue 18: a full Boulder export holds pairs of rows with the same station, start, end
+    and energy but a total duration one second apart, on consecutive ObjectIds: two records,
+    never one session and a duplicate. Two downloads that overlap (each numbering its rows
+    from 1) still merge every row they share, the pairs included."""
+    path = shared_file(BOULDER)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or ()), list(reader)
+    duration = "Total_Duration__hh_mm_ss_"
+    export = []
+    for i, r in enumerate(rows):
+        export.append(r)
+        if i % 10 == 0:  # 10 pairs
+            export.append({**r, duration: seconds_later(r[duration])})
+    numbered = [{**r, "ObjectId": str(i)} for i, r in enumerate(export, 1)]
+    whole = write_csv(tmp_path / "boulder.csv", header, numbered)
+    want = expected([boulder_row(r) for r in read_csv(whole)], drivers=False)
+    assert want["data_quality"]["duplicates"] == 0
+    assert want["totals"]["sessions"] + want["totals"]["invalid"] == len(rows) + 10 == 110
+    assert_figures(report(whole).doc, want)
+    # two downloads of that export: rows 1-70 and 41-110, each numbered from 1
+    first = write_csv(tmp_path / "first.csv", header, renumber(export[:70], "ObjectId"))
+    second = write_csv(tmp_path / "second.csv", header, renumber(export[40:], "ObjectId"))
+    both = [boulder_row(r) for r in read_csv(first) + read_csv(second)]
+    want = expected(both, drivers=False)
+    assert want["data_quality"]["duplicates"] == 30  # rows 41-70
+    assert want["totals"]["sessions"] + want["totals"]["invalid"] == 110
+    assert_figures(report(first, second).doc, want)
+
+
+def renumber(rows: Sequence[dict], column: str) -> list[dict]:
+    return [{**r, column: str(i)} for i, r in enumerate(rows, 1)]
 
 
 # --- spec-derived fixtures of the formats without a sample -----------------------------------
@@ -797,16 +836,15 @@ DEPOT = NETWORKS / "depot-chargers.csv"
 DEPOT_PROFILE = NETWORKS / "depot-chargers.toml"
 
 
-def my_network_rows(path: Path, with_ids: bool = True) -> list[Row]:
+def my_network_rows(path: Path, with_ids: bool = True, row_number: str | None = None) -> list[Row]:
     """The profile of issue 10 read by hand: `;`, decimal commas, Wh, `%d.%m.%Y %H:%M` in
-    Europe/Oslo."""
+    Europe/Oslo; without ids, a row is told by all its fields but `row_number`."""
     rows = []
     for r in read_csv(path, ";"):
         wh = decimal_or_none(r["Energy"], comma=True)
-        content = tuple(r[c] for c in ("Charger", "Port", "Start", "End", "Energy", "Card"))
         rows.append(
             Row(
-                key=r["Transaction"] if with_ids else (*content, r["Location"]),
+                key=r["Transaction"] if with_ids else content(r, row_number),
                 start_text=r["Start"],
                 end_text=r["End"],
                 kwh_text=r["Energy"],
@@ -859,14 +897,15 @@ def test_the_issue_profile_keeps_local_times_of_oslo() -> None:
             assert (start, end) == (rows[session_id].start, rows[session_id].end)
 
 
-def test_without_a_session_id_identical_rows_count_once(tmp_path: Path) -> None:
-    profile = tmp_path / "no-id.toml"
-    profile.write_text(profile_text(drop=["session_id"]), encoding="utf-8")
+def test_without_a_session_id_only_rows_alike_in_every_field_count_once(tmp_path: Path) -> None:
+    """Issue 18: without a session id, two rows are one session only when every field but a
+    row number is the same; the transaction column, unmapped, is then a field like any other,
+    and named as the row number it is no part of the content."""
     lines = MY_NETWORK.read_text(encoding="utf-8").splitlines()
     header, body = lines[0], lines[1:]
     t001 = body[0].split(";")
     near = [
-        # the same session again (another transaction number is no part of the content)
+        # T-001 again under another transaction number
         ";".join(["T-901", *t001[1:]]),
         # distinct sessions, each one field away from T-001: never merged
         ";".join(["T-902", t001[1], "2", *t001[3:]]),
@@ -876,13 +915,26 @@ def test_without_a_session_id_identical_rows_count_once(tmp_path: Path) -> None:
     ]
     path = tmp_path / "export.csv"
     path.write_text("\n".join([header, *body, body[1], *near]) + "\n", encoding="utf-8")
+    no_id = tmp_path / "no-id.toml"
+    no_id.write_text(profile_text(drop=["session_id"]), encoding="utf-8")
     rows = my_network_rows(path, with_ids=False)
     want = expected(rows)
-    assert want["data_quality"]["duplicates"] == 2
-    assert_figures(report(path, more=("--profile", str(profile))).doc, want)
+    assert want["data_quality"]["duplicates"] == 1  # body[1], given twice
+    assert_figures(report(path, more=("--profile", str(no_id))).doc, want)
     # and the same file twice: every row merges with its copy
     twice = expected(rows + rows)
-    assert_figures(report(path, path, more=("--profile", str(profile))).doc, twice)
+    assert twice["data_quality"]["duplicates"] == len(rows) + 1
+    assert_figures(report(path, path, more=("--profile", str(no_id))).doc, twice)
+    # the transaction column as a row number: T-901 is T-001 again
+    numbered = tmp_path / "numbered.toml"
+    text = profile_text(drop=["session_id"]).replace(
+        "[columns]", '[columns]\nrow_number = "Transaction"'
+    )
+    numbered.write_text(text, encoding="utf-8")
+    rows = my_network_rows(path, with_ids=False, row_number="Transaction")
+    want = expected(rows)
+    assert want["data_quality"]["duplicates"] == 2  # body[1] and T-901
+    assert_figures(report(path, more=("--profile", str(numbered))).doc, want)
 
 
 def depot_rows(path: Path) -> list[Row]:
@@ -1048,6 +1100,50 @@ def test_a_profile_in_the_config_file_works_like_the_flag(tmp_path: Path) -> Non
     )
     assert result.code == 0, result.err
     assert_figures(result.json(), expected(my_network_rows(MY_NETWORK)))
+
+
+def test_a_profile_in_the_config_file_reads_only_the_files_that_fit_it(tmp_path: Path) -> None:
+    """Issue 18: the config's profile applied to every CSV, so a file seshis recognises by
+    itself (ACN-Data's, Dundee's) failed for lacking the profile's columns; now it reads the
+    exports that have its columns, and those nothing else recognises."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"profile = {json.dumps(str(MY_PROFILE))}\n", encoding="utf-8")
+    dundee = shared_file(DUNDEE)
+    args = ("--config", str(config), "--all", "--json", "--no-input", "--debug")
+    result = run_cli(*args, "--source", str(MY_NETWORK), str(dundee))
+    assert result.code == 0, result.err
+    rows = my_network_rows(MY_NETWORK) + sample_rows(DUNDEE)
+    assert_figures(result.json(), expected(rows))
+    run = Run(result.json(), result.err)
+    assert read_as(run, MY_NETWORK).startswith("CSV, My network fields")
+    assert read_as(run, dundee).startswith("CSV, ChargePlace Scotland fields")
+    # a file nothing recognises is read with the profile, which says what it lacks
+    other = write_csv(tmp_path / "other.csv", ["Charger", "Start"], [{"Charger": "C1"}])
+    result = run_cli(*args[:-1], "--source", str(other))  # without --debug's traceback
+    assert result.code == 1
+    assert "reads [columns] session_id from 'Transaction', which" in result.err
+    assert str(other) in result.err
+
+
+def test_an_empty_profile_flag_turns_the_configured_one_off(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"profile = {json.dumps(str(MY_PROFILE))}\n", encoding="utf-8")
+    args = ("--config", str(config), "--all", "--json", "--no-input", "--profile", "")
+    result = run_cli(*args, "--source", str(MY_NETWORK))
+    assert result.code == 1  # not recognised without its profile
+    assert "is not a session file seshis recognises" in result.err
+    dundee = shared_file(DUNDEE)
+    result = run_cli(*args, "--source", str(dundee))
+    assert result.code == 0, result.err
+    assert_figures(result.json(), expected(sample_rows(DUNDEE)))
+
+
+def test_a_profile_flag_reads_every_csv(tmp_path: Path) -> None:
+    """Given on the command line, the profile is what the user says the files are: a file
+    without its columns is an error naming the column, even one seshis would recognise."""
+    result = run_profile(DATA / "acn.csv", MY_PROFILE)
+    assert result.code == 1
+    assert "reads [columns] session_id from 'Transaction', which" in result.err
 
 
 def test_without_a_profile_an_unknown_export_is_not_guessed() -> None:

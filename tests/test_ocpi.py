@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import DATA, run_cli
@@ -110,6 +111,30 @@ def test_the_window_asked_reaches_past_its_end(server, fake, tmp_path):
     first = next(p for p in fake.requests if "date_to=" in p)
     assert "date_from=2026-10-10T00%3A00%3A00Z" in first  # with the previous window, for trends
     assert "date_to=2026-11-29T00%3A00%3A00Z" in first  # 2026-11-21, plus eight days
+
+
+def test_date_from_is_the_previous_windows_start_and_date_to_eight_days_past_the_end(
+    server, fake, tmp_path
+):
+    """Issue 18: README, help and requests agree. A CDR's last_updated is never before its
+    session's start, so asking from the first start wanted loses nothing: the previous
+    window's (the trends compare with it), never 8 days before; a CDR is written up to 8 days
+    after a session that starts by the window's end (7 days long, a day to write it)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    now = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)  # run_cli's clock
+    week = timedelta(days=7)  # Last week: 7 x 24 h back from now
+    previous_start = now - week - week
+    r = run_cli(
+        *("--all", "--json", "--no-input", "--api", "ocpi", "--range", "week", "--tz", "UTC"),
+        *("--api-url", server.url_for("/ocpi/cpo/2.2.1/cdrs"), "--store", str(tmp_path / "s")),
+    )
+    assert r.code == 0, r.err
+    asked = [parse_qs(urlsplit(p).query) for p in fake.requests]
+    windows = {(q["date_from"][0], q["date_to"][0]) for q in asked if "offset" in q}
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    assert windows == {(previous_start.strftime(iso), (now + timedelta(days=8)).strftime(iso))}
+    assert windows == {("2026-11-12T20:00:00Z", "2026-12-04T20:00:00Z")}
 
 
 def test_a_second_run_fetches_only_the_overlap(server, fake, tmp_path):

@@ -20,7 +20,7 @@ from seshis.dataset import Dataset
 from seshis.dates import DateRange, window
 from seshis.errors import SourceError
 from seshis.store import InputStore, lit, window_sql
-from seshis.syncs import LiveStore
+from seshis.syncs import DamagedStore, LiveStore, set_aside
 
 T = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -472,4 +472,22 @@ def test_a_truncated_or_damaged_store_is_one_sentence_naming_it(tmp_path: Path):
         except SourceError as exc:
             failed += 1
             assert str(bad) in str(exc) and "give another --store" in str(exc), name
+            assert isinstance(exc, DamagedStore), name  # a run may move it aside (issue 18)
     assert failed >= 3  # truncated, empty, and the damaged catalog at least
+
+
+def test_a_damaged_store_is_set_aside_beside_itself_with_its_log(tmp_path: Path):
+    path = tmp_path / "s.duckdb"
+    now = datetime(2026, 11, 26, 20, 0, 5, tzinfo=UTC)
+    moved = []
+    for content in (b"first", b"second"):  # twice in one second: the names differ
+        path.write_bytes(content)
+        Path(f"{path}.wal").write_bytes(content + b" log")
+        moved.append(set_aside(path, now))
+    assert [m.name for m in moved] == [
+        "s.duckdb.damaged-20261126-200005",
+        "s.duckdb.damaged-20261126-200005-2",
+    ]
+    assert [m.read_bytes() for m in moved] == [b"first", b"second"]
+    assert Path(f"{moved[1]}.wal").read_bytes() == b"second log"
+    assert not path.exists() and not Path(f"{path}.wal").exists()

@@ -37,14 +37,16 @@ def run(
     stdout: IO[str],
     now: datetime,
     sleep: Callable[[float], None] | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> ExitStatus:
-    """Everything after the flags and prompts: returns the exit status."""
+    """Everything after the flags and prompts: returns the exit status. `confirm` asks a
+    yes/no question during the run (None: nothing is asked)."""
     if settings.notify_test:
         return notify_test(settings, err)
     timer = Timer()
     debug = DebugLog(err) if settings.debug else None
     terms = statement_terms(settings) if settings.statement else None  # its files read first
-    data, window = load(settings, now, err, debug, sleep)
+    data, window = load(settings, now, err, debug, sleep, confirm)
     try:
         timer.lap("load")
         if debug:
@@ -79,14 +81,28 @@ def load(
     err: Console,
     log: Callable[[str], None] | None,
     sleep: Callable[[float], None] | None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> tuple[Dataset, DateRange]:
     """The sessions of the demo, the files or a live API, and the window asked for."""
     kind, start, end = settings.range_kind, settings.start, settings.end
     if settings.source_kind == "api":
         from .sources import live  # httpx and tenacity only for the live APIs
 
-        options = settings.live_options(sleep, lambda text: terminal.note(err, text, False))
-        with FetchProgress(err, live.API_NAMES[options.api]) as progress:
+        bar = FetchProgress(err, live.API_NAMES[settings.api])
+
+        def asked(question: str) -> bool:  # the progress bar stands aside for the question
+            assert confirm is not None
+            if bar.bar is not None:
+                bar.bar.stop()
+            try:
+                return confirm(question)
+            finally:
+                if bar.bar is not None:
+                    bar.bar.start()
+
+        notice = lambda text: terminal.note(err, text, False)  # noqa: E731
+        options = settings.live_options(sleep, notice, asked if confirm else None)
+        with bar as progress:
             return live.load(options, kind or "today", now, start, end, progress=progress, log=log)
     doing = (
         ("Building the demo network…" if settings.demo_network else "Building the demo site…")
@@ -103,5 +119,11 @@ def load(
             data = load_demo(now, settings.timezone, network=settings.demo_network)
         else:
             rows = needs(settings).source_rows  # the output prints them as the files gave them
-            data = load_files(settings.source, settings.timezone, settings.profile, rows)
+            data = load_files(
+                settings.source,
+                settings.timezone,
+                settings.profile or None,  # --profile '': none this run
+                rows,
+                profile_fits_only=settings.profile_from_config,
+            )
     return data, data.window(kind or ("today" if settings.demo else "all"), now, start, end)

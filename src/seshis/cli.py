@@ -310,4 +310,5 @@ def _main(args: list[str], env: Environment) -> ExitStatus:
         for stream in (env.stdout, env.stderr)
     )
     now = env.now or datetime.now(UTC)
-    return run(settings, out, err, env.stdout, now, sleep=env.sleep)
+    confirm = prompter.yes_no if prompter.mode == "terminal" else None  # never from a pipe
+    return run(settings, out, err, env.stdout, now, sleep=env.sleep, confirm=confirm)

@@ -116,6 +116,10 @@ class Prompter:
 
         return self.until(text, parse, hint, default)
 
+    def yes_no(self, question: str, default: bool = False) -> bool:
+        """A yes or no asked during the run (a damaged store: move it aside?)."""
+        return bool(self.until(question, _yes_no(default), "Please answer y or n.", default))
+
     def number(self, question: str, default: int | None) -> int | None:
         """A whole number above 0 (seshis.py's limit and page), or the default."""
         return self.until(

@@ -281,7 +281,9 @@ class Settings:
         metavar="PATH",
         config="store",
     )
-    refresh: bool = switch("--refresh", "refetch the whole window", SOURCE)
+    refresh: bool = switch(
+        "--refresh", "refetch the whole window (and move a damaged store aside)", SOURCE
+    )
     offline: bool = switch("--offline", "answer from the store alone", SOURCE)
     overlap_days: float = setting(
         1.0,
@@ -496,6 +498,12 @@ class Settings:
         return asks_for_analysis(self)
 
     @property
+    def profile_from_config(self) -> bool:
+        """Whether the profile is the config file's: it then reads only the CSVs that fit it
+        (or that seshis does not recognise), where a --profile reads every CSV."""
+        return dict(self.origins).get("profile", "").startswith("config")
+
+    @property
     def source_kind(self) -> str:
         """demo | files | api"""
         return "demo" if self.demo else "files" if self.source else "api"
@@ -526,15 +534,17 @@ class Settings:
         self,
         sleep: Callable[[float], None] | None = None,
         notice: Callable[[str], None] | None = None,
+        confirm: Callable[[str], bool] | None = None,
     ) -> LiveOptions:
-        """The library's LiveOptions: the live API settings of the same names."""
+        """The library's LiveOptions: the live API settings of the same names; `confirm`
+        asks the user a yes/no question (only on a terminal)."""
         from .sources.live import WAITING, LiveOptions
 
         names = [f.name for f in fields(LiveOptions) if f.name not in WAITING]
         values: dict[str, Any] = {name: getattr(self, name) for name in names}
         if sleep is not None:
             values["sleep"] = sleep
-        return LiveOptions(**values, notice=notice)
+        return LiveOptions(**values, notice=notice, confirm=confirm)
 
 
 ANALYSIS_FLAGS = ("empty", "micro", "user", "all", "stations", "statement")

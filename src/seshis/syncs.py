@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import math
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -351,11 +352,55 @@ def plan(
     return gaps
 
 
+class DamagedStore(SourceError):
+    """The store's file is no store DuckDB can read (truncated, overwritten, a block whose
+    checksum fails): a cache of the API, which a run may move aside and fetch again."""
+
+    def __init__(self, message: str, path: Path, detail: str) -> None:
+        super().__init__(message)
+        self.path, self.detail = path, detail
+
+
+# What DuckDB says of a file that is damaged, rather than locked, unreachable or of another
+# version: truncated, not a database file at all, a block whose checksum fails.
+_DAMAGE = re.compile(
+    r"not a valid DuckDB database file|Corrupt database file|checksum|"
+    r"Could not read enough bytes|Serialization Error|Failed to deserialize",
+    re.IGNORECASE,
+)
+
+
 def _unreadable_store(path: Path, exc: BaseException) -> SourceError:
-    return SourceError(
-        f"The store {path} cannot be read ({first_line(exc)}); if it is truncated or damaged, "
+    detail = first_line(exc)
+    message = (
+        f"The store {path} cannot be read ({detail}); if it is truncated or damaged, "
         "move it away or give another --store."
     )
+    if _DAMAGE.search(str(exc)):
+        return DamagedStore(message, path, detail)
+    return SourceError(message)
+
+
+def set_aside(path: Path, now: datetime) -> Path:
+    """Move a damaged store (and its write-ahead log) out of the way, beside it, named by the
+    time: `sessions.duckdb.damaged-20261126-200000`. Returns where it went."""
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    for n in itertools.count(2):
+        if not target.exists():
+            break
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    try:
+        os.replace(path, target)
+        wal = Path(f"{path}.wal")
+        if wal.exists():
+            os.replace(wal, Path(f"{target}.wal"))
+    except OSError as exc:
+        raise SourceError(
+            f"The store {path} is damaged and cannot be moved aside ({exc.strerror}); move it "
+            "away or give another --store."
+        ) from exc
+    return target
 
 
 @contextlib.contextmanager

@@ -50,18 +50,24 @@ def load_files(
     timezone: str | None = None,
     profile: str | Path | None = None,
     raw: bool = False,
+    *,
+    profile_fits_only: bool = False,
 ) -> Dataset:
     """Session files of any shape seshis knows, merged (a session_id seen twice counts once).
     The site and time zone come from the data unless `timezone` is given. A CSV export of
     another network is read with its built-in profile, recognised from its headers, or with
-    `profile`, a mapping profile file (see README). With `raw`, each row is also kept as the
-    file gave it (`Report.sessions.write_raw_json`), at the cost of a slower JSON parse."""
+    `profile`, a mapping profile file (see README): for every CSV, or with `profile_fits_only`
+    (a profile of the config file) for those that have its columns or that seshis does not
+    recognise by itself. With `raw`, each row is also kept as the file gave it
+    (`Report.sessions.write_raw_json`), at the cost of a slower JSON parse."""
     from . import acndata, files, profiles
 
-    mapped = profiles.load(Path(profile)) if profile is not None else None
+    mapped = profiles.load(Path(profile)) if profile else None
     given = [Path(p) for p in paths]
     store = InputStore.create()
-    infos = [files.load(store, path, mapped, raw=raw) for path in given]
+    infos = [
+        files.load(store, path, mapped, raw=raw, fits_only=profile_fits_only) for path in given
+    ]
     store.finalize()
     site, sites = store.one(  # the usual site, and how many the first rows name
         "SELECT mode(site), count(DISTINCT site) FROM "

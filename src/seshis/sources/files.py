@@ -53,10 +53,16 @@ class FileInfo:
 
 
 def load(
-    store: InputStore, path: Path, profile: profiles.Profile | None = None, *, raw: bool = False
+    store: InputStore,
+    path: Path,
+    profile: profiles.Profile | None = None,
+    *,
+    raw: bool = False,
+    fits_only: bool = False,
 ) -> FileInfo:
-    """One file into the store; `profile` reads a CSV of another network; with `raw`, each
-    row is also kept as the file gave it (the `raw` column)."""
+    """One file into the store; `profile` reads a CSV of another network (with `fits_only`,
+    only a CSV that has its columns, or that seshis does not recognise by itself); with `raw`,
+    each row is also kept as the file gave it (the `raw` column)."""
     head = read_head(path, HEAD)
     body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"PAR1"):
@@ -69,7 +75,7 @@ def load(
         raise SourceError(
             f"{path} is not a session file seshis can read (expected JSON, CSV or Parquet)."
         )
-    return load_csv(store, path, head, profile, raw=raw)
+    return load_csv(store, path, head, profile, raw=raw, fits_only=fits_only)
 
 
 def read_head(path: Path, size: int = 4096) -> bytes:
@@ -280,16 +286,20 @@ def _read_unclear(
 
 
 def load_csv(
-    store: InputStore, path: Path, head: bytes, profile: profiles.Profile | None, *, raw: bool
+    store: InputStore,
+    path: Path,
+    head: bytes,
+    profile: profiles.Profile | None,
+    *,
+    raw: bool,
+    fits_only: bool = False,
 ) -> FileInfo:
     """Read with a dialect taken from the header line, so a malformed line further down is
     rejected (and counted) instead of confusing DuckDB's sniffer. When the rows read and the
     lines rejected do not add up to the lines of the file (an unterminated quote that
     swallowed the lines after it, a line too long to read, a blank line or a bare carriage
     return), the file is read again line by line, where one bad line costs only itself."""
-    encoding, records, trailing = csvlines.scan(path)
-    if profile is not None and profile.encoding:
-        encoding = profile.encoding
+    detected, records, trailing = csvlines.scan(path)
     literal = _literal(store, path)
     text = head[len(BOM) if head.startswith(BOM) else 0 :]
     first = re.split(rb"\r?\n" if b"\n" in text else rb"\r", text, maxsplit=1)[0]
@@ -298,14 +308,11 @@ def load_csv(
             f"{path} has a carriage return inside its header line; save it with one kind of "
             "line ending."
         )
-    header = first.decode(encoding, "replace")
-    delim = (profile.delimiter if profile else None) or max(",;\t|", key=header.count)
-    named = next(csv.reader([header], delimiter=delim), [])
-    # blank trailing headers (spreadsheet exports) get names of their own; a repeated name
-    # cannot be told apart
-    columns = [c.strip() or f"_column_{i + 1}" for i, c in enumerate(named)]
-    if len(columns) != len(set(columns)):
-        raise SourceError(f"{path} has repeated column names in its header line.")
+    encoding, delim, columns = _header(path, first, detected, profile)
+    if fits_only and profile is not None and not profiles.fits(profile, columns):
+        own = _header(path, first, detected, None)  # as if no profile were given
+        if mapping.flavour(set(own[2])) or profiles.recognise(own[2]):
+            profile, (encoding, delim, columns) = None, own
     fmt = _format(path, columns, profile)
     dialect = (delim, columns, fmt)
     if records == 0:
@@ -327,6 +334,24 @@ def load_csv(
     if not store.count(tables[0]) + rejected:
         raise SourceError(NO_SESSIONS.format(path))
     return _csv_info(store, path, fmt, tables[0], rejected)
+
+
+def _header(
+    path: Path, first: bytes, encoding: str, profile: profiles.Profile | None
+) -> tuple[str, str, list[str]]:
+    """The encoding, delimiter and column names of a CSV's header line, read as `profile`
+    says (its encoding and delimiter), or as detected."""
+    if profile is not None and profile.encoding:
+        encoding = profile.encoding
+    header = first.decode(encoding, "replace")
+    delim = (profile.delimiter if profile else None) or max(",;\t|", key=header.count)
+    named = next(csv.reader([header], delimiter=delim), [])
+    # blank trailing headers (spreadsheet exports) get names of their own; a repeated name
+    # cannot be told apart
+    columns = [c.strip() or f"_column_{i + 1}" for i, c in enumerate(named)]
+    if len(columns) != len(set(columns)):
+        raise SourceError(f"{path} has repeated column names in its header line.")
+    return encoding, delim, columns
 
 
 def _csv_info(
@@ -450,10 +475,9 @@ def load_parquet(store: InputStore, path: Path, *, raw: bool) -> FileInfo:
             for n in found.fields[c].names
             if n in types
         ]
-        checked = all(types[n].startswith("TIMESTAMP") for n in times) and store.value(
-            "SELECT bool_and(t IS NULL OR t = " + mapping.in_range("t") + ") FROM (SELECT "
-            f"unnest([{', '.join(f'min({q(n)}), max({q(n)})' for n in times)}])::TIMESTAMPTZ "
-            f"AS t FROM {reader})"
+        checked = all(types[n].startswith("TIMESTAMP") or types[n] == "DATE" for n in times)
+        checked = checked and store.value(
+            f"SELECT {_extremes_in_range(times, types)} FROM {reader}"
         )
     except DataError as exc:
         raise SourceError(f"{path} could not be read as Parquet ({_detail(exc)}).") from exc
@@ -473,3 +497,15 @@ def load_parquet(store: InputStore, path: Path, *, raw: bool) -> FileInfo:
     )
     store.add(_select(select, reader, raw=raw), str(path), materialize=False)
     return FileInfo(str(path), "Parquet", found.name, int(rows or 0), 0)
+
+
+def _extremes_in_range(times: list[str], types: dict[str, str]) -> str:
+    """SQL that is true when the least and greatest value of each time column (whatever its
+    type: a time with a zone or none, in any unit, a date) are NULL or within the times a
+    session can have; ±infinity, or a date no timestamp can hold, is not."""
+    checks = []
+    for name in times:
+        for extreme in (f"min({q(name)})", f"max({q(name)})"):
+            t = mapping.time_sql(extreme, types[name])
+            checks.append(f"({extreme} IS NULL OR {mapping.in_range(t)} IS NOT NULL)")
+    return " AND ".join(checks) or "TRUE"

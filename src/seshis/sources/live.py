@@ -20,9 +20,9 @@ from typing import Any
 
 from .. import CHECKOUT, dates, portfolio
 from ..dataset import Dataset, Site
-from ..errors import AuthError, DataError, UsageError
+from ..errors import AuthError, DataError, SourceError, UsageError
 from ..settings import Settings
-from ..syncs import LiveStore, SyncStatus
+from ..syncs import DamagedStore, LiveStore, SyncStatus, set_aside
 from . import acndata, ocpi, powerflex
 from .http import CommandTransport, Credentials, Fetcher, HttpxTransport
 from .remote import Api, sync
@@ -68,6 +68,8 @@ class LiveOptions:
     sleep: Callable[[float], None] = time.sleep  # how to wait between attempts
     lock_wait: float = 300.0  # seconds to wait for another run holding the store
     notice: Callable[[str], None] | None = None  # told when this run waits for another
+    # asked whether to move a damaged store aside and fetch again (None: never asked)
+    confirm: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         """One site, ACN or account may be given as text (site="caltech")."""
@@ -86,7 +88,7 @@ class LiveSite:
     timezone: str | None = None
 
 
-WAITING = ("backoff", "sleep", "lock_wait", "notice")  # the options no setting declares
+WAITING = ("backoff", "sleep", "lock_wait", "notice", "confirm")  # no setting declares these
 
 
 def default_store_path() -> Path:
@@ -240,17 +242,42 @@ def load(
     tz = timezone_for(options, sites)
     window = dates.window(kind, tz, now, start, end)
     creds = None if options.offline else credentials(options)
-    store = LiveStore.open(
-        Path(options.store_path or default_store_path()).expanduser(),
-        wait=options.lock_wait,
-        sleep=options.sleep,
-        notice=options.notice,
-    )
+    path = Path(options.store_path or default_store_path()).expanduser()
+
+    def attempt() -> Dataset:
+        store = LiveStore.open(
+            path, wait=options.lock_wait, sleep=options.sleep, notice=options.notice
+        )
+        try:
+            return _load(store, sites, creds, options, window, now, progress, log)
+        except BaseException:
+            store.close()  # release the store at once: another run may be waiting for it
+            raise
+
     try:
-        return _load(store, sites, creds, options, window, now, progress, log), window
-    except BaseException:
-        store.close()  # release the store at once: another run may be waiting for it
-        raise
+        return attempt(), window
+    except DamagedStore as exc:
+        if options.offline:
+            raise  # the store is all an offline run has: the one-sentence error
+        if not (options.refresh or _confirmed(options, exc)):
+            raise SourceError(
+                f"The store {path} cannot be read ({exc.detail}); it is a cache of the API: run "
+                "with --refresh to move it aside and fetch again, or give another --store."
+            ) from exc
+        moved = set_aside(path, now)
+        if options.notice is not None:
+            options.notice(
+                f"The store {path} was damaged ({exc.detail}); moved it to {moved}, fetching again."
+            )
+    return attempt(), window
+
+
+def _confirmed(options: LiveOptions, damaged: DamagedStore) -> bool:
+    """Whether the user says to move a damaged store aside (asked only on a terminal)."""
+    return options.confirm is not None and options.confirm(
+        f"The store {damaged.path} cannot be read ({damaged.detail}). It is a cache of the "
+        "API: move it aside and fetch again? (y/N): "
+    )
 
 
 def _load(

@@ -249,10 +249,11 @@ def time_sql(ref: str, sql_type: str = "VARCHAR") -> str:
     Never fails on a value: text that is no time, or a number too far from 1970 for DuckDB to
     convert, is NULL."""
     t = sql_type.upper()
-    if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
+    if t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
         return ref
     if t.startswith("TIMESTAMP") or t == "DATE":
-        return f"{ref}::TIMESTAMPTZ"
+        # any unit, zone or none; a date beyond the years a timestamp holds is NULL
+        return f"TRY_CAST({ref} AS TIMESTAMPTZ)"
     if NUMERIC_TYPE.fullmatch(t):
         seconds = f"(CASE WHEN {ref} > 100000000000 THEN {ref} / 1000.0 ELSE {ref}::DOUBLE END)"
         return (
