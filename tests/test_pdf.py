@@ -436,3 +436,26 @@ def test_the_pdf_gets_the_usual_file_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_the_drivers_table_has_its_header_at_the_top_of_each_page_only(tmp_path):
+    """The demo month's 120 drivers run over pages: each of those pages starts with the
+    table's header, and no page shows it twice (a header in the middle of a page)."""
+    target = tmp_path / "m.pdf"
+    r = run_cli(
+        "--all",
+        "--pdf",
+        "--demo",
+        "--range",
+        "month",
+        "--no-input",
+        "--output",
+        str(target),
+        now=NOW,
+    )
+    assert r.code == 0, r.err
+    header = "Driver Sessions Empty Micro Normal kWh Avg duration Last session"
+    pages = [flat(p.extract_text()) for p in PdfReader(str(target)).pages]
+    with_table = [p for p in pages if header in p]
+    assert len(with_table) >= 2  # the table runs over pages
+    assert all(p.count(header) == 1 for p in with_table)

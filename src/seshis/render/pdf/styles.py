@@ -61,6 +61,7 @@ def table_style(header_font: bool = True) -> TableStyle:
     return style
 
 
+ONE_TABLE = 1500  # rows: one table up to here (no header in the middle of a page)
 CHUNK = 80  # rows per table of a long listing: reportlab splits each cheaply across pages
 
 # A table's cell: plain text, or a flowable such as a wrapping paragraph (reportlab has no type
@@ -77,12 +78,13 @@ def long_table(
     marks: list[list[Mark]] | None = None,
     header_font: bool = True,
 ) -> list[Table]:
-    """A table of any length as tables of CHUNK rows, each with the header (repeated where one
-    runs onto the next page). `marks[i]`: style commands (command, first column, last column,
-    value) of row i."""
+    """A table of any length: one table, its header repeated on each page it runs onto; past
+    ONE_TABLE rows (reportlab splits a long table slowly), tables of CHUNK rows each with the
+    header. `marks[i]`: style commands (command, first column, last column, value) of row i."""
     out = []
-    for start in range(0, len(rows), CHUNK):
-        part = rows[start : start + CHUNK]
+    size = len(rows) if len(rows) <= ONE_TABLE else CHUNK
+    for start in range(0, len(rows), max(size, 1)):
+        part = rows[start : start + size]
         style = table_style(header_font)
         for i in range(len(part)):
             for command, first, last, value in marks[start + i] if marks else ():
