@@ -78,7 +78,7 @@
     cols.push({ name: "mark", id: "mark", hidden: true });
     return cols;
   }
-  var FILTER_ROWS = 12; // shorter tables are read at a glance: no filter box
+  var FILTER_ROWS = 1; // every table of more than one row can be filtered
   function haystack(row) {
     var parts = [];
     for (var i = 0; i < row.length - 1; i++) parts.push(row[i] === null ? "unclaimed" : text(row[i]));
