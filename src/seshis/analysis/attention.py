@@ -76,9 +76,11 @@ def _failed(c: Counts) -> str:
     )
 
 
-def drivers_to_help(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, str], ...]:
+def drivers_to_help(
+    counted: Summary, alpha: float = ALPHA, whole: str = "site"
+) -> tuple[tuple[str, str], ...]:
     """Claimed drivers whose share of empty and micro sessions is significantly above the rest
-    of the site's sessions: (email, why), worst first."""
+    of the `whole`'s sessions (the site's, or a network's): (email, why), worst first."""
     claimed = [u for u in counted.users if u.user is not None]
     t = counted.totals
     adjusted = holm_fisher(
@@ -87,7 +89,7 @@ def drivers_to_help(counted: Summary, alpha: float = ALPHA) -> tuple[tuple[str, 
         population=(t.problems, t.sessions),
     )
     found = [
-        (p, -u.counts.pct(u.counts.problems), u.user or "", f"{why}; rest of the site {rest}")
+        (p, -u.counts.pct(u.counts.problems), u.user or "", f"{why}; rest of the {whole} {rest}")
         for u, p, why, rest in above_rest(claimed, [u.counts for u in claimed], adjusted, t, alpha)
     ]
     return tuple((user, why) for _, _, user, why in sorted(found))

@@ -423,7 +423,8 @@ def _scope(
         )
         counted = replace(counted, users=(), health=health)
     trended = trends(counted, before, data.drivers)
-    helped = () if of_network else drivers_to_help(counted)
+    whole = "network" if key is None else "site"  # a network's scope has no key
+    helped = () if of_network else drivers_to_help(counted, whole=whole)
     items = needs_attention(
         counted,
         station_rows,
