@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from . import dates
-from .definitions import PROBLEM_SQL
+from .definitions import PROBLEM_SQL, guarded_sql
 from .errors import DataError, SeshisError
 
 # (name, SQL type) of the normalized session schema, in order.
@@ -50,10 +50,6 @@ SCHEMA: tuple[tuple[str, str], ...] = (
 )
 COLUMNS = tuple(name for name, _ in SCHEMA)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # timestamps in exports: UTC, ISO 8601
-FORMULA_START = "=+-@\t\r"  # a spreadsheet runs a cell starting with one of these
-# A guarded cell starts with a quote, so a value that starts with one is guarded too: reading
-# seshis's CSV back then strips exactly one leading quote and every value comes back as it was.
-GUARDED_START = FORMULA_START + "'"
 # bytes DuckDB may hold in memory (or half the RAM) before it spills to its scratch folder:
 # 30M Parquet sessions in 840 MB and 7.8 s with it, 1.8 GB and 10 s with 4 GB
 MEMORY_LIMIT = 768 << 20
@@ -215,8 +211,7 @@ class Store:
         `guard_formulas` a text cell a spreadsheet would run as a formula, or that starts with
         a quote (so reading it back is exact), gets a leading quote. Returns the row count."""
         cells = ", ".join(
-            f"CASE WHEN left({q(name)}, 1) IN ({', '.join(lit(c) for c in GUARDED_START)}) "
-            f"THEN '''' || {q(name)} ELSE {q(name)} END AS {q(name)}"
+            f"{guarded_sql(q(name))} AS {q(name)}"
             if guard_formulas and kind == "VARCHAR"
             else q(name)
             for name, kind in self.describe(sql)
