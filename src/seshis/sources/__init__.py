@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .. import dates
 from ..dataset import Dataset
 from ..errors import DataError, UsageError
 from ..store import InputStore, Store
+
+if TYPE_CHECKING:
+    from .objects import Storage
 
 NETWORK = "Network"  # the name of a network of sites that no one named
 
@@ -50,18 +54,30 @@ def load_files(
     timezone: str | None = None,
     profile: str | Path | None = None,
     raw: bool = False,
+    window: tuple[datetime, datetime] | None = None,
+    storage: Storage | None = None,
 ) -> Dataset:
     """Session files of any shape seshis knows, merged (a session_id seen twice counts once).
     The site and time zone come from the data unless `timezone` is given. A CSV export of
     another network is read with its built-in profile, recognised from its headers, or with
     `profile`, a mapping profile file (see README). With `raw`, each row is also kept as the
-    file gave it (`Report.sessions.write_raw_json`), at the cost of a slower JSON parse."""
-    from . import acndata, files, profiles
+    file gave it (`Report.sessions.write_raw_json`), at the cost of a slower JSON parse.
+
+    A path may also be an object (`s3://bucket/key`, a glob of them, an `https://` URL), read
+    with `storage` (endpoint, timeout); `window`, the UTC instants a report will read (see
+    `dates.reach`), keeps the partitions of a partitioned lake outside it from being read."""
+    from . import acndata, files, objects, profiles
 
     mapped = profiles.load(Path(profile)) if profile is not None else None
-    given = [Path(p) for p in paths]
+    given = [p if objects.is_remote(p) else Path(p) for p in paths]
     store = InputStore.create()
-    infos = [files.load(store, path, mapped, raw=raw) for path in given]
+    remote = objects.Remote(store, storage or objects.Storage())
+    infos: list[files.FileInfo] = []
+    for path in given:
+        if isinstance(path, Path):
+            infos.append(files.load(store, path, mapped, raw=raw))
+        else:
+            infos.extend(remote.load(path, mapped, raw=raw, reach=window))
     store.finalize()
     site, sites = store.one(  # the usual site, and how many the first rows name
         "SELECT mode(site), count(DISTINCT site) FROM "
@@ -74,7 +90,7 @@ def load_files(
     dates.zone(tz)
     return Dataset(
         store,
-        name or (given[0].stem if given else "Site"),
+        name or (_stem(given[0]) if given else "Site"),
         location,
         tz,
         store.span(),
@@ -82,6 +98,13 @@ def load_files(
         drivers=all(info.drivers for info in infos),
         zone_given=timezone is not None,
     )
+
+
+def _stem(path: Path | str) -> str:
+    """A file's name without its suffix; an object's, or its glob's folder."""
+    if isinstance(path, Path):
+        return path.stem
+    return PurePosixPath(path.split("://", 1)[-1].split("*")[0]).stem
 
 
 def site_zone(store: Store, sample: int = 100_000) -> str | None:
