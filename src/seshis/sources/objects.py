@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -36,6 +39,7 @@ ATTEMPTS = 2  # tries of one request (a refused endpoint fails within seconds, n
 # one read per request: DuckDB asks for the byte ranges it needs (footers, column chunks), and a
 # read-ahead cache would fetch whole objects of partitions and row groups the filter skips
 CACHE = "none"
+RANGE_BUDGET = 64 << 20  # bytes of recent ranges kept (a few partitions' objects)
 # partition keys that hold a day (`date=2025-11-02`, `dt=20251102`)
 DAY_KEYS = ("date", "dt", "day", "ds", "event_date", "start_date", "session_date")
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([^/]+)")
@@ -281,13 +285,51 @@ class Staged:
                     raise ExportError(str(failure(exc, target, storage, "written"))) from None
 
 
+class Ranges:
+    """The byte ranges fetched lately, shared by every open object of a run: DuckDB opens a
+    Parquet object twice in one scan (its footer, then its row groups) and reads a small one
+    whole each time, which would fetch it twice."""
+
+    def __init__(self, budget: int = RANGE_BUDGET) -> None:
+        self.budget = budget
+        self._held: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def fetcher(self, name: str, fetch: Callable[[int, int], bytes]) -> Callable[[int, int], bytes]:
+        def fetched(start: int, end: int) -> bytes:
+            key = (name, start, end)
+            with self._lock:
+                if key in self._held:
+                    self._held.move_to_end(key)
+                    return self._held[key]
+            data = fetch(start, end)
+            with self._lock:
+                if key not in self._held and len(data) <= self.budget:
+                    self._held[key] = data
+                    self._size += len(data)
+                while self._size > self.budget:
+                    _key, old = self._held.popitem(last=False)
+                    self._size -= len(old)
+            return data
+
+        return fetched
+
+
 def s3_filesystem(storage: Storage) -> Any:
-    """s3fs over the AWS credential chain; bounded waits, no read-ahead, and each object's size
-    asked once a run (DuckDB opens an object several times; each open would ask again)."""
+    """s3fs over the AWS credential chain; bounded waits, no read-ahead, each object's size
+    asked once a run and each range fetched once (DuckDB opens an object several times)."""
     import s3fs
 
     class S3(s3fs.S3FileSystem):
         _sizes: dict[str, Any]
+        _ranges: Ranges
+
+        def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+            opened = super()._open(path, mode, **kwargs)
+            if "r" in mode:
+                opened.cache.fetcher = self._ranges.fetcher(opened.path, opened.cache.fetcher)
+            return opened
 
         async def _info(self, path: str, *args: Any, **kwargs: Any) -> Any:
             name = self._strip_protocol(path)
@@ -310,6 +352,7 @@ def s3_filesystem(storage: Storage) -> Any:
     )
     fs.retries = ATTEMPTS  # s3fs's own retries of dropped connections, beyond botocore's
     fs._sizes = {}
+    fs._ranges = Ranges()
     return fs
 
 
