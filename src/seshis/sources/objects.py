@@ -235,16 +235,14 @@ class Remote:
         return self.storage.shown_endpoint() if url.lower().startswith("s3://") else "https"
 
     def _credentials(self, url: str) -> str:
-        """Where the credentials came from (env, shared-credentials-file …), never them."""
+        """Where the credentials come from (never them), as the AWS chain looks for them."""
         if not url.lower().startswith("s3://"):
             return ""
-        try:
-            import botocore.session
-
-            found = botocore.session.Session().get_credentials()
-        except Exception:  # a broken ~/.aws is the read's to report
-            return ""
-        return f", credentials from {found.method}" if found is not None else ", no credentials"
+        if os.environ.get("AWS_ACCESS_KEY_ID"):
+            return ", credentials from env"
+        if os.environ.get("AWS_PROFILE"):
+            return f", credentials from the profile {os.environ['AWS_PROFILE']!r} (~/.aws)"
+        return ", credentials from the AWS chain (~/.aws, or the instance's role)"
 
 
 @dataclass(frozen=True)
