@@ -168,7 +168,7 @@ def test_csv_and_json_objects_read_as_their_files_do(aws):
         assert remote.json()["data_quality"] == local.json()["data_quality"]
 
 
-def test_an_https_file_is_read_in_place(aws, httpserver):
+def test_an_https_file_is_read_as_its_local_copy_is(aws, httpserver):
     body = (DATA / "acn.csv").read_bytes()
     httpserver.expect_request("/acn.csv").respond_with_data(body, content_type="text/csv")
     remote = run_cli("--all", "--json", "--no-input", "--source", httpserver.url_for("/acn.csv"))
