@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from rich.console import Console
 
+from . import dates
 from .analysis import build_report, session_export
 from .analysis.statement import build_statement
 from .dataset import Dataset
@@ -16,6 +17,7 @@ from .dates import DateRange
 from .outputs import (
     Run,
     chosen,
+    deliver,
     export_categories,
     needs,
     notify_test,
@@ -65,7 +67,7 @@ def run(
             if need.sessions
             else None
         )
-        status = write(Run(report, settings, out, err, stdout, now, sessions, statement))
+        status = deliver(Run(report, settings, out, err, stdout, now, sessions, statement), write)
         timer.lap("render")
     finally:
         data.store.close()  # releases the on-disk store at once for the next run
@@ -118,12 +120,26 @@ def load(
         if settings.demo:
             data = load_demo(now, settings.timezone, network=settings.demo_network)
         else:
-            rows = needs(settings).source_rows  # the output prints them as the files gave them
-            data = load_files(
-                settings.source,
-                settings.timezone,
-                settings.profile or None,  # --profile '': none this run
-                rows,
-                profile_fits_only=settings.profile_from_config,
-            )
+            data = _load_files(settings, now)
     return data, data.window(kind or ("today" if settings.demo else "all"), now, start, end)
+
+
+def _load_files(settings: Settings, now: datetime) -> Dataset:
+    """The --source files and objects; a partitioned lake's partitions outside what the
+    report reads are never read."""
+    from .analysis.history import HISTORY_DAYS
+    from .sources.objects import Storage
+
+    rows = needs(settings).source_rows  # the output prints them as the files gave them
+    kind = settings.range_kind or "all"
+    reach = dates.reach(kind, now, settings.start, settings.end, timedelta(days=HISTORY_DAYS))
+    storage = Storage(settings.s3_endpoint, settings.timeout)
+    return load_files(
+        settings.source,
+        settings.timezone,
+        settings.profile or None,  # --profile '': none this run
+        rows,
+        profile_fits_only=settings.profile_from_config,
+        window=reach,
+        storage=storage,
+    )

@@ -21,7 +21,7 @@ from .status import ExitStatus
 
 # the packages seshis runs on (pyproject.toml), named when one is missing
 DEPENDENCIES = {"duckdb", "rich", "platformdirs", "reportlab", "matplotlib", "numpy", "httpx"}
-DEPENDENCIES |= {"tenacity", "xlsxwriter"}
+DEPENDENCIES |= {"tenacity", "xlsxwriter", "s3fs", "fsspec", "aiohttp", "botocore"}
 # The order of the questions on a terminal (the range menu and its dates are "range").
 TERMINAL_ORDER = (
     "acn",

@@ -144,3 +144,21 @@ def previous_window(window: DateRange) -> DateRange:
         day = timedelta(days=1)
         return replace(window, start=window.start - day, end=window.end - day)
     return replace(window, start=window.start - (window.end - window.start), end=window.start)
+
+
+def reach(
+    kind: str,
+    now: datetime,
+    start: date | None = None,
+    end: date | None = None,
+    history: timedelta = timedelta(days=30),
+) -> tuple[datetime, datetime] | None:
+    """The UTC instants a report of this range may read, whatever the site's time zone (known
+    only once the data is read): the window, the previous window of the same length and the
+    `history` a short window is judged with, a day wider on each side. None: all the data."""
+    if kind == "all":
+        return None
+    w = window(kind, "UTC", now, start, end)
+    day = timedelta(days=1)
+    before = max(w.end - w.start, day)  # Today's previous window: the same hours yesterday
+    return min(w.start - before, w.end - history) - day, w.end + day

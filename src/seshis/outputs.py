@@ -37,6 +37,11 @@ class Run:
     now: datetime
     sessions: Sessions | None = None
     statement: Statement | None = None  # with --statement
+    shown: Callable[[Path], str] | None = None  # the name a written file goes by (an object's)
+
+    def where(self, path: Path | None) -> str:
+        """Where a file written for the output ends up, as the user named it."""
+        return self.shown(path) if self.shown is not None and path is not None else str(path)
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ def _json(r: Run) -> ExitStatus:
     path = _export_path(r, ".json")
     with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         jsonout.render(r.report, fh, statement=r.statement)
-    r.out.print(f"📄 The JSON report is in {path}", markup=False, soft_wrap=True)
+    r.out.print(f"📄 The JSON report is in {r.where(path)}", markup=False, soft_wrap=True)
     return _checked(r)
 
 
@@ -187,9 +192,10 @@ def _csv(r: Run) -> ExitStatus:
     written = csv.render(
         r.report, _export_path(r, ".csv"), sessions=r.sessions, stations=r.report.sections.stations
     )
-    terminal.exported(r.out, written.sessions, written.path)
+    terminal.exported(r.out, written.sessions, r.where(written.path))
     if written.stations_path:
-        terminal.exported(r.out, written.stations, written.stations_path, what="station")
+        where = r.where(written.stations_path)
+        terminal.exported(r.out, written.stations, where, what="station")
     return ExitStatus.OK
 
 
@@ -198,7 +204,16 @@ def _xlsx(r: Run) -> ExitStatus:
 
     assert r.sessions is not None  # Needs(sessions=True)
     written = xlsx.render(r.report, _export_path(r, ".xlsx"), sessions=r.sessions)
-    terminal.exported(r.out, written.sessions, written.path)
+    terminal.exported(r.out, written.sessions, r.where(written.path))
+    return ExitStatus.OK
+
+
+def _parquet(r: Run) -> ExitStatus:
+    from .render import parquet
+
+    assert r.sessions is not None  # Needs(sessions=True)
+    written = parquet.render(r.report, _export_path(r, ".parquet"), sessions=r.sessions)
+    terminal.exported(r.out, written.sessions, r.where(written.path))
     return ExitStatus.OK
 
 
@@ -208,7 +223,7 @@ def _pdf(r: Run) -> ExitStatus:
 
     path = _export_path(r, ".pdf")
     pages = pdf.render(r.report, path, logo=_logo(r.settings, r.err))
-    terminal.exported(r.out, pdf.covered(r.report), path)
+    terminal.exported(r.out, pdf.covered(r.report), r.where(path))
     held = ", ".join(pdf.contents(r.report))
     r.out.print(f"📄 {plural(pages, 'page')}: {held}", markup=False, soft_wrap=True)
     return ExitStatus.OK
@@ -219,7 +234,7 @@ def _html(r: Run) -> ExitStatus:
 
     assert r.sessions is not None  # Needs(sessions=True)
     written = html.render(r.report, _export_path(r, ".html"), sessions=r.sessions)
-    terminal.exported(r.out, written.sessions, written.path)
+    terminal.exported(r.out, written.sessions, r.where(written.path))
     listed = (
         "" if written.shown == written.sessions else f"; the {written.shown:,} most recent listed"
     )
@@ -242,8 +257,8 @@ def _graph(r: Run) -> ExitStatus:
     _text(r)  # the report, as without --graph; then the charts
     folder = Path(r.settings.output_path or ".").expanduser()
     paths = charts.render(r.report, folder, stamp=_stamp(r.now))
-    terminal.charts_saved(r.out, paths)
-    if _display_available():
+    terminal.charts_saved(r.out, [r.where(p) for p in paths])
+    if _display_available() and r.shown is None:
         charts.show(paths)
     return ExitStatus.OK
 
@@ -256,8 +271,10 @@ def _statement_csv(r: Run) -> ExitStatus:
         csv.render(r.report, r.stdout, statement=r.statement)
         return ExitStatus.OK
     written = csv.render(r.report, _export_path(r, ".csv"), statement=r.statement)
-    r.out.print(f"🧾 The statement ({written.lines:,} lines) is in {written.path}", markup=False)
-    r.out.print(f"🧾 Its subtotals and totals are in {written.totals_path}", markup=False)
+    r.out.print(
+        f"🧾 The statement ({written.lines:,} lines) is in {r.where(written.path)}", markup=False
+    )
+    r.out.print(f"🧾 Its subtotals and totals are in {r.where(written.totals_path)}", markup=False)
     return ExitStatus.OK
 
 
@@ -267,7 +284,7 @@ def _statement_xlsx(r: Run) -> ExitStatus:
     assert r.statement is not None  # --statement
     path = _export_path(r, ".xlsx")
     sheets = xlsx.render(r.report, path, statement=r.statement)
-    r.out.print(f"🧾 The statement is in {path} ({', '.join(sheets)})", markup=False)
+    r.out.print(f"🧾 The statement is in {r.where(path)} ({', '.join(sheets)})", markup=False)
     return ExitStatus.OK
 
 
@@ -280,7 +297,8 @@ def _statement_pdf(r: Run) -> ExitStatus:
     pages = pdf.render(r.report, path, statement=r.statement, logo=_logo(r.settings, r.err))
     drivers = len(pdf.driver_pages(r.statement))
     r.out.print(
-        f"🧾 The statement is in {path}: {plural(pages, 'page')}, the operator's summary and "
+        f"🧾 The statement is in {r.where(path)}: {plural(pages, 'page')}, the operator's "
+        "summary and "
         f"{plural(drivers, 'driver page')}",
         markup=False,
         soft_wrap=True,
@@ -301,6 +319,7 @@ OUTPUTS: dict[str, tuple[Needs, Callable[[Run], ExitStatus]]] = {
     "sessions": (Needs(sessions=True, source_rows=True), _sessions),
     "csv": (Needs(sessions=True), _csv),
     "xlsx": (Needs(sessions=True), _xlsx),
+    "parquet": (Needs(sessions=True), _parquet),
     "pdf": (Needs(trends=True, stations=True, lines="worst", cap=PDF_ROWS_PER_USER), _pdf),
     "html": (Needs(trends=True, stations=True, sessions=True), _html),
     "graph": (replace(TEXT, trends=True, stations=True), _graph),  # the text report too
@@ -315,6 +334,29 @@ STATEMENTS: dict[str, tuple[Needs, Callable[[Run], ExitStatus]]] = {
     "xlsx": (Needs(), _statement_xlsx),
     "pdf": (Needs(), _statement_pdf),
 }
+
+
+def deliver(r: Run, write: Callable[[Run], ExitStatus]) -> ExitStatus:
+    """Render the output; an --output in object storage (s3://) is written to a local folder,
+    each file is uploaded once complete (an object appears whole or not at all), and only
+    then are the renderer's lines shown, naming the objects."""
+    import io
+    import tempfile
+
+    from .sources import objects
+
+    given = r.settings.output_path
+    if given is None or not objects.is_remote(given):
+        return write(r)
+    with tempfile.TemporaryDirectory(prefix="seshis-") as folder:
+        staged = objects.Staged(given, Path(folder), folder=r.settings.output == "graph")
+        said = io.StringIO()
+        out = Console(file=said, width=r.out.width, color_system=None, soft_wrap=True)
+        settings = replace(r.settings, output_path=staged.local)
+        status = write(replace(r, settings=settings, out=out, shown=staged.url_of))
+        staged.upload(objects.Storage(r.settings.s3_endpoint, r.settings.timeout))
+    r.out.file.write(said.getvalue())
+    return status
 
 
 def chosen(settings: Settings) -> tuple[Needs, Callable[[Run], ExitStatus]]:

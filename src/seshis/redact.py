@@ -1,9 +1,11 @@
-"""What must never be shown: a password in a URL, the arguments of an auth command. Every
-text that names a URL or the auth command goes through these before any output or log."""
+"""What must never be shown: a password in a URL, the arguments of an auth command, the keys
+of object storage. Every text that names a URL, the auth command or an object store's answer
+goes through these before any output or log."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
 
@@ -49,3 +51,16 @@ class SecretUrl(str):
 
     def __repr__(self) -> str:
         return repr(target(str(self)))
+
+
+# the AWS credentials an object store's message could echo (the key id, the secret, a token)
+AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+def secrets(text: str) -> str:
+    """The text with every AWS key of the environment in it replaced, and URLs' passwords."""
+    for name in AWS_SECRETS:
+        value = os.environ.get(name, "")
+        if len(value) >= 4:
+            text = text.replace(value, "***")
+    return url(text)

@@ -21,23 +21,23 @@ def check_rules(ns: argparse.Namespace) -> None:
         if wrong:
             raise UsageError(f"{spec.flag} {wrong}.")
     analysis = asks_for_analysis(ns)
-    exports = ns.csv or ns.pdf or ns.xlsx or ns.html
+    kinds = ("--csv", "--pdf", "--xlsx", "--parquet", "--html")
+    chosen = [flag for flag in kinds if getattr(ns, flag[2:])]
+    exports = bool(chosen)
     if exports and not analysis:
-        flags = "--csv/--pdf" if ns.csv or ns.pdf else "--xlsx" if ns.xlsx else "--html"
+        flags = "--csv/--pdf" if ns.csv or ns.pdf else chosen[0]
         raise UsageError(f"{flags} requires at least one analysis flag {ANALYSIS_HINT}")
     if ns.csv and ns.pdf:
         raise UsageError("Can't use --csv and --pdf together; run them separately.")
-    if ns.xlsx and (ns.csv or ns.pdf):
-        other = "--csv" if ns.csv else "--pdf"
-        raise UsageError(f"One export at a time: run --xlsx and {other} separately.")
-    if ns.html and (ns.csv or ns.pdf or ns.xlsx):
-        other = "--csv" if ns.csv else "--pdf" if ns.pdf else "--xlsx"
-        raise UsageError(f"One export at a time: run --html and {other} separately.")
+    if len(chosen) > 1:
+        raise UsageError(f"One export at a time: run {chosen[1]} and {chosen[0]} separately.")
     if ns.output_path and not (exports or ns.graph or ns.json):
         raise UsageError(
-            "--output says where --csv, --xlsx, --pdf, --html, --graph or --json write; "
-            "add one of them."
+            "--output says where --csv, --xlsx, --parquet, --pdf, --html, --graph or --json "
+            "write; add one of them."
         )
+    if ns.output_path and ns.output_path.lower().startswith(("http://", "https://")):
+        raise UsageError("--output is a file, a folder or an s3:// key, not a web address.")
     if ns.output_path == "-" and not (ns.csv or ns.json):
         raise UsageError("--output - (standard output) is for --csv and --json.")
     for given in ns.source or ():
@@ -47,19 +47,19 @@ def check_rules(ns: argparse.Namespace) -> None:
                 "overwrites its input: choose another --output."
             )
     if exports and ns.graph:
-        listed = "--xlsx" if ns.xlsx else "--html" if ns.html else "--csv, --pdf"
+        listed = "--csv, --pdf" if ns.csv or ns.pdf else chosen[0]
         raise UsageError(f"Can't use exports ({listed}) with --graph; run them separately.")
-    if ns.statement and (ns.html or ns.graph or ns.check):
+    if ns.statement and (ns.html or ns.graph or ns.check or ns.parquet):
         raise UsageError(
             "--statement goes to the terminal, --json, --csv, --xlsx or --pdf; run --html, "
-            "--graph and --check separately."
+            "--parquet, --graph and --check separately."
         )
     if ns.check and (exports or ns.graph):
         raise UsageError("--check prints findings; run exports separately.")
     if ns.json and (exports or ns.graph):
         raise UsageError(
-            "--json prints the analysis; don't combine it with --csv, --xlsx, --pdf, --html "
-            "or --graph."
+            "--json prints the analysis; don't combine it with --csv, --xlsx, --parquet, "
+            "--pdf, --html or --graph."
         )
     if ns.notify and not (ns.check or ns.notify_test):
         raise UsageError(
@@ -93,6 +93,8 @@ def check_rules(ns: argparse.Namespace) -> None:
 
 
 def _same_file(a: str, b: str) -> bool:
+    if "://" in a or "://" in b:  # an object: the same URL
+        return a.rstrip("/") == b.rstrip("/")
     try:
         return Path(a).expanduser().samefile(Path(b).expanduser())
     except OSError:

@@ -140,6 +140,7 @@ class Settings:
     # output
     csv: bool = switch("--csv", "export the sessions to a CSV file", OUTPUT)
     xlsx: bool = switch("--xlsx", "export sessions, drivers, stations, days to Excel", OUTPUT)
+    parquet: bool = switch("--parquet", "export the sessions to a Parquet file, typed", OUTPUT)
     pdf: bool = switch("--pdf", "write the PDF report", OUTPUT)
     html: bool = switch("--html", "write the report as one self-contained web page", OUTPUT)
     graph: bool = switch("--graph", "draw the charts as PNG files", OUTPUT)
@@ -167,7 +168,22 @@ class Settings:
         SOURCE,
     )
     source: tuple[str, ...] = setting(
-        (), "--source", str, "session files (JSON, CSV, Parquet)", SOURCE, metavar="PATH", nargs="+"
+        (),
+        "--source",
+        str,
+        "session files (JSON, CSV, Parquet), s3:// objects and globs, https:// files",
+        SOURCE,
+        metavar="PATH",
+        nargs="+",
+    )
+    s3_endpoint: str | None = setting(
+        None,
+        "--s3-endpoint",
+        str,
+        "endpoint of an S3-compatible store (default: AWS_ENDPOINT_URL, else AWS)",
+        SOURCE,
+        metavar="URL",
+        config="s3_endpoint",
     )
     profile: str | None = setting(
         None,
@@ -510,9 +526,9 @@ class Settings:
 
     @property
     def output(self) -> str:
-        """text | json | csv | xlsx | pdf | html | graph | check | sessions (no analysis flag:
-        the rows)."""
-        for name in ("json", "csv", "xlsx", "pdf", "html", "graph"):
+        """text | json | csv | xlsx | parquet | pdf | html | graph | check | sessions (no
+        analysis flag: the rows)."""
+        for name in ("json", "csv", "xlsx", "parquet", "pdf", "html", "graph"):
             if getattr(self, name):
                 return name
         if self.check:

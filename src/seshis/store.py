@@ -53,6 +53,12 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # timestamps in exports: UTC, ISO 8601
 # bytes DuckDB may hold in memory (or half the RAM) before it spills to its scratch folder:
 # 30M Parquet sessions in 840 MB and 7.8 s with it, 1.8 GB and 10 s with 4 GB
 MEMORY_LIMIT = 768 << 20
+# DuckDB never fetches an extension: remote files are read through fsspec filesystems
+# (sources.objects), and a name it would autoload for (s3://, https://) fails instead
+OFFLINE: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 
 
 def q(name: str) -> str:
@@ -231,6 +237,12 @@ class Store:
         )
         return self._execute(copy, fetch=_written)
 
+    def copy_parquet(self, sql: str, path: Path) -> int:
+        """Stream the rows of `sql` to a Parquet file, typed as the query types them. Returns
+        the row count."""
+        copy = f"COPY ({sql}) TO {lit(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+        return self._execute(copy, fetch=_written)
+
     def copy_json(self, sql: str, path: Path) -> None:
         """Stream the rows of `sql` to a file as one JSON array."""
         self.run(
@@ -256,7 +268,7 @@ class InputStore(Store):
     @classmethod
     def create(cls) -> InputStore:
         """An in-memory store of bounded memory, spilling to its scratch folder beyond."""
-        con = duckdb.connect(":memory:")
+        con = duckdb.connect(":memory:", config=OFFLINE)
         con.execute("SET TimeZone = 'UTC'")
         store = cls(con)
         sysconf = getattr(os, "sysconf", lambda name: MEMORY_LIMIT)  # POSIX; elsewhere a guess
@@ -290,6 +302,16 @@ class InputStore(Store):
         if not materialize:
             self._lazy.append(origin)
         return name
+
+    def register_filesystem(self, filesystem: Any) -> None:
+        """Let DuckDB read the names of an fsspec filesystem (s3://, https://) through it."""
+        self.con.register_filesystem(filesystem)
+
+    def rename_origin(self, index: int, old: str, new: str) -> None:
+        """Name the rows of input `index` (a table) by `new` where they named `old`: an object
+        read from a local copy is named by its URL."""
+        self.run(f"UPDATE src_{index} SET origin = replace(origin, {lit(old)}, {lit(new)})")
+        self.inputs[index] = self.inputs[index].replace(old, new)
 
     def discard(self) -> None:
         """Take back the table of the last `add` (its reader reads the file again otherwise)."""

@@ -24,7 +24,17 @@ import duckdb
 from . import dates
 from .definitions import PROBLEM_SQL
 from .errors import ApiError, SeshisError, SourceError
-from .store import COLUMNS, SCHEMA, Store, first_line, lit, normalized_select, q, window_sql
+from .store import (
+    COLUMNS,
+    OFFLINE,
+    SCHEMA,
+    Store,
+    first_line,
+    lit,
+    normalized_select,
+    q,
+    window_sql,
+)
 
 WAIT_POLL_S = 0.5  # how often a second run checks whether the store is free
 _IN_USE = "The store {} is in use by another seshis run"
@@ -135,7 +145,7 @@ class LiveStore(Store):
         for attempt in itertools.count():
             try:
                 with _owner_only():
-                    con = duckdb.connect(str(path))
+                    con = duckdb.connect(str(path), config=OFFLINE)
                 break
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():

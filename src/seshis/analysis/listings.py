@@ -66,6 +66,16 @@ class SessionExport:
         """Write them as CSV (formula-like cells guarded); returns how many."""
         return self.store.copy_csv(self.sql, path)
 
+    def write_parquet(self, path: Path) -> int:
+        """Write them as Parquet: local times as timestamps, an unclaimed session's user NULL
+        (not the CSV's label), so the file reads back as a source; returns how many."""
+        typed = (
+            f"SELECT * REPLACE (NULLIF(user_id, {lit(d.UNCLAIMED_LABEL)}) AS user_id, "
+            "start_local::TIMESTAMP AS start_local, end_local::TIMESTAMP AS end_local) "
+            f"FROM ({self.sql})"
+        )
+        return self.store.copy_parquet(typed, path)
+
     def write_json(self, path: Path) -> None:
         """Write them as one JSON array."""
         self.store.copy_json(self.sql, path)

@@ -551,7 +551,7 @@ def exported(out: Console, count: int, path: object, what: str = "session") -> N
     out.print(f"📊 {count} {word} exported to {path}", markup=False, soft_wrap=True)
 
 
-def charts_saved(out: Console, paths: Sequence[Path]) -> None:
+def charts_saved(out: Console, paths: Sequence[Path | str]) -> None:
     out.print(f"📈 {plural(len(paths), 'chart')} saved:", markup=False)
     for path in paths:
         out.print(f"    {path}", markup=False, soft_wrap=True)

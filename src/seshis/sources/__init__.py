@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .. import dates
 from ..dataset import Dataset
 from ..errors import DataError, UsageError
 from ..store import InputStore, Store
+
+if TYPE_CHECKING:
+    from .objects import Storage
 
 NETWORK = "Network"  # the name of a network of sites that no one named
 
@@ -52,6 +56,8 @@ def load_files(
     raw: bool = False,
     *,
     profile_fits_only: bool = False,
+    window: tuple[datetime, datetime] | None = None,
+    storage: Storage | None = None,
 ) -> Dataset:
     """Session files of any shape seshis knows, merged (a session_id seen twice counts once).
     The site and time zone come from the data unless `timezone` is given. A CSV export of
@@ -59,15 +65,23 @@ def load_files(
     `profile`, a mapping profile file (see README): for every CSV, or with `profile_fits_only`
     (a profile of the config file) for those that have its columns or that seshis does not
     recognise by itself. With `raw`, each row is also kept as the file gave it
-    (`Report.sessions.write_raw_json`), at the cost of a slower JSON parse."""
-    from . import acndata, files, profiles
+    (`Report.sessions.write_raw_json`), at the cost of a slower JSON parse.
+
+    A path may also be an object (`s3://bucket/key`, a glob of them, an `https://` URL), read
+    with `storage` (endpoint, timeout); `window`, the UTC instants a report will read (see
+    `dates.reach`), keeps the partitions of a partitioned lake outside it from being read."""
+    from . import acndata, files, objects, profiles
 
     mapped = profiles.load(Path(profile)) if profile else None
-    given = [Path(p) for p in paths]
+    given = [p if objects.is_remote(p) else Path(p) for p in paths]
     store = InputStore.create()
-    infos = [
-        files.load(store, path, mapped, raw=raw, fits_only=profile_fits_only) for path in given
-    ]
+    remote = objects.Remote(store, storage or objects.Storage())
+    infos: list[files.FileInfo] = []
+    for path in given:
+        if isinstance(path, Path):
+            infos.append(files.load(store, path, mapped, raw=raw, fits_only=profile_fits_only))
+        else:
+            infos.extend(remote.load(path, mapped, raw=raw, reach=window))
     store.finalize()
     site, sites = store.one(  # the usual site, and how many the first rows name
         "SELECT mode(site), count(DISTINCT site) FROM "
@@ -80,7 +94,7 @@ def load_files(
     dates.zone(tz)
     return Dataset(
         store,
-        name or (given[0].stem if given else "Site"),
+        name or (_stem(given[0]) if given else "Site"),
         location,
         tz,
         store.span(),
@@ -88,6 +102,13 @@ def load_files(
         drivers=all(info.drivers for info in infos),
         zone_given=timezone is not None,
     )
+
+
+def _stem(path: Path | str) -> str:
+    """A file's name without its suffix; an object's, or its glob's folder."""
+    if isinstance(path, Path):
+        return path.stem
+    return PurePosixPath(path.split("://", 1)[-1].split("*")[0]).stem
 
 
 def site_zone(store: Store, sample: int = 100_000) -> str | None:

@@ -21,6 +21,10 @@ class Sessions(Protocol):
         """Write them as CSV, formula-like cells guarded; returns how many."""
         ...
 
+    def write_parquet(self, path: Path) -> int:
+        """Write them as Parquet, typed; returns how many."""
+        ...
+
     def write_raw_json(self, out: IO[str]) -> None:
         """Write them as one JSON array of the rows as their source gave them."""
         ...
