@@ -58,9 +58,13 @@ def parquet_file(n: int) -> Path:
 
 def make_parquet(n: int) -> None:
     """Write bench/out/sessions_N.parquet unless it exists with `n` rows."""
+    cached_parquet(OUT / f"sessions_{n}.parquet", n, GENERATE.format(n=n, span=SPAN_S))
+
+
+def cached_parquet(path: Path, n: int, sql: str) -> None:
+    """Write the rows of `sql` to `path` as Parquet unless it holds `n` rows already."""
     import duckdb
 
-    path = OUT / f"sessions_{n}.parquet"
     con = duckdb.connect()
     try:
         if path.exists():
@@ -72,7 +76,6 @@ def make_parquet(n: int) -> None:
         OUT.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         t0 = time.perf_counter()
-        sql = GENERATE.format(n=n, span=SPAN_S)
         con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
         tmp.replace(path)
         print(f"wrote {path} ({n:,} rows) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

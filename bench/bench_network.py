@@ -12,10 +12,9 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bench_analysis import OUT, SESHIS, measure
+from bench_analysis import OUT, SESHIS, cached_parquet, measure
 
 GENERATE = """
 WITH r AS (
@@ -59,27 +58,9 @@ def parquet(kind: str, sites: int, n: int) -> Path:
 
 
 def make(kind: str, sites: int, n: int) -> None:
-    import duckdb
-
-    path = OUT / f"{kind}_{sites}_{n}.parquet"
-    con = duckdb.connect()
-    try:
-        if path.exists():
-            rows = con.execute(
-                "SELECT sum(num_rows) FROM parquet_file_metadata(?)", [str(path)]
-            ).fetchone()
-            if rows and rows[0] == n:
-                return
-        OUT.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        t0 = time.perf_counter()
-        shape = NETWORK if kind == "network" else ONE_SITE
-        sql = GENERATE.format(n=n, sites=sites, span=2 * 365 * 86400, **shape)
-        con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-        tmp.replace(path)
-        print(f"wrote {path} ({n:,} rows) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    finally:
-        con.close()
+    shape = NETWORK if kind == "network" else ONE_SITE
+    sql = GENERATE.format(n=n, sites=sites, span=2 * 365 * 86400, **shape)
+    cached_parquet(OUT / f"{kind}_{sites}_{n}.parquet", n, sql)
 
 
 def main() -> int:

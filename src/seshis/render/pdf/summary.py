@@ -57,10 +57,16 @@ def header(report: Report, logo: Path | None) -> list[Flowable]:
     ]
     if r.sync is not None and r.sync.warning and r.sync.note:
         lines.append(Paragraph(f"<font color='#c62828'><b>{esc(r.sync.note)}</b></font>", BODY))
-    image = _logo(logo)
+    return beside_logo(lines, _logo(logo), WIDTH, 2.2 * inch)
+
+
+def beside_logo(
+    lines: list[Flowable], image: Image | None, width: float, room: float
+) -> list[Flowable]:
+    """A page's header lines with the logo at their right (`room` wide), or the lines alone."""
     if image is None:
         return lines
-    table = Table([[lines, image]], colWidths=[WIDTH - 2.2 * inch, 2.2 * inch])
+    table = Table([[lines, image]], colWidths=[width - room, room])
     table.setStyle(
         TableStyle(
             [

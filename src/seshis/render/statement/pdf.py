@@ -22,7 +22,6 @@ from reportlab.platypus import (
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from ...analysis import Report
@@ -30,6 +29,7 @@ from ...analysis.statement import Amounts, Line, Statement, Subtotal
 from ..common.atomic import atomic_file
 from ..common.wording import plural, site_line, span
 from ..pdf.styles import BODY, CELL, H1, H2, MUTED, RED, RULE, SMALL, TITLE, esc, fit, table_style
+from ..pdf.summary import beside_logo
 from . import (
     BY_NAMES,
     UNMAPPED_MARK,
@@ -121,18 +121,7 @@ def _top(r: Report, st: Statement, title: str, logo: Path | None) -> list[Flowab
     image = Image(str(logo))
     scale = min(1.6 * inch / image.imageWidth, 0.8 * inch / image.imageHeight)
     image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
-    table = Table([[lines, image]], colWidths=[WIDTH - 1.7 * inch, 1.7 * inch])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return [table]
+    return beside_logo(lines, image, WIDTH, 1.7 * inch)
 
 
 def _cells(a: Amounts, currency: bool) -> list[str]:
